@@ -1,0 +1,285 @@
+package io.github.stablelogit.loss;
+
+import java.io.Serializable;
+import java.util.Locale;
+
+/**
+ * A binary classification loss evaluated on the logit z (the margin βᵀx + b), never on a probability.
+ *
+ * <p><b>Definitions.</b> With ε = labelSmoothing, pw = posWeight and σ the logistic function:
+ *
+ * <ul>
+ *   <li>Smoothed label: y' = y(1−ε) + ε/2. Labels may be soft, anywhere in [0, 1].
+ *   <li>BCE: ℓ(z, y) = −[pw·y'·log σ(z) + (1−y')·log(1−σ(z))], as PyTorch's {@code
+ *       BCEWithLogitsLoss(pos_weight=pw)}.
+ *   <li>Focal (Lin et al., 2017, "Focal Loss for Dense Object Detection"): ℓ(z, y) = −α_t (1−p_t)^γ
+ *       [pw·y'·log σ(z) + (1−y')·log(1−σ(z))], with p_t = σ(z)y' + (1−σ(z))(1−y'), α_t = αy' +
+ *       (1−α)(1−y') when α ≥ 0 and α_t = 1 when α &lt; 0 — the conventions of {@code
+ *       torchvision.ops.sigmoid_focal_loss}. With γ = 0 and α &lt; 0 it is exactly BCE; 0^0 = 1.
+ * </ul>
+ *
+ * <p><b>Numerics.</b> Everything is computed from z in forms that neither overflow nor cancel:
+ * −log σ(z) = softplus(−z), −log(1−σ(z)) = softplus(z), and 1−p_t = y'·σ(−z) + (1−y')·σ(z), a sum of
+ * non-negative terms instead of a difference. The focal derivative is analytic,
+ *
+ * <pre>
+ *   dℓ/dz = α_t m^γ [γ (m'/m) B + B'],   m = 1−p_t,  m'/m = (1−2y') / (y'/σ(z) + (1−y')/σ(−z)),
+ *   B = pw·y'·softplus(−z) + (1−y')·softplus(z),   B' = (1−y')σ(z) − pw·y'·σ(−z),
+ * </pre>
+ *
+ * so the factor m^(γ−1), which is unbounded for γ &lt; 1 as m → 0, never appears on its own. When
+ * m^γ would underflow while B is large, the product is formed in log space. For every finite logit,
+ * labels in [0, 1], γ ≥ 0, α &lt; 0 or in [0, 1] and pw &gt; 0 the value and derivative are finite and
+ * never NaN.
+ *
+ * <p>Instances are immutable, thread-safe and {@link Serializable}; they carry no Spark types.
+ */
+public final class LogitLoss implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Below this, m is re-derived in log space: log(m) of a subnormal m has lost precision. */
+  private static final double TINY = 0x1.0p-900;
+
+  /** exp(x) for x below this is subnormal or zero. */
+  private static final double EXP_UNDERFLOW = -700.0;
+
+  private final boolean focal;
+  private final double gamma;
+  private final double alpha;
+  private final double posWeight;
+  private final double labelSmoothing;
+
+  private LogitLoss(
+      boolean focal, double gamma, double alpha, double posWeight, double labelSmoothing) {
+    checkArgument(posWeight > 0 && posWeight < Double.POSITIVE_INFINITY,
+        "posWeight", posWeight, "a finite number > 0");
+    checkArgument(labelSmoothing >= 0 && labelSmoothing < 1,
+        "labelSmoothing", labelSmoothing, "in [0, 1)");
+    checkArgument(gamma >= 0 && gamma < Double.POSITIVE_INFINITY,
+        "focalGamma", gamma, "a finite number >= 0");
+    checkArgument(alpha <= 1 && alpha > Double.NEGATIVE_INFINITY,
+        "focalAlpha", alpha, "in [0, 1], or < 0 for no class weighting (alpha_t = 1)");
+    this.focal = focal;
+    this.gamma = gamma;
+    this.alpha = alpha;
+    this.posWeight = posWeight;
+    this.labelSmoothing = labelSmoothing;
+  }
+
+  /**
+   * Binary cross-entropy on logits.
+   *
+   * @param posWeight weight pw &gt; 0 of the positive-class term (1 = plain BCE)
+   * @param labelSmoothing ε in [0, 1); labels become y(1−ε) + ε/2
+   * @return the loss
+   * @throws IllegalArgumentException if a parameter is outside its range or NaN
+   */
+  public static LogitLoss bce(double posWeight, double labelSmoothing) {
+    return new LogitLoss(false, 0.0, -1.0, posWeight, labelSmoothing);
+  }
+
+  /**
+   * Sigmoid focal loss on logits.
+   *
+   * @param gamma focusing parameter γ ≥ 0 (0 &lt; γ &lt; 1 allowed)
+   * @param alpha class balance α in [0, 1], or any α &lt; 0 for α_t = 1
+   * @param posWeight weight pw &gt; 0 of the positive-class term inside the cross-entropy
+   * @param labelSmoothing ε in [0, 1)
+   * @return the loss
+   * @throws IllegalArgumentException if a parameter is outside its range or NaN
+   */
+  public static LogitLoss focal(double gamma, double alpha, double posWeight, double labelSmoothing) {
+    return new LogitLoss(true, gamma, alpha, posWeight, labelSmoothing);
+  }
+
+  /** @return true for focal loss, false for BCE */
+  public boolean isFocal() {
+    return focal;
+  }
+
+  /** @return γ (0 for BCE) */
+  public double gamma() {
+    return gamma;
+  }
+
+  /** @return α (negative, meaning α_t = 1, for BCE) */
+  public double alpha() {
+    return alpha;
+  }
+
+  /** @return the positive-class weight pw */
+  public double posWeight() {
+    return posWeight;
+  }
+
+  /** @return the label smoothing ε */
+  public double labelSmoothing() {
+    return labelSmoothing;
+  }
+
+  /**
+   * The unweighted loss of one row.
+   *
+   * @param logit the margin z, any finite double
+   * @param label y in [0, 1]
+   * @return ℓ(z, y) ≥ 0
+   */
+  public double value(double logit, double label) {
+    return row(logit, label, new double[1], 0);
+  }
+
+  /**
+   * The derivative of the unweighted loss of one row with respect to the logit.
+   *
+   * @param logit the margin z, any finite double
+   * @param label y in [0, 1]
+   * @return dℓ/dz
+   */
+  public double derivative(double logit, double label) {
+    double[] d = new double[1];
+    row(logit, label, d, 0);
+    return d[0];
+  }
+
+  /**
+   * The batch kernel: for i in [0, n), {@code derivatives[i] = w_i · dℓ/dz(margins[i], labels[i])},
+   * and the return value is Σ w_i ℓ(margins[i], labels[i]). No allocation.
+   *
+   * @param margins logits z_i
+   * @param labels labels y_i in [0, 1]
+   * @param weights instance weights w_i ≥ 0, or null for all 1
+   * @param derivatives output; may be the same array as {@code margins}
+   * @param n number of rows
+   * @return the weighted loss sum
+   */
+  public double valueAndDerivatives(
+      double[] margins, double[] labels, double[] weights, double[] derivatives, int n) {
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+      double v = row(margins[i], labels[i], derivatives, i);
+      if (weights != null) {
+        double w = weights[i];
+        sum += w * v;
+        derivatives[i] *= w;
+      } else {
+        sum += v;
+      }
+    }
+    return sum;
+  }
+
+  /** Unweighted loss of one row; writes dℓ/dz into d[i]. Reads z before writing, so d may alias. */
+  private double row(double z, double y, double[] d, int i) {
+    double eps = labelSmoothing;
+    // y' and 1 − y', each formed without subtracting from 1 after smoothing.
+    double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
+    double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
+
+    // One exp and one log1p serve softplus(±z) and σ(±z).
+    double e = Math.exp(-Math.abs(z));
+    double l1p = Math.log1p(e);
+    double inv = 1.0 / (1.0 + e);
+    double sigPos = z >= 0 ? inv : e * inv; // σ(z)
+    double sigNeg = z >= 0 ? e * inv : inv; // σ(−z)
+    double pwy = posWeight * yp;
+
+    // B = pw·y'·softplus(−z) + (1−y')·softplus(z); a zero coefficient skips its term.
+    double b = 0.0;
+    if (pwy > 0) {
+      b += pwy * (Math.max(-z, 0.0) + l1p);
+    }
+    if (q > 0) {
+      b += q * (Math.max(z, 0.0) + l1p);
+    }
+    // B' = (1−y')σ(z) − pw·y'·σ(−z)
+    double db = q * sigPos - pwy * sigNeg;
+    if (!focal) {
+      d[i] = db;
+      return b;
+    }
+
+    double alphaT = alpha >= 0 ? alpha * yp + (1.0 - alpha) * q : 1.0;
+    if (gamma == 0.0) {
+      d[i] = alphaT * db;
+      return alphaT * b;
+    }
+    // m = 1 − p_t as a sum of non-negative terms; r = m'/m without dividing by a vanishing m.
+    double m = yp * sigNeg + q * sigPos;
+    double denom = (yp > 0 ? yp / sigPos : 0.0) + (q > 0 ? q / sigNeg : 0.0);
+    double r = (1.0 - 2.0 * y) * (1.0 - eps) / denom;
+    double logM = m >= TINY ? Math.log(m) : logMissProbability(z, yp, q);
+    double bracket = gamma * r * b + db;
+    d[i] = alphaT * timesPowM(m, logM, bracket);
+    return alphaT * timesPowM(m, logM, b);
+  }
+
+  /** m^γ · x, formed in log space when m^γ alone would underflow. */
+  private double timesPowM(double m, double logM, double x) {
+    if (x == 0.0) {
+      return 0.0;
+    }
+    double logPow = gamma * logM;
+    if (logPow > EXP_UNDERFLOW) {
+      double p;
+      if (m < TINY) {
+        p = Math.exp(logPow);
+      } else if (gamma == 2.0) {
+        p = m * m;
+      } else if (gamma == 1.0) {
+        p = m;
+      } else {
+        p = Math.pow(m, gamma);
+      }
+      return p * x;
+    }
+    return Math.copySign(Math.exp(logPow + Math.log(Math.abs(x))), x);
+  }
+
+  /** log(y'·σ(−z) + (1−y')·σ(z)) by log-sum-exp, for when m itself is (near) subnormal. */
+  private static double logMissProbability(double z, double yp, double q) {
+    double a = yp > 0 ? Math.log(yp) - StableMath.softplus(z) : Double.NEGATIVE_INFINITY;
+    double c = q > 0 ? Math.log(q) - StableMath.softplus(-z) : Double.NEGATIVE_INFINITY;
+    double hi = Math.max(a, c);
+    double lo = Math.min(a, c);
+    return lo == Double.NEGATIVE_INFINITY ? hi : hi + Math.log1p(Math.exp(lo - hi));
+  }
+
+  private static void checkArgument(boolean ok, String name, double value, String range) {
+    if (!ok) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "%s must be %s, but was %s", name, range, value));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return focal
+        ? String.format(Locale.ROOT, "focal(gamma=%s, alpha=%s, posWeight=%s, labelSmoothing=%s)",
+            gamma, alpha, posWeight, labelSmoothing)
+        : String.format(Locale.ROOT, "bce(posWeight=%s, labelSmoothing=%s)", posWeight,
+            labelSmoothing);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof LogitLoss)) {
+      return false;
+    }
+    LogitLoss other = (LogitLoss) o;
+    return focal == other.focal
+        && Double.compare(gamma, other.gamma) == 0
+        && Double.compare(alpha, other.alpha) == 0
+        && Double.compare(posWeight, other.posWeight) == 0
+        && Double.compare(labelSmoothing, other.labelSmoothing) == 0;
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Boolean.hashCode(focal);
+    h = 31 * h + Double.hashCode(gamma);
+    h = 31 * h + Double.hashCode(alpha);
+    h = 31 * h + Double.hashCode(posWeight);
+    return 31 * h + Double.hashCode(labelSmoothing);
+  }
+}

@@ -1,0 +1,248 @@
+package io.github.stablelogit.ml;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
+
+import io.github.stablelogit.loss.StableMath;
+import io.github.stablelogit.ml.io.LogitPersistence;
+import java.util.Locale;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A fitted linear logit model: z = βᵀx + b. {@code transform} adds the same columns as Spark's
+ * LogisticRegressionModel — rawPrediction = [−z, z], probability = [σ(−z), σ(z)] (each computed
+ * without cancellation, so tiny probabilities keep their relative precision) and prediction = 1 when
+ * σ(z) &gt; threshold — so BinaryClassificationEvaluator, Pipeline, CrossValidator and
+ * TrainValidationSplit work unchanged. An output column whose name is set to "" is not produced.
+ */
+public final class LogitClassificationModel extends Model<LogitClassificationModel>
+    implements LogitParams<LogitClassificationModel>, MLWritable {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final LogitParams.Defs defs;
+  private final Vector coefficients;
+  private final double intercept;
+  private LogitTrainingSummary summary;
+
+  /**
+   * @param uid the model's uid
+   * @param coefficients β in the original feature space
+   * @param intercept b
+   */
+  public LogitClassificationModel(String uid, Vector coefficients, double intercept) {
+    this.uid = uid;
+    this.defs = new LogitParams.Defs(this);
+    setLogitDefaults();
+    this.coefficients = coefficients;
+    this.intercept = intercept;
+  }
+
+  /**
+   * An empty model (no features) with the given uid; it exists for Spark's reflection-based copy
+   * and persistence conventions. Use {@link #load(String)} to get a usable model.
+   *
+   * @param uid the model's uid
+   */
+  public LogitClassificationModel(String uid) {
+    this(uid, Vectors.dense(new double[0]), 0.0);
+  }
+
+  /** An empty model with a random uid. */
+  public LogitClassificationModel() {
+    this(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("logitClassifierModel"));
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public LogitParams.Defs defs() {
+    return defs;
+  }
+
+  /** @return β in the original feature space */
+  public Vector coefficients() {
+    return coefficients;
+  }
+
+  /** @return the intercept b */
+  public double intercept() {
+    return intercept;
+  }
+
+  /** @return the number of features d */
+  public int numFeatures() {
+    return coefficients.size();
+  }
+
+  /** @return 2 */
+  public int numClasses() {
+    return 2;
+  }
+
+  /** @return true when this model came from {@code fit} in this JVM and has a summary */
+  public boolean hasSummary() {
+    return summary != null;
+  }
+
+  /**
+   * @return the training summary
+   * @throws IllegalStateException if the model was loaded or copied without one
+   */
+  public LogitTrainingSummary summary() {
+    if (summary == null) {
+      throw new IllegalStateException("no training summary is available for " + uid
+          + ": summaries exist only for models fitted in this JVM, not for loaded ones");
+    }
+    return summary;
+  }
+
+  LogitClassificationModel setSummary(LogitTrainingSummary s) {
+    this.summary = s;
+    return this;
+  }
+
+  /**
+   * The logit z = βᵀx + b of one feature vector.
+   *
+   * @param features a vector of size {@link #numFeatures()}
+   * @return z
+   */
+  public double margin(Vector features) {
+    checkSize(features.size(), coefficients.size(), getFeaturesCol());
+    return features.dot(coefficients) + intercept;
+  }
+
+  /**
+   * @param features a feature vector
+   * @return P(y = 1 | x) = σ(z)
+   */
+  public double predictProbability(Vector features) {
+    return StableMath.sigmoid(margin(features));
+  }
+
+  /**
+   * @param features a feature vector
+   * @return 1.0 if σ(z) &gt; threshold, else 0.0
+   */
+  public double predict(Vector features) {
+    return margin(features) > rawThreshold(getThreshold()) ? 1.0 : 0.0;
+  }
+
+  /** logit(t): σ(z) &gt; t ⇔ z &gt; logit(t); ±∞ at t = 1 and t = 0. */
+  static double rawThreshold(double t) {
+    if (t <= 0) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    if (t >= 1) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return Math.log(t) - Math.log1p(-t);
+  }
+
+  static void checkSize(int got, int expected, String featuresCol) {
+    if (got != expected) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "featuresCol '%s' holds a vector of size %d, but the model was trained on %d features; "
+              + "assemble the features exactly as for training", featuresCol, got, expected));
+    }
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    SchemaChecks.requireVector(schema, getFeaturesCol(), "featuresCol");
+    StructType out = schema;
+    if (!getRawPredictionCol().isEmpty()) {
+      out = SchemaChecks.append(out, getRawPredictionCol(), new VectorUDT());
+    }
+    if (!getProbabilityCol().isEmpty()) {
+      out = SchemaChecks.append(out, getProbabilityCol(), new VectorUDT());
+    }
+    if (!getPredictionCol().isEmpty()) {
+      out = SchemaChecks.append(out, getPredictionCol(), DataTypes.DoubleType);
+    }
+    return out;
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    transformSchema(dataset.schema(), true);
+    final Vector beta = coefficients;
+    final double b = intercept;
+    final int d = coefficients.size();
+    final String featuresCol = getFeaturesCol();
+    UserDefinedFunction marginUdf = udf((UDF1<Vector, Double>) v -> {
+      checkSize(v.size(), d, featuresCol);
+      return v.dot(beta) + b;
+    }, DataTypes.DoubleType);
+    String tmp = "_logit_margin_" + uid;
+    Dataset<Row> out = dataset.toDF().withColumn(tmp, marginUdf.apply(col(featuresCol)));
+    Column z = col(tmp);
+    if (!getRawPredictionCol().isEmpty()) {
+      UserDefinedFunction raw = udf((UDF1<Double, Vector>) m -> Vectors.dense(-m, m),
+          new VectorUDT());
+      out = out.withColumn(getRawPredictionCol(), raw.apply(z));
+    }
+    if (!getProbabilityCol().isEmpty()) {
+      UserDefinedFunction prob = udf((UDF1<Double, Vector>) m ->
+          Vectors.dense(StableMath.sigmoid(-m), StableMath.sigmoid(m)), new VectorUDT());
+      out = out.withColumn(getProbabilityCol(), prob.apply(z));
+    }
+    if (!getPredictionCol().isEmpty()) {
+      out = out.withColumn(getPredictionCol(),
+          when(z.gt(rawThreshold(getThreshold())), 1.0).otherwise(0.0));
+    }
+    return out.drop(tmp);
+  }
+
+  @Override
+  public LogitClassificationModel copy(ParamMap extra) {
+    LogitClassificationModel m = copyValues(
+        new LogitClassificationModel(uid, coefficients, intercept), extra);
+    m.summary = summary;
+    return m.setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    return LogitPersistence.modelWriter(this);
+  }
+
+  /** @return a reader for saved models */
+  public static MLReader<LogitClassificationModel> read() {
+    return LogitPersistence.modelReader();
+  }
+
+  /**
+   * @param path where a model was saved
+   * @return the model
+   */
+  public static LogitClassificationModel load(String path) {
+    return read().load(path);
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "LogitClassificationModel: uid=%s, numFeatures=%d, loss=%s",
+        uid, numFeatures(), getLoss());
+  }
+}

@@ -1,0 +1,269 @@
+package io.github.stablelogit.ml;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.ml.io.LogitPersistence;
+import io.github.stablelogit.optim.BlockPacker;
+import io.github.stablelogit.optim.DataSummary;
+import io.github.stablelogit.optim.DataSummary.Problem;
+import io.github.stablelogit.optim.InstanceBlock;
+import io.github.stablelogit.optim.LogitMinimizer;
+import io.github.stablelogit.optim.LogitObjective;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a linear binary classifier z = βᵀx + b by minimizing
+ *
+ * <pre>
+ *   (1/Σᵢwᵢ) Σᵢ wᵢ ℓ(zᵢ, yᵢ) + λ[(1−a)/2·‖β‖² + a·‖β‖₁]
+ * </pre>
+ *
+ * where ℓ is BCE-with-logits (with PyTorch's pos_weight) or sigmoid focal loss, as defined in {@link
+ * LogitLoss}; wᵢ comes from weightCol (default 1), λ = regParam, a = elasticNetParam, and the
+ * intercept is not penalised. With {@code standardization} (default) the penalty applies to
+ * standardized coefficients β_jσ_j, as in Spark's LogisticRegression; coefficients are always
+ * reported in the original space. The mean divides by the instance-weight sum, never by posWeight,
+ * so it is one global mean whatever the partitioning.
+ *
+ * <p>Training packs each partition once into cached blocks (statistics gathered in the same pass),
+ * evaluates the objective with BLAS over the blocks combined by {@code treeAggregate}, and minimizes
+ * with breeze's L-BFGS (OWL-QN with L1), stopping when the gradient norm is below {@code tol}. Bad
+ * input (NaN/Inf features, labels outside [0, 1], negative weights, mixed vector sizes, empty or
+ * single-class data) fails before the optimizer starts, with a message naming the column and value.
+ */
+public final class LogitClassifier extends Estimator<LogitClassificationModel>
+    implements LogitParams<LogitClassifier>, MLWritable {
+
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(LogitClassifier.class);
+
+  /** Block size used when maxBlockSizeInMB is 0. */
+  public static final double AUTO_BLOCK_SIZE_MB = 1.0;
+
+  private final String uid;
+  private final LogitParams.Defs defs;
+  private transient List<Consumer<LogitMinimizer.Iteration>> listeners = new ArrayList<>();
+
+  /** @param uid this estimator's uid */
+  public LogitClassifier(String uid) {
+    this.uid = uid;
+    this.defs = new LogitParams.Defs(this);
+    setLogitDefaults();
+  }
+
+  /** A classifier with a random uid and default parameters. */
+  public LogitClassifier() {
+    this(Identifiable$.MODULE$.randomUID("logitClassifier"));
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public LogitParams.Defs defs() {
+    return defs;
+  }
+
+  /**
+   * Registers a callback that receives every optimizer iteration (objective, gradient norm, step,
+   * elapsed time) on the driver, e.g. for progress bars or live plots. Not persisted.
+   *
+   * @param listener the callback
+   * @return this
+   */
+  public LogitClassifier addIterationListener(Consumer<LogitMinimizer.Iteration> listener) {
+    if (listeners == null) {
+      listeners = new ArrayList<>();
+    }
+    listeners.add(listener);
+    return this;
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    SchemaChecks.requireVector(schema, getFeaturesCol(), "featuresCol");
+    SchemaChecks.requireNumeric(schema, getLabelCol(), "labelCol");
+    if (getWeightCol() != null) {
+      SchemaChecks.requireNumeric(schema, getWeightCol(), "weightCol");
+    }
+    StructType out = schema;
+    if (!getRawPredictionCol().isEmpty()) {
+      out = SchemaChecks.append(out, getRawPredictionCol(), new VectorUDT());
+    }
+    if (!getProbabilityCol().isEmpty()) {
+      out = SchemaChecks.append(out, getProbabilityCol(), new VectorUDT());
+    }
+    if (!getPredictionCol().isEmpty()) {
+      out = SchemaChecks.append(out, getPredictionCol(), DataTypes.DoubleType);
+    }
+    return out;
+  }
+
+  @Override
+  public LogitClassificationModel fit(Dataset<?> dataset) {
+    long start = System.nanoTime();
+    transformSchema(dataset.schema(), true);
+    LogitLoss loss = logitLoss();
+    JavaRDD<InstanceBlock> blocks = packBlocks(dataset);
+    try {
+      DataSummary summary = summarize(blocks);
+      validate(summary);
+      int d = summary.numFeatures();
+      double reg = getRegParam();
+      double a = getElasticNetParam();
+      LogitObjective objective = new LogitObjective(blocks, loss, summary, getFitIntercept(),
+          getStandardization(), reg * (1 - a), getAggregationDepth());
+      double[] x0 = new double[objective.dimension()];
+      if (getFitIntercept()) {
+        x0[d] = initialIntercept(summary, loss);
+      }
+      LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s), "
+              + "regParam=%s, elasticNetParam=%s, %d blocks", loss, summary.rows(), d,
+          summary.weightSum(), reg, a, blocks.getNumPartitions()));
+      List<Consumer<LogitMinimizer.Iteration>> ls =
+          listeners == null ? List.of() : List.copyOf(listeners);
+      LogitMinimizer.Result result = LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(),
+          reg * a, it -> ls.forEach(l -> l.accept(it)));
+      double[] coef = objective.toOriginal(result.x());
+      LogitClassificationModel model = new LogitClassificationModel(uid,
+          Vectors.dense(Arrays.copyOf(coef, d)), coef[d]);
+      model.setSummary(new LogitTrainingSummary(result, summary.rows(), summary.weightSum(), d,
+          objective.evaluations(), (System.nanoTime() - start) / 1e9));
+      return copyValues(model, ParamMap.empty()).setParent(this);
+    } finally {
+      blocks.unpersist(false);
+    }
+  }
+
+  private JavaRDD<InstanceBlock> packBlocks(Dataset<?> dataset) {
+    String w = getWeightCol();
+    Dataset<Row> rows = dataset.select(
+        col(getFeaturesCol()),
+        col(getLabelCol()).cast(DataTypes.DoubleType),
+        w == null ? lit(1.0) : col(w).cast(DataTypes.DoubleType));
+    double mb = getMaxBlockSizeInMB() > 0 ? getMaxBlockSizeInMB() : AUTO_BLOCK_SIZE_MB;
+    BlockPacker packer = new BlockPacker(getFeaturesCol(), getLabelCol(), w, mb);
+    JavaRDD<InstanceBlock> blocks = rows.javaRDD()
+        .mapPartitionsWithIndex(packer::pack, true);
+    blocks.setName(String.format(Locale.ROOT, "stablelogit blocks (maxBlockSizeInMB=%s)", mb));
+    return blocks.persist(StorageLevel.MEMORY_AND_DISK());
+  }
+
+  private DataSummary summarize(JavaRDD<InstanceBlock> blocks) {
+    return blocks.treeAggregate(new DataSummary(), (s, b) -> s.merge(b.summary()),
+        DataSummary::merge, getAggregationDepth());
+  }
+
+  private void validate(DataSummary s) {
+    List<String> problems = new ArrayList<>();
+    describe(s, Problem.NULL_FEATURES, problems, "featuresCol '" + getFeaturesCol()
+        + "' is null in %d rows (first: %s). Drop or fill those rows.");
+    describe(s, Problem.FEATURE_NOT_FINITE, problems, "featuresCol '" + getFeaturesCol()
+        + "' contains NaN or infinite values in %d rows (first: %s). Remove those rows or impute "
+        + "the values (e.g. org.apache.spark.ml.feature.Imputer) before fitting.");
+    describe(s, Problem.SIZE_MISMATCH, problems, "featuresCol '" + getFeaturesCol()
+        + "' holds vectors of different sizes in %d rows (first: %s). All feature vectors must "
+        + "have the same size; assemble them consistently.");
+    describe(s, Problem.BAD_LABEL, problems, "labelCol '" + getLabelCol()
+        + "' must be in [0, 1], but %d rows are not (first: %s). Map labels to 0/1 (e.g. -1/+1 "
+        + "LIBSVM labels with (y + 1) / 2) or drop rows with missing labels.");
+    describe(s, Problem.BAD_WEIGHT, problems, "weightCol '" + getWeightCol()
+        + "' must be finite and >= 0, but %d rows are not (first: %s). Fix or drop those rows.");
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("LogitClassifier cannot train on this data: "
+          + String.join(" ", problems));
+    }
+    if (s.numFeatures() < 0 || (s.rows() == 0 && s.zeroWeightRows() == 0)) {
+      throw new IllegalArgumentException("LogitClassifier cannot train on an empty dataset: no "
+          + "rows were found. Check the filters and the input path.");
+    }
+    if (!(s.weightSum() > 0)) {
+      throw new IllegalArgumentException("LogitClassifier cannot train: the total instance weight "
+          + "in weightCol '" + getWeightCol() + "' is 0 (" + s.zeroWeightRows()
+          + " rows, all with weight 0). Give some rows a positive weight.");
+    }
+    if (s.numFeatures() == 0) {
+      throw new IllegalArgumentException("featuresCol '" + getFeaturesCol()
+          + "' holds vectors of size 0; there is nothing to learn from.");
+    }
+    if (getLabelSmoothing() == 0.0) {
+      double pos = s.labelWeightSum();
+      double neg = s.weightSum() - pos;
+      if (pos <= 0 || neg <= 0) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT,
+            "labelCol '%s' has a single class: every one of the %d rows has label %s. A logistic "
+                + "model's optimum is then at infinity. Train on data with both classes, or set "
+                + "labelSmoothing > 0 to fit a finite model.",
+            getLabelCol(), s.rows(), pos <= 0 ? "0" : "1"));
+      }
+    }
+  }
+
+  private static void describe(DataSummary s, Problem p, List<String> out, String fmt) {
+    if (s.problemCount(p) > 0) {
+      out.add(String.format(Locale.ROOT, fmt, s.problemCount(p), s.problemExample(p)));
+    }
+  }
+
+  /** The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE. */
+  private static double initialIntercept(DataSummary s, LogitLoss loss) {
+    double eps = loss.labelSmoothing();
+    double pos = (1 - eps) * s.labelWeightSum() + 0.5 * eps * s.weightSum();
+    double neg = s.weightSum() - pos;
+    if (!(pos > 0 && neg > 0)) {
+      return 0.0;
+    }
+    return Math.log(loss.posWeight()) + Math.log(pos) - Math.log(neg);
+  }
+
+  @Override
+  public LogitClassifier copy(ParamMap extra) {
+    LogitClassifier c = copyValues(new LogitClassifier(uid), extra);
+    if (listeners != null) {
+      c.listeners.addAll(listeners);
+    }
+    return c;
+  }
+
+  @Override
+  public MLWriter write() {
+    return LogitPersistence.paramsWriter(this);
+  }
+
+  /** @return a reader for saved estimators */
+  public static MLReader<LogitClassifier> read() {
+    return LogitPersistence.paramsReader(LogitClassifier.class, LogitClassifier::new);
+  }
+
+  /**
+   * @param path where an estimator was saved
+   * @return the estimator
+   */
+  public static LogitClassifier load(String path) {
+    return read().load(path);
+  }
+}

@@ -1,0 +1,369 @@
+package io.github.stablelogit.optim;
+
+import breeze.linalg.DenseVector;
+import breeze.optimize.DiffFunction;
+import breeze.optimize.FirstOrderMinimizer;
+import breeze.optimize.FirstOrderMinimizer$;
+import breeze.optimize.LBFGS;
+import breeze.optimize.OWLQN;
+import dev.ludovic.netlib.blas.BLAS;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+import scala.collection.Iterator;
+import scala.reflect.ClassTag$;
+
+/**
+ * Minimizes a {@link LogitObjective} with breeze's L-BFGS, or OWL-QN when there is an L1 penalty —
+ * the optimizers Spark's own LogisticRegression uses.
+ *
+ * <p>Unlike Spark, convergence is decided on the gradient, not on the change of the objective: the
+ * fit stops when ‖g‖∞ ≤ tol · max(1, |f|), where g is the gradient in standardized space (the
+ * minimum-norm subgradient with L1). Breeze's own value-based tests are disabled; it stops on its own
+ * only at {@code maxIter} or when its line search fails twice in a row (the objective is flat to
+ * rounding error), which is reported as not converged unless the gradient test also passes.
+ */
+public final class LogitMinimizer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LogitMinimizer.class);
+
+  /** Number of correction pairs kept by L-BFGS, as in Spark. */
+  public static final int HISTORY = 10;
+
+  /**
+   * Below this gradient norm (relative to max(1, |f|)) a step's decrease of the objective, about
+   * ‖g‖²/(2·curvature), approaches the objective's rounding error ε·|f| (‖g‖ ≈ √ε), so value-based
+   * line searches start to fail; the slope-based phase takes over from here.
+   */
+  private static final double FLAT = 1e-7;
+
+  /** One iteration of the optimizer, for listeners and the training summary. */
+  public record Iteration(int iteration, double objective, double gradientNorm, double stepSize,
+      int evaluations, double elapsedSeconds) {}
+
+  /** The outcome of a minimization. */
+  public record Result(double[] x, List<Iteration> history, boolean converged, String reason) {
+    /** @return objective per iteration, the initial point first */
+    public double[] objectiveHistory() {
+      return history.stream().mapToDouble(Iteration::objective).toArray();
+    }
+
+    /** @return gradient norm ‖g‖∞ per iteration */
+    public double[] gradientNormHistory() {
+      return history.stream().mapToDouble(Iteration::gradientNorm).toArray();
+    }
+
+    /** @return number of iterations taken (the initial point is iteration 0) */
+    public int iterations() {
+      return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
+    }
+  }
+
+  /** Thrown when the objective or its gradient stops being finite; never a NaN model. */
+  public static final class NonFiniteObjectiveException extends ArithmeticException {
+    private static final long serialVersionUID = 1L;
+
+    NonFiniteObjectiveException(String message) {
+      super(message);
+    }
+  }
+
+  private LogitMinimizer() {}
+
+  /**
+   * Runs the optimizer.
+   *
+   * @param objective the smooth objective
+   * @param x0 starting point
+   * @param maxIter iteration limit (≥ 0)
+   * @param tol gradient tolerance (≥ 0)
+   * @param regL1 λa; 0 selects L-BFGS, &gt; 0 OWL-QN
+   * @param listener receives each iteration, or null
+   * @return the result
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static Result minimize(LogitObjective objective, double[] x0, int maxIter, double tol,
+      double regL1, Consumer<Iteration> listener) {
+    FirstOrderMinimizer$ fom = FirstOrderMinimizer$.MODULE$;
+    FirstOrderMinimizer.ConvergenceCheck<DenseVector<Object>> check =
+        fom.<DenseVector<Object>>maxIterationsReached(maxIter).$bar$bar(fom.searchFailed());
+    double[] l1 = regL1 > 0 ? objective.l1Weights(regL1) : null;
+    FirstOrderMinimizer<DenseVector<Object>, DiffFunction<DenseVector<Object>>> optimizer;
+    if (l1 != null) {
+      scala.Function1<Object, Object> l1Weight = i -> l1[(Integer) i];
+      optimizer = (FirstOrderMinimizer) new OWLQN<Object, DenseVector<Object>>(check, HISTORY,
+          l1Weight, (breeze.math.MutableEnumeratedCoordinateField) DenseVector.space_Double());
+    } else {
+      optimizer = (FirstOrderMinimizer) new LBFGS<DenseVector<Object>>(check, HISTORY,
+          (breeze.math.MutableInnerProductModule) DenseVector.space_Double());
+    }
+    Recorder rec = new Recorder(objective, tol, listener);
+    Iterator<FirstOrderMinimizer.State<DenseVector<Object>, Object, Object>> states =
+        optimizer.iterations(BreezeBridge.of(new CachingEvaluator(objective)),
+            new DenseVector<Object>(x0.clone()));
+    double[] x = x0.clone();
+    String reason = "no iteration ran";
+    boolean searchFailed = false;
+    while (states.hasNext()) {
+      FirstOrderMinimizer.State<DenseVector<Object>, Object, Object> s = states.next();
+      x = toArray(s.x());
+      double[] g = toArray(s.grad());
+      double gNorm = l1 == null ? maxAbs(g) : pseudoGradientNorm(x, g, l1);
+      if (rec.record(s.iter(), x, s.adjustedValue(), gNorm)) {
+        return rec.result(x, true, rec.convergedReason());
+      }
+      if (l1 == null && gNorm <= FLAT * Math.max(1.0, Math.abs(s.adjustedValue()))) {
+        searchFailed = true;
+        break;
+      }
+      if (s.searchFailed()) {
+        searchFailed = true;
+        reason = String.format(Locale.ROOT, "line search could not decrease the objective further "
+            + "(gradient norm %.3e, tol %.3e)", gNorm, tol);
+        break;
+      }
+      if (s.iter() >= maxIter) {
+        reason = String.format(Locale.ROOT, "maxIter %d reached (gradient norm %.3e, tol %.3e)",
+            maxIter, gNorm, tol);
+        break;
+      }
+    }
+    if (searchFailed && l1 == null && rec.lastIteration() < maxIter) {
+      return polish(objective, x, maxIter, rec);
+    }
+    LOG.warn("optimizer stopped before convergence: " + reason);
+    return rec.result(x, false, reason);
+  }
+
+  /**
+   * Continues a smooth fit past the point where breeze's line search fails. Near the optimum the
+   * objective changes by less than its own rounding error (~1e-16·|f|), so a line search that
+   * compares objective values cannot accept any step, although the gradient — which has no such
+   * floor — still points somewhere. This phase keeps L-BFGS directions (two-loop recursion, BLAS
+   * vector operations) but chooses the step from the directional derivative alone: it takes the
+   * full step when the slope along the direction has shrunk by the strong-Wolfe factor, and
+   * otherwise moves to the zero of the secant of the slope. It stops on the same gradient test.
+   */
+  private static Result polish(LogitObjective objective, double[] start, int maxIter,
+      Recorder rec) {
+    BLAS blas = BLAS.getInstance();
+    int n = start.length;
+    double[] x = start.clone();
+    double[] g = new double[n];
+    double f = objective.evaluate(x, g);
+    java.util.ArrayDeque<double[][]> pairs = new java.util.ArrayDeque<>();
+    int iter = rec.lastIteration();
+    LOG.info("objective is flat to rounding error; continuing with slope-based steps");
+    while (iter < maxIter) {
+      double[] p = direction(blas, g, pairs);
+      double d0 = blas.ddot(n, g, 1, p, 1);
+      if (!(d0 < 0)) {
+        pairs.clear();
+        p = g.clone();
+        blas.dscal(n, -1.0, p, 1);
+        d0 = blas.ddot(n, g, 1, p, 1);
+      }
+      if (d0 == 0) {
+        break;
+      }
+      // Bracket the zero of the slope d(α) = ∇f(x + αp)ᵀp, d(0) < 0, by doubling and regula falsi.
+      double alpha = 1.0;
+      double lo = 0.0;
+      double dLo = d0;
+      double hi = Double.POSITIVE_INFINITY;
+      double dHi = 0.0;
+      double[] xNew = new double[n];
+      double[] gNew = new double[n];
+      double fNew = f;
+      for (int trial = 0; trial < 30; trial++) {
+        System.arraycopy(x, 0, xNew, 0, n);
+        blas.daxpy(n, alpha, p, 1, xNew, 1);
+        fNew = objective.evaluate(xNew, gNew);
+        double d = blas.ddot(n, gNew, 1, p, 1);
+        if (Math.abs(d) <= 0.9 * Math.abs(d0) || !Double.isFinite(d)) {
+          break;
+        }
+        if (d < 0) {
+          lo = alpha;
+          dLo = d;
+        } else {
+          hi = alpha;
+          dHi = d;
+        }
+        alpha = hi == Double.POSITIVE_INFINITY ? 2 * alpha : lo + (hi - lo) * dLo / (dLo - dHi);
+      }
+      double[] s = new double[n];
+      double[] y = gNew.clone();
+      System.arraycopy(xNew, 0, s, 0, n);
+      blas.daxpy(n, -1.0, x, 1, s, 1);
+      blas.daxpy(n, -1.0, g, 1, y, 1);
+      if (blas.ddot(n, s, 1, y, 1) > 0) {
+        pairs.addLast(new double[][] {s, y});
+        if (pairs.size() > HISTORY) {
+          pairs.removeFirst();
+        }
+      }
+      x = xNew;
+      g = gNew;
+      f = fNew;
+      iter++;
+      if (rec.record(iter, x, f, maxAbs(g))) {
+        return rec.result(x, true, rec.convergedReason());
+      }
+    }
+    String reason = String.format(Locale.ROOT, "maxIter %d reached (gradient norm %.3e)", maxIter,
+        maxAbs(g));
+    LOG.warn("optimizer stopped before convergence: " + reason);
+    return rec.result(x, false, reason);
+  }
+
+  /** The L-BFGS direction −H·g by the two-loop recursion over (s, y) pairs, oldest first. */
+  private static double[] direction(BLAS blas, double[] g, java.util.ArrayDeque<double[][]> pairs) {
+    int n = g.length;
+    double[] q = g.clone();
+    int m = pairs.size();
+    double[] a = new double[m];
+    double[][][] ps = pairs.toArray(new double[0][][]);
+    for (int i = m - 1; i >= 0; i--) {
+      double rho = 1.0 / blas.ddot(n, ps[i][1], 1, ps[i][0], 1);
+      a[i] = rho * blas.ddot(n, ps[i][0], 1, q, 1);
+      blas.daxpy(n, -a[i], ps[i][1], 1, q, 1);
+    }
+    if (m > 0) {
+      double[] s = ps[m - 1][0];
+      double[] y = ps[m - 1][1];
+      blas.dscal(n, blas.ddot(n, s, 1, y, 1) / blas.ddot(n, y, 1, y, 1), q, 1);
+    }
+    for (int i = 0; i < m; i++) {
+      double rho = 1.0 / blas.ddot(n, ps[i][1], 1, ps[i][0], 1);
+      double b = rho * blas.ddot(n, ps[i][1], 1, q, 1);
+      blas.daxpy(n, a[i] - b, ps[i][0], 1, q, 1);
+    }
+    blas.dscal(n, -1.0, q, 1);
+    return q;
+  }
+
+  /** Records iterations: history, INFO log line, listener, finiteness and the gradient test. */
+  private static final class Recorder {
+    private final LogitObjective objective;
+    private final double tol;
+    private final Consumer<Iteration> listener;
+    private final long start = System.nanoTime();
+    private final List<Iteration> history = new ArrayList<>();
+    private double[] previous;
+
+    Recorder(LogitObjective objective, double tol, Consumer<Iteration> listener) {
+      this.objective = objective;
+      this.tol = tol;
+      this.listener = listener;
+    }
+
+    /** @return true when the gradient test passes */
+    boolean record(int iter, double[] x, double f, double gNorm) {
+      if (!Double.isFinite(f) || !Double.isFinite(gNorm)) {
+        double lastFinite = history.isEmpty() ? Double.NaN
+            : history.get(history.size() - 1).objective();
+        throw new NonFiniteObjectiveException(String.format(Locale.ROOT,
+            "the objective became %s (gradient norm %s) at iteration %d; the last finite objective "
+                + "was %s at iteration %d. No model was produced. Try standardization=true, a "
+                + "larger regParam, rescaling extreme feature values, or a smaller posWeight.",
+            f, gNorm, iter, lastFinite, Math.max(0, iter - 1)));
+      }
+      double step = previous == null ? 0.0 : distance(previous, x);
+      Iteration it = new Iteration(iter, f, gNorm, step, objective.evaluations(),
+          (System.nanoTime() - start) / 1e9);
+      history.add(it);
+      if (LOG.isInfoEnabled()) {
+        LOG.info(String.format(Locale.ROOT,
+            "iteration %d: objective %.15g, |gradient| %.3e, step %.3e, %d evaluations, %.2fs",
+            iter, f, gNorm, step, it.evaluations(), it.elapsedSeconds()));
+      }
+      if (listener != null) {
+        listener.accept(it);
+      }
+      previous = x.clone();
+      return gNorm <= tol * Math.max(1.0, Math.abs(f));
+    }
+
+    int lastIteration() {
+      return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
+    }
+
+    String convergedReason() {
+      Iteration last = history.get(history.size() - 1);
+      return String.format(Locale.ROOT, "gradient norm %.3e <= tol %.3e x max(1, |objective|)",
+          last.gradientNorm(), tol);
+    }
+
+    Result result(double[] x, boolean converged, String reason) {
+      return new Result(x, history, converged, reason);
+    }
+  }
+
+  /**
+   * The objective as breeze sees it (through {@link BreezeBridge}). It remembers the last point, as
+   * breeze's own cache would, because the optimizer asks again for the point its line search ended
+   * on; each miss is one pass over the blocks.
+   */
+  static final class CachingEvaluator implements BreezeBridge.Evaluator {
+    private final LogitObjective objective;
+    private double[] lastX;
+    private double lastValue;
+    private double[] lastGradient;
+
+    CachingEvaluator(LogitObjective objective) {
+      this.objective = objective;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Tuple2<Object, DenseVector<Object>> calculate(Object x) {
+      double[] xv = toArray((DenseVector<Object>) x);
+      if (lastX == null || !java.util.Arrays.equals(lastX, xv)) {
+        double[] g = new double[xv.length];
+        lastValue = objective.evaluate(xv, g);
+        lastX = xv;
+        lastGradient = g;
+      }
+      return new Tuple2<Object, DenseVector<Object>>(lastValue,
+          new DenseVector<Object>(lastGradient.clone()));
+    }
+  }
+
+  private static double[] toArray(DenseVector<Object> v) {
+    return (double[]) v.toArray(ClassTag$.MODULE$.Double());
+  }
+
+  private static double maxAbs(double[] g) {
+    return g.length == 0 ? 0.0 : Math.abs(g[BLAS.getInstance().idamax(g.length, g, 1)]);
+  }
+
+  /** ‖·‖∞ of the minimum-norm subgradient of f + Σ c_j|x_j|. */
+  private static double pseudoGradientNorm(double[] x, double[] g, double[] c) {
+    double m = 0.0;
+    for (int j = 0; j < g.length; j++) {
+      double v;
+      if (x[j] > 0) {
+        v = g[j] + c[j];
+      } else if (x[j] < 0) {
+        v = g[j] - c[j];
+      } else {
+        v = Math.max(0.0, Math.abs(g[j]) - c[j]);
+      }
+      m = Math.max(m, Math.abs(v));
+    }
+    return m;
+  }
+
+  private static double distance(double[] a, double[] b) {
+    double[] diff = a.clone();
+    BLAS blas = BLAS.getInstance();
+    blas.daxpy(a.length, -1.0, b, 1, diff, 1);
+    return blas.dnrm2(diff.length, diff, 1);
+  }
+
+}

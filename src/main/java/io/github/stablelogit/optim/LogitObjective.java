@@ -1,0 +1,148 @@
+package io.github.stablelogit.optim;
+
+import io.github.stablelogit.loss.LogitLoss;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * The training objective as a differentiable function of the optimizer's variables, evaluated over
+ * cached blocks with {@code treeAggregate}:
+ *
+ * <pre>
+ *   f = (1/Σw) Σ w_i ℓ(z_i, y_i) + λ(1−a)/2 · Σ_j p_j²,   z_i = βᵀx_i + b
+ * </pre>
+ *
+ * where p_j is the standardized coefficient β_jσ_j when {@code standardization} is on and β_j
+ * otherwise (Spark's LogisticRegression convention). The L1 part λa·Σ|p_j| is left to OWL-QN, which
+ * receives the per-coordinate weights from {@link #l1Weights}.
+ *
+ * <p>The optimizer works in standardized space for conditioning, without a scaled copy of the data:
+ * its variables are γ_j = β_jσ_j (then β_j = γ_j/σ_j is what the blocks see) and, with an intercept,
+ * the intercept of virtually centered features b̃ = b + Σ μ_jβ_j. Features with σ_j = 0 carry no
+ * information and keep β_j = 0, as in Spark.
+ */
+public final class LogitObjective {
+
+  private final JavaRDD<InstanceBlock> blocks;
+  private final JavaSparkContext jsc;
+  private final LogitLoss loss;
+  private final int numFeatures;
+  private final boolean fitIntercept;
+  private final boolean standardization;
+  private final double regL2;
+  private final double weightSum;
+  private final double[] mean;
+  private final double[] std;
+  private final int aggregationDepth;
+  private int evaluations;
+
+  /**
+   * @param blocks cached training blocks
+   * @param loss the loss
+   * @param summary statistics of the blocks
+   * @param fitIntercept whether the model has an intercept
+   * @param standardization whether the penalty applies to standardized coefficients
+   * @param regL2 λ(1−a)
+   * @param aggregationDepth treeAggregate depth
+   */
+  public LogitObjective(JavaRDD<InstanceBlock> blocks, LogitLoss loss, DataSummary summary,
+      boolean fitIntercept, boolean standardization, double regL2, int aggregationDepth) {
+    this.blocks = blocks;
+    this.jsc = JavaSparkContext.fromSparkContext(blocks.context());
+    this.loss = loss;
+    this.numFeatures = summary.numFeatures();
+    this.fitIntercept = fitIntercept;
+    this.standardization = standardization;
+    this.regL2 = regL2;
+    this.weightSum = summary.weightSum();
+    this.mean = summary.mean();
+    this.std = summary.std();
+    this.aggregationDepth = aggregationDepth;
+  }
+
+  /** @return the number of optimizer variables: d, plus 1 with an intercept */
+  public int dimension() {
+    return numFeatures + (fitIntercept ? 1 : 0);
+  }
+
+  /** @return how many times the objective was evaluated (one pass over the blocks each) */
+  public int evaluations() {
+    return evaluations;
+  }
+
+  /**
+   * Per-variable L1 weights for OWL-QN: λa for standardized coefficients, λa/σ_j when the penalty
+   * is on the original coefficients, and 0 for the intercept and constant features.
+   *
+   * @param regL1 λa
+   * @return weights, one per optimizer variable
+   */
+  public double[] l1Weights(double regL1) {
+    double[] w = new double[dimension()];
+    for (int j = 0; j < numFeatures; j++) {
+      if (std[j] > 0) {
+        w[j] = standardization ? regL1 : regL1 / std[j];
+      }
+    }
+    return w;
+  }
+
+  /**
+   * Maps optimizer variables to coefficients in the original space.
+   *
+   * @param x optimizer variables
+   * @return d coefficients followed by the intercept (0 without one)
+   */
+  public double[] toOriginal(double[] x) {
+    double[] out = new double[numFeatures + 1];
+    double shift = 0.0;
+    for (int j = 0; j < numFeatures; j++) {
+      out[j] = std[j] > 0 ? x[j] / std[j] : 0.0;
+      shift += mean[j] * out[j];
+    }
+    out[numFeatures] = fitIntercept ? x[numFeatures] - shift : 0.0;
+    return out;
+  }
+
+  /**
+   * Evaluates the smooth part of the objective.
+   *
+   * @param x optimizer variables
+   * @param gradient output, same length
+   * @return the objective value (without the L1 part)
+   */
+  public double evaluate(double[] x, double[] gradient) {
+    evaluations++;
+    double[] coef = toOriginal(x);
+    double[] beta = java.util.Arrays.copyOf(coef, numFeatures);
+    Broadcast<BlockAggregator.Coefficients> bc =
+        jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
+    BlockAggregator agg;
+    try {
+      agg = blocks.treeAggregate(new BlockAggregator(loss, bc, numFeatures),
+          BlockAggregator::add, BlockAggregator::merge, aggregationDepth);
+    } finally {
+      bc.destroy();
+    }
+    double[] sums = agg.gradientSum();
+    double dzSum = sums[numFeatures];
+    double f = agg.lossSum() / weightSum;
+    double penalty = 0.0;
+    for (int j = 0; j < numFeatures; j++) {
+      if (std[j] > 0) {
+        double centered = fitIntercept ? sums[j] - mean[j] * dzSum : sums[j];
+        double pj = standardization ? x[j] : x[j] / std[j];
+        double dpj = standardization ? 1.0 : 1.0 / std[j];
+        penalty += pj * pj;
+        gradient[j] = centered / std[j] / weightSum + regL2 * pj * dpj;
+      } else {
+        gradient[j] = 0.0;
+      }
+    }
+    if (fitIntercept) {
+      gradient[numFeatures] = dzSum / weightSum;
+    }
+    return f + 0.5 * regL2 * penalty;
+  }
+}

@@ -1,0 +1,195 @@
+package io.github.stablelogit.loss;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded random inputs over the whole parameter space: logits from 1e-300 to 1e300 in magnitude,
+ * hard and soft labels, weights, γ in [0, 25], α ∈ {−1} ∪ [0, 1], posWeight in [1e-3, 1e6],
+ * labelSmoothing in [0, 0.99).
+ *
+ * <p>Each batch of {@link #BATCH} rows shares one loss and is generated from its own seed, {@link
+ * #BASE_SEED} + batch index, so a failure is reproduced by {@code
+ * generateBatch(seed)} alone; failures print the seed and the inputs.
+ */
+class LogitLossFuzzTest {
+
+  static final long BASE_SEED = 0x5EED_0000_0000L;
+  static final int BATCHES = 6_250;
+  static final int BATCH = 32;
+  static final int MAX_REPORTED = 20;
+
+  /** Largest |z| where the finite-difference check applies. */
+  static final double FD_MAX_LOGIT = 15.0;
+  /** Step of the five-point central difference. */
+  static final double FD_STEP = 1e-4;
+  static final double FD_ABS_TOL = 1e-7;
+  static final double FD_REL_TOL = 1e-5;
+  /**
+   * Relative error assumed for each computed value when bounding the finite difference's rounding
+   * noise: 64 ulps, generous for a kernel that is accurate to a few.
+   */
+  static final double VALUE_REL_ERR = 64 * Math.ulp(1.0);
+  /** At least this share of the moderate-logit rows must be well-conditioned enough to check. */
+  static final double MIN_FD_CHECKED_SHARE = 0.8;
+
+  /** One batch: a loss and its rows. */
+  record Batch(long seed, LogitLoss loss, double[] z, double[] y, double[] w) {}
+
+  static Batch generateBatch(long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    double gamma = switch (rnd.nextInt(5)) {
+      case 0 -> 0.0;
+      case 1 -> rnd.nextDouble(0.0, 1.0); // γ < 1: (1−p_t)^(γ−1) unbounded
+      case 2 -> new double[] {0.25, 0.5, 1.0, 2.0, 5.0}[rnd.nextInt(5)];
+      default -> rnd.nextDouble(0.0, 25.0);
+    };
+    double alpha = rnd.nextInt(3) == 0 ? -1.0 : (rnd.nextInt(4) == 0
+        ? new double[] {0.0, 1.0}[rnd.nextInt(2)] : rnd.nextDouble());
+    double posWeight = Math.pow(10, rnd.nextDouble(-3, 6));
+    double smoothing = rnd.nextInt(3) == 0 ? 0.0 : rnd.nextDouble(0.0, 0.99);
+    LogitLoss loss = rnd.nextInt(4) == 0
+        ? LogitLoss.bce(posWeight, smoothing)
+        : LogitLoss.focal(gamma, alpha, posWeight, smoothing);
+    double[] z = new double[BATCH];
+    double[] y = new double[BATCH];
+    double[] w = new double[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+      z[i] = logit(rnd);
+      y[i] = label(rnd);
+      // weights ≤ 2: the batch sum of ≤ 32 losses of ≤ ~1e306 each stays finite
+      w[i] = rnd.nextInt(8) == 0 ? 0.0 : rnd.nextDouble(0.0, 2.0);
+    }
+    return new Batch(seed, loss, z, y, w);
+  }
+
+  static double logit(SplittableRandom rnd) {
+    double sign = rnd.nextBoolean() ? 1.0 : -1.0;
+    return switch (rnd.nextInt(10)) {
+      case 0, 1, 2, 3 -> sign * Math.pow(10, rnd.nextDouble(-300, 300)); // log-uniform magnitude
+      case 4 -> sign * rnd.nextDouble(0, 800); // around exp's over- and underflow
+      default -> rnd.nextDouble(-FD_MAX_LOGIT, FD_MAX_LOGIT); // moderate: finite differences
+    };
+  }
+
+  static double label(SplittableRandom rnd) {
+    return switch (rnd.nextInt(6)) {
+      case 0 -> 0.0;
+      case 1 -> 1.0;
+      case 2 -> Math.pow(10, rnd.nextDouble(-300, 0)); // tiny positive
+      case 3 -> 1.0 - Math.pow(10, rnd.nextDouble(-16, 0)); // just below 1
+      default -> rnd.nextDouble();
+    };
+  }
+
+  @Test
+  void randomInputsGiveFiniteNonNegativeConsistentResults() {
+    List<String> failures = new ArrayList<>();
+    long moderate = 0;
+    long fdChecked = 0;
+    for (int b = 0; b < BATCHES; b++) {
+      Batch batch = generateBatch(BASE_SEED + b);
+      LogitLoss loss = batch.loss();
+      for (int i = 0; i < BATCH; i++) {
+        double z = batch.z()[i];
+        double y = batch.y()[i];
+        double v = loss.value(z, y);
+        double d = loss.derivative(z, y);
+        if (!(v >= 0 && v < Double.POSITIVE_INFINITY) || !Double.isFinite(d)) {
+          failures.add(describe(batch, i) + ": value " + v + ", derivative " + d);
+          continue;
+        }
+        if (Math.abs(z) > FD_MAX_LOGIT) {
+          continue;
+        }
+        moderate++;
+        FiniteDifference fd = FiniteDifference.of(loss, z, y);
+        if (!fd.conditioned(d)) {
+          continue; // the difference's own error bound is too large to judge this row
+        }
+        fdChecked++;
+        if (!fd.agreesWith(d)) {
+          failures.add(String.format(Locale.ROOT,
+              "%s: derivative %s, finite difference %s (tolerance %.3g)",
+              describe(batch, i), d, fd.estimate(), fdTolerance(d)));
+        }
+      }
+      checkBatchKernel(batch, failures);
+    }
+    System.out.printf(Locale.ROOT, "fuzz: %d rows, %d with |z| <= %s, %d checked by finite"
+        + " differences, %d failures%n", (long) BATCHES * BATCH, moderate, FD_MAX_LOGIT, fdChecked,
+        failures.size());
+    LogitLossReferenceTest.assertNoFailures("fuzz cases", failures);
+    double share = (double) fdChecked / moderate;
+    assertTrue(share >= MIN_FD_CHECKED_SHARE, String.format(Locale.ROOT,
+        "only %d of %d moderate-logit rows were well-conditioned for finite differences",
+        fdChecked, moderate));
+  }
+
+  static double fdTolerance(double d) {
+    return FD_ABS_TOL + FD_REL_TOL * Math.abs(d);
+  }
+
+  /**
+   * A five-point central difference of the value with an error bound: rounding noise,
+   * 1.5·max|f|·{@link #VALUE_REL_ERR}/h, plus truncation error, estimated by the difference
+   * between the stencils with steps h and 2h (which is about 15 times the truncation error at h).
+   */
+  record FiniteDifference(double estimate, double errorBound) {
+
+    static FiniteDifference of(LogitLoss loss, double z, double y) {
+      double h = FD_STEP;
+      double[] f = new double[9];
+      double maxF = 0;
+      for (int k = -4; k <= 4; k++) {
+        f[k + 4] = loss.value(z + k * h, y);
+        maxF = Math.max(maxF, Math.abs(f[k + 4]));
+      }
+      double fd = (f[2] - 8 * f[3] + 8 * f[5] - f[6]) / (12 * h);
+      double fd2 = (f[0] - 8 * f[2] + 8 * f[6] - f[8]) / (24 * h);
+      return new FiniteDifference(fd, 1.5 * maxF * VALUE_REL_ERR / h + Math.abs(fd - fd2));
+    }
+
+    /** Well-conditioned: the difference's error bound is under a quarter of the tolerance. */
+    boolean conditioned(double d) {
+      return errorBound <= 0.25 * fdTolerance(d);
+    }
+
+    boolean agreesWith(double d) {
+      return Math.abs(estimate - d) <= fdTolerance(d);
+    }
+  }
+
+  /** The batch kernel with weights and aliased output agrees with the per-row methods. */
+  private static void checkBatchKernel(Batch batch, List<String> failures) {
+    LogitLoss loss = batch.loss();
+    double[] out = batch.z().clone();
+    double sum = loss.valueAndDerivatives(out, batch.y(), batch.w(), out, BATCH);
+    double expected = 0;
+    double abs = 0;
+    for (int i = 0; i < BATCH; i++) {
+      double wv = batch.w()[i] * loss.value(batch.z()[i], batch.y()[i]);
+      expected += wv;
+      abs += Math.abs(wv);
+      double wd = batch.w()[i] * loss.derivative(batch.z()[i], batch.y()[i]);
+      if (!Double.isFinite(out[i]) || out[i] != wd) {
+        failures.add(describe(batch, i) + " w=" + batch.w()[i] + ": batch derivative " + out[i]
+            + ", per row times weight " + wd);
+      }
+    }
+    if (!(sum >= 0 && sum < Double.POSITIVE_INFINITY) || Math.abs(sum - expected) > 1e-14 * abs) {
+      failures.add(String.format(Locale.ROOT, "seed %d %s: batch sum %s, per-row sum %s",
+          batch.seed(), LogitLossTest.describe(loss), sum, expected));
+    }
+  }
+
+  private static String describe(Batch batch, int i) {
+    return String.format(Locale.ROOT, "seed %d row %d %s z=%s y=%s", batch.seed(), i,
+        LogitLossTest.describe(batch.loss()), batch.z()[i], batch.y()[i]);
+  }
+}

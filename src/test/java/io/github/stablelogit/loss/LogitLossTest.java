@@ -1,0 +1,374 @@
+package io.github.stablelogit.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Unit tests of {@link LogitLoss} and {@link StableMath}: calculus, invariants and contracts. */
+class LogitLossTest {
+
+  /** Step of the five-point central difference. */
+  static final double FD_STEP = 1e-4;
+  /** Absolute part of the finite-difference tolerance. */
+  static final double FD_ABS_TOL = 1e-7;
+  /** Relative part of the finite-difference tolerance. */
+  static final double FD_REL_TOL = 1e-5;
+  /** Largest |z| at which the finite difference is checked. */
+  static final double FD_MAX_LOGIT = 15.0;
+  /** Ulps allowed where two formulas of the same quantity may round differently. */
+  static final double ULPS = 4;
+
+  static final double[] LABELS = {0.0, 1.0, 0.5, 0.3, 0.999, 1e-9, 0.75};
+  static final double[] SMOOTHINGS = {0.0, 0.1};
+  static final double[] POS_WEIGHTS = {1.0, 3.0, 0.01, 1e6};
+  static final double[] GAMMAS = {0.0, 0.25, 0.5, 1.0, 2.0, 5.0};
+  static final double[] ALPHAS = {-1.0, 0.0, 0.25, 1.0};
+  /** Logits from 0 to saturation, both signs. */
+  static final double[] LOGITS = logits();
+
+  private static double[] logits() {
+    double[] mags = {0.0, 1e-300, 1e-10, 0.5, 1, 3, 10, 20, 30, 36.7, 40, 50, 100, 700, 745, 800,
+        1e5, 1e150, 1e300};
+    double[] z = new double[2 * mags.length];
+    for (int i = 0; i < mags.length; i++) {
+      z[2 * i] = mags[i];
+      z[2 * i + 1] = -mags[i];
+    }
+    return z;
+  }
+
+  /** Every loss configuration used by the grid tests. */
+  static Stream<LogitLoss> losses() {
+    List<LogitLoss> out = new ArrayList<>();
+    for (double pw : POS_WEIGHTS) {
+      for (double eps : SMOOTHINGS) {
+        out.add(LogitLoss.bce(pw, eps));
+        for (double gamma : GAMMAS) {
+          for (double alpha : ALPHAS) {
+            out.add(LogitLoss.focal(gamma, alpha, pw, eps));
+          }
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  /** Five-point central difference of the value, error O(h^4). */
+  static double centralDifference(LogitLoss loss, double z, double y, double h) {
+    double fm2 = loss.value(z - 2 * h, y);
+    double fm1 = loss.value(z - h, y);
+    double fp1 = loss.value(z + h, y);
+    double fp2 = loss.value(z + 2 * h, y);
+    return (fm2 - 8 * fm1 + 8 * fp1 - fp2) / (12 * h);
+  }
+
+  static String describe(LogitLoss loss) {
+    return loss.isFocal()
+        ? String.format(Locale.ROOT, "focal(gamma=%s, alpha=%s, posWeight=%s, labelSmoothing=%s)",
+            loss.gamma(), loss.alpha(), loss.posWeight(), loss.labelSmoothing())
+        : String.format(Locale.ROOT, "bce(posWeight=%s, labelSmoothing=%s)",
+            loss.posWeight(), loss.labelSmoothing());
+  }
+
+  static boolean withinUlps(double got, double expected, double ulps) {
+    return Math.abs(got - expected) <= ulps * Math.ulp(expected);
+  }
+
+  // ----------------------------------------------------------------- calculus
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("losses")
+  void derivativeMatchesFiniteDifferenceAtModerateLogits(LogitLoss loss) {
+    List<String> failures = new ArrayList<>();
+    for (double z = -FD_MAX_LOGIT; z <= FD_MAX_LOGIT; z += 0.37) {
+      for (double y : LABELS) {
+        double d = loss.derivative(z, y);
+        double fd = centralDifference(loss, z, y, FD_STEP);
+        double tol = FD_ABS_TOL + FD_REL_TOL * Math.abs(d);
+        if (!(Math.abs(d - fd) <= tol)) {
+          failures.add(String.format(Locale.ROOT, "z=%s y=%s: derivative %s, finite difference %s",
+              z, y, d, fd));
+        }
+      }
+    }
+    LogitLossReferenceTest.assertNoFailures(describe(loss) + " finite differences", failures);
+  }
+
+  // ----------------------------------------------------------------- invariants
+
+  @Test
+  void plainBceIsSoftplus() {
+    LogitLoss bce = LogitLoss.bce(1.0, 0.0);
+    for (double z : LOGITS) {
+      String at = "z=" + z;
+      assertTrue(withinUlps(bce.value(z, 1.0), StableMath.softplus(-z), ULPS), at);
+      assertTrue(withinUlps(bce.value(z, 1.0), -StableMath.logSigmoid(z), ULPS), at);
+      assertTrue(withinUlps(bce.value(z, 0.0), StableMath.softplus(z), ULPS), at);
+      assertTrue(withinUlps(bce.value(z, 0.0), -StableMath.logSigmoid(-z), ULPS), at);
+      assertTrue(withinUlps(bce.derivative(z, 1.0), -StableMath.sigmoid(-z), ULPS), at);
+      assertTrue(withinUlps(bce.derivative(z, 0.0), StableMath.sigmoid(z), ULPS), at);
+      // soft label: y·softplus(−z) + (1−y)·softplus(z), derivative σ(z) − y
+      double y = 0.25;
+      double expected = y * StableMath.softplus(-z) + (1 - y) * StableMath.softplus(z);
+      assertTrue(withinUlps(bce.value(z, y), expected, ULPS), at);
+    }
+  }
+
+  @Test
+  void stableMathAtTheExtremes() {
+    assertEquals(0.5, StableMath.sigmoid(0.0));
+    assertEquals(1.0, StableMath.sigmoid(1e300));
+    assertEquals(0.0, StableMath.sigmoid(-1e300));
+    assertTrue(StableMath.sigmoid(-745.0) > 0, "σ(−745) is subnormal, not 0");
+    assertEquals(1e300, StableMath.softplus(1e300));
+    assertEquals(0.0, StableMath.softplus(-1e300));
+    assertEquals(Math.log(2), StableMath.softplus(0.0));
+    assertEquals(-1e300, StableMath.logSigmoid(-1e300));
+    assertEquals(4.248354255291589e-18, StableMath.softplus(-40.0), 4e-34);
+    assertEquals(4.248354255291589e-18, StableMath.sigmoid(-40.0), 4e-34);
+    for (double z : LOGITS) {
+      assertTrue(Double.isFinite(StableMath.softplus(z)) && StableMath.softplus(z) >= 0, "z=" + z);
+      assertTrue(StableMath.logSigmoid(z) <= 0, "z=" + z);
+      double s = StableMath.sigmoid(z);
+      assertTrue(s >= 0 && s <= 1, "z=" + z);
+    }
+  }
+
+  @Test
+  void focalWithGammaZeroAndNegativeAlphaIsExactlyBce() {
+    for (double pw : POS_WEIGHTS) {
+      for (double eps : SMOOTHINGS) {
+        LogitLoss bce = LogitLoss.bce(pw, eps);
+        for (double alpha : new double[] {-1.0, -0.25, -1e9}) {
+          LogitLoss focal = LogitLoss.focal(0.0, alpha, pw, eps);
+          for (double z : LOGITS) {
+            for (double y : LABELS) {
+              String at = describe(focal) + " z=" + z + " y=" + y;
+              assertTrue(focal.value(z, y) == bce.value(z, y), at);
+              assertTrue(focal.derivative(z, y) == bce.derivative(z, y), at);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void focalWithGammaZeroAndHalfAlphaIsHalfBceForHardLabels() {
+    for (double pw : POS_WEIGHTS) {
+      LogitLoss bce = LogitLoss.bce(pw, 0.0);
+      LogitLoss focal = LogitLoss.focal(0.0, 0.5, pw, 0.0);
+      for (double z : LOGITS) {
+        for (double y : new double[] {0.0, 1.0}) {
+          String at = describe(focal) + " z=" + z + " y=" + y;
+          assertTrue(halfOf(focal.value(z, y), bce.value(z, y)), at);
+          assertTrue(halfOf(focal.derivative(z, y), bce.derivative(z, y)), at);
+        }
+      }
+    }
+  }
+
+  /** got == 0.5·x; halving a subnormal rounds, so there one subnormal step is allowed. */
+  private static boolean halfOf(double got, double x) {
+    double half = 0.5 * x;
+    return got == half
+        || (Math.abs(x) < Double.MIN_NORMAL && Math.abs(got - half) <= Double.MIN_VALUE);
+  }
+
+  @Test
+  void derivativesAreFiniteAtHugeLogitsForGammaBelowOne() {
+    List<String> failures = new ArrayList<>();
+    for (double gamma : new double[] {0.25, 0.5}) {
+      for (double alpha : ALPHAS) {
+        for (double pw : POS_WEIGHTS) {
+          for (double eps : SMOOTHINGS) {
+            LogitLoss loss = LogitLoss.focal(gamma, alpha, pw, eps);
+            for (double z : new double[] {1e300, -1e300}) {
+              for (double y : LABELS) {
+                double v = loss.value(z, y);
+                double d = loss.derivative(z, y);
+                if (!Double.isFinite(v) || !Double.isFinite(d)) {
+                  failures.add(describe(loss) + " z=" + z + " y=" + y + ": value " + v
+                      + ", derivative " + d);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    LogitLossReferenceTest.assertNoFailures("non-finite results", failures);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("losses")
+  void valueIsNonNegativeAndEverythingFinite(LogitLoss loss) {
+    for (double z : LOGITS) {
+      for (double y : LABELS) {
+        double v = loss.value(z, y);
+        double d = loss.derivative(z, y);
+        String at = "z=" + z + " y=" + y + ": value " + v + ", derivative " + d;
+        assertTrue(v >= 0 && v < Double.POSITIVE_INFINITY, at);
+        assertTrue(Double.isFinite(d), at);
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------- batch kernel
+
+  static Stream<Arguments> batchCases() {
+    return Stream.of(
+        Arguments.of(LogitLoss.bce(1.0, 0.0)),
+        Arguments.of(LogitLoss.bce(3.0, 0.1)),
+        Arguments.of(LogitLoss.focal(2.0, 0.25, 1.0, 0.0)),
+        Arguments.of(LogitLoss.focal(0.5, -1.0, 3.0, 0.1)),
+        Arguments.of(LogitLoss.focal(0.25, 1.0, 0.01, 0.0)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("batchCases")
+  void batchEqualsPerRowTimesWeight(LogitLoss loss) {
+    SplittableRandom rnd = new SplittableRandom(42);
+    int n = 257;
+    double[] z = new double[n + 3];
+    double[] y = new double[n + 3];
+    double[] w = new double[n + 3];
+    for (int i = 0; i < z.length; i++) {
+      z[i] = i % 17 == 0 ? LOGITS[i % LOGITS.length] : rnd.nextDouble(-40, 40);
+      y[i] = i % 3 == 0 ? rnd.nextInt(2) : rnd.nextDouble();
+      w[i] = i % 11 == 0 ? 0.0 : rnd.nextDouble(0, 5);
+    }
+    for (double[] weights : new double[][] {null, w}) {
+      for (boolean alias : new boolean[] {false, true}) {
+        double[] margins = z.clone();
+        double[] out = alias ? margins : new double[n + 3];
+        double sentinel = -12345.0;
+        out[n] = sentinel;
+        double sum = loss.valueAndDerivatives(margins, y, weights, out, n);
+        double expectedSum = 0;
+        double absSum = 0;
+        for (int i = 0; i < n; i++) {
+          double wi = weights == null ? 1.0 : weights[i];
+          double expectedD = wi * loss.derivative(z[i], y[i]);
+          assertTrue(out[i] == expectedD, String.format(Locale.ROOT,
+              "weights %s, alias %s, row %d (z=%s y=%s w=%s): batch %s, per row %s",
+              weights == null ? "null" : "given", alias, i, z[i], y[i], wi, out[i], expectedD));
+          double v = wi * loss.value(z[i], y[i]);
+          expectedSum += v;
+          absSum += Math.abs(v);
+        }
+        assertEquals(sentinel, out[n], "wrote past n");
+        assertEquals(expectedSum, sum, 1e-14 * absSum,
+            "weights " + (weights == null ? "null" : "given") + ", alias " + alias);
+      }
+    }
+  }
+
+  @Test
+  void batchOfZeroRowsIsZero() {
+    LogitLoss loss = LogitLoss.focal(2.0, 0.25, 1.0, 0.0);
+    assertEquals(0.0, loss.valueAndDerivatives(new double[0], new double[0], null, new double[0], 0));
+  }
+
+  // ----------------------------------------------------------------- object contracts
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("batchCases")
+  void serializationRoundTripGivesIdenticalResults(LogitLoss loss)
+      throws IOException, ClassNotFoundException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(loss);
+    }
+    LogitLoss copy;
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (LogitLoss) in.readObject();
+    }
+    assertNotNull(copy);
+    assertEquals(loss.isFocal(), copy.isFocal());
+    assertEquals(loss.gamma(), copy.gamma());
+    assertEquals(loss.alpha(), copy.alpha());
+    assertEquals(loss.posWeight(), copy.posWeight());
+    assertEquals(loss.labelSmoothing(), copy.labelSmoothing());
+    for (double z : LOGITS) {
+      for (double y : LABELS) {
+        assertEquals(loss.value(z, y), copy.value(z, y), 0.0, "z=" + z + " y=" + y);
+        assertEquals(loss.derivative(z, y), copy.derivative(z, y), 0.0, "z=" + z + " y=" + y);
+      }
+    }
+  }
+
+  @Test
+  void accessorsReturnTheParameters() {
+    LogitLoss bce = LogitLoss.bce(3.0, 0.1);
+    assertFalse(bce.isFocal());
+    assertEquals(3.0, bce.posWeight());
+    assertEquals(0.1, bce.labelSmoothing());
+    LogitLoss focal = LogitLoss.focal(0.5, 0.25, 2.0, 0.05);
+    assertTrue(focal.isFocal());
+    assertEquals(0.5, focal.gamma());
+    assertEquals(0.25, focal.alpha());
+    assertEquals(2.0, focal.posWeight());
+    assertEquals(0.05, focal.labelSmoothing());
+  }
+
+  @Test
+  void factoriesAcceptTheEdgesOfTheRanges() {
+    LogitLoss.bce(Double.MIN_VALUE, 0.0);
+    LogitLoss.bce(1e6, Math.nextDown(1.0));
+    LogitLoss.focal(0.0, 1.0, 1.0, 0.0);
+    LogitLoss.focal(25.0, 0.0, 1.0, 0.0);
+    LogitLoss.focal(2.0, -1.0, 1.0, 0.0);
+    LogitLoss.focal(2.0, -1e-300, 1.0, 0.0);
+  }
+
+  @Test
+  void factoriesRejectInvalidArgumentsNamingTheParameter() {
+    for (double pw : new double[] {0.0, -0.0, -1.0, Double.NaN, Double.NEGATIVE_INFINITY}) {
+      assertRejected("posWeight", () -> LogitLoss.bce(pw, 0.0));
+      assertRejected("posWeight", () -> LogitLoss.focal(2.0, 0.25, pw, 0.0));
+    }
+    for (double eps : new double[] {-0.1, -Double.MIN_VALUE, 1.0, 1.5, Double.NaN}) {
+      assertRejected("labelSmoothing", () -> LogitLoss.bce(1.0, eps));
+      assertRejected("labelSmoothing", () -> LogitLoss.focal(2.0, 0.25, 1.0, eps));
+    }
+    for (double gamma : new double[] {-0.5, -Double.MIN_VALUE, Double.NaN}) {
+      assertRejected("gamma", () -> LogitLoss.focal(gamma, 0.25, 1.0, 0.0));
+    }
+    for (double alpha : new double[] {1.5, Math.nextUp(1.0), Double.NaN}) {
+      assertRejected("alpha", () -> LogitLoss.focal(2.0, alpha, 1.0, 0.0));
+    }
+  }
+
+  /** The message must name the parameter (case-insensitively, e.g. "focalGamma" names gamma). */
+  private static void assertRejected(String parameter, Executable call) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run,
+        "expected IllegalArgumentException for a bad " + parameter);
+    String message = String.valueOf(e.getMessage());
+    assertTrue(message.toLowerCase(Locale.ROOT).contains(parameter.toLowerCase(Locale.ROOT)),
+        "message should name " + parameter + ": " + message);
+  }
+
+  @FunctionalInterface
+  interface Executable {
+    void run();
+  }
+}
