@@ -180,7 +180,19 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     if (!getPredictionCol().isEmpty()) {
       out = SchemaChecks.append(out, getPredictionCol(), DataTypes.DoubleType);
     }
+    if (producesLoss(schema)) {
+      out = SchemaChecks.append(out, getLossCol(), DataTypes.DoubleType);
+    }
     return out;
+  }
+
+  private boolean producesLoss(StructType schema) {
+    if (getLossCol().isEmpty()
+        || !java.util.Arrays.asList(schema.fieldNames()).contains(getLabelCol())) {
+      return false;
+    }
+    SchemaChecks.requireNumeric(schema, getLabelCol(), "labelCol");
+    return true;
   }
 
   @Override
@@ -210,6 +222,19 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     if (!getPredictionCol().isEmpty()) {
       out = out.withColumn(getPredictionCol(),
           when(z.gt(rawThreshold(getThreshold())), 1.0).otherwise(0.0));
+    }
+    if (producesLoss(dataset.schema())) {
+      final io.github.stablelogit.loss.LogitLoss loss = logitLoss();
+      final String labelCol = getLabelCol();
+      UserDefinedFunction rowLoss = udf((org.apache.spark.sql.api.java.UDF2<Double, Double, Double>)
+          (m, y) -> {
+            if (y == null || !(y >= 0 && y <= 1)) {
+              throw new IllegalArgumentException("labelCol '" + labelCol + "' must be in [0, 1] "
+                  + "to compute the loss, but is " + y);
+            }
+            return loss.value(m, y);
+          }, DataTypes.DoubleType);
+      out = out.withColumn(getLossCol(), rowLoss.apply(z, col(labelCol).cast(DataTypes.DoubleType)));
     }
     return out.drop(tmp);
   }

@@ -110,6 +110,9 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     if (getWeightCol() != null) {
       SchemaChecks.requireNumeric(schema, getWeightCol(), "weightCol");
     }
+    if (getValidationIndicatorCol() != null) {
+      SchemaChecks.requireBoolean(schema, getValidationIndicatorCol(), "validationIndicatorCol");
+    }
     StructType out = schema;
     if (!getRawPredictionCol().isEmpty()) {
       out = SchemaChecks.append(out, getRawPredictionCol(), new VectorUDT());
@@ -127,46 +130,91 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
   public LogitClassificationModel fit(Dataset<?> dataset) {
     long start = System.nanoTime();
     transformSchema(dataset.schema(), true);
-    LogitLoss loss = logitLoss();
+    if (getEarlyStoppingRounds() > 0 && getValidationIndicatorCol() == null) {
+      throw new IllegalArgumentException("earlyStoppingRounds = " + getEarlyStoppingRounds()
+          + " needs a validation set: set validationIndicatorCol to a boolean column marking "
+          + "validation rows, or set earlyStoppingRounds to 0.");
+    }
     JavaRDD<InstanceBlock> blocks = packBlocks(dataset);
     try {
       DataSummary summary = summarize(blocks);
       validate(summary);
+      double posWeight = getAutoPosWeight() ? autoPosWeight(summary) : getPosWeight();
+      LogitLoss loss = "focal".equals(getLoss())
+          ? LogitLoss.focal(getFocalGamma(), getFocalAlpha(), posWeight, getLabelSmoothing())
+          : LogitLoss.bce(posWeight, getLabelSmoothing());
+      double shift = getCorrectProbabilities() ? Math.log(posWeight) : 0.0;
       int d = summary.numFeatures();
       double reg = getRegParam();
       double a = getElasticNetParam();
       LogitObjective objective = new LogitObjective(blocks, loss, summary, getFitIntercept(),
-          getStandardization(), reg * (1 - a), getAggregationDepth());
+          getStandardization(), reg * (1 - a), getAggregationDepth(),
+          LogitClassificationModel.rawThreshold(getThreshold()) + shift);
       double[] x0 = new double[objective.dimension()];
       if (getFitIntercept()) {
         x0[d] = initialIntercept(summary, loss);
       }
-      LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s), "
-              + "regParam=%s, elasticNetParam=%s, %d blocks", loss, summary.rows(), d,
-          summary.weightSum(), reg, a, blocks.getNumPartitions()));
+      LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
+              + "regParam=%s, elasticNetParam=%s, %d partitions", loss, summary.rows(), d,
+          summary.weightSum(), summary.validationRows() > 0
+              ? ", " + summary.validationRows() + " validation rows" : "",
+          reg, a, blocks.getNumPartitions()));
       List<Consumer<LogitMinimizer.Iteration>> ls =
           listeners == null ? List.of() : List.copyOf(listeners);
       LogitMinimizer.Result result = LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(),
-          reg * a, it -> ls.forEach(l -> l.accept(it)));
+          reg * a, getEarlyStoppingRounds(), it -> ls.forEach(l -> l.accept(it)));
       double[] coef = objective.toOriginal(result.x());
       LogitClassificationModel model = new LogitClassificationModel(uid,
-          Vectors.dense(Arrays.copyOf(coef, d)), coef[d]);
-      model.setSummary(new LogitTrainingSummary(result, summary.rows(), summary.weightSum(), d,
-          objective.evaluations(), (System.nanoTime() - start) / 1e9));
-      return copyValues(model, ParamMap.empty()).setParent(this);
+          Vectors.dense(Arrays.copyOf(coef, d)), coef[d] - shift);
+      double positiveFraction = objective.evaluationAt(result.x()).predictedPositiveFraction();
+      List<String> warnings = new ArrayList<>();
+      if (positiveFraction <= 0.0 || positiveFraction >= 1.0) {
+        String w = String.format(Locale.ROOT, "the model predicts only class %s on the training "
+            + "data at threshold %s (%.4g%% of the training weight is positive). For imbalanced "
+            + "data set posWeight (e.g. negatives/positives) or autoPosWeight=true, use focal loss, "
+            + "or tune the threshold.", positiveFraction <= 0.0 ? "0" : "1", getThreshold(),
+            100.0 * summary.labelWeightSum() / summary.weightSum());
+        LOG.warn(w);
+        warnings.add(w);
+      }
+      model.setSummary(new LogitTrainingSummary(result, summary, d, posWeight, positiveFraction,
+          warnings, objective.evaluations(), (System.nanoTime() - start) / 1e9));
+      copyValues(model, ParamMap.empty()).setParent(this);
+      if (getAutoPosWeight()) {
+        model.setPosWeight(posWeight);
+      }
+      return model;
     } finally {
       blocks.unpersist(false);
     }
   }
 
+  /** Weighted negatives over weighted positives of the training rows. */
+  private double autoPosWeight(DataSummary s) {
+    double pos = s.labelWeightSum();
+    double neg = s.weightSum() - pos;
+    if (!(pos > 0 && neg > 0)) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "autoPosWeight needs both classes in labelCol '%s', but the weighted positives are %s "
+              + "and the weighted negatives %s; set posWeight explicitly or add rows of the "
+              + "missing class.", getLabelCol(), pos, neg));
+    }
+    return neg / pos;
+  }
+
   private JavaRDD<InstanceBlock> packBlocks(Dataset<?> dataset) {
     String w = getWeightCol();
-    Dataset<Row> rows = dataset.select(
+    String v = getValidationIndicatorCol();
+    List<org.apache.spark.sql.Column> cols = new ArrayList<>(List.of(
         col(getFeaturesCol()),
         col(getLabelCol()).cast(DataTypes.DoubleType),
-        w == null ? lit(1.0) : col(w).cast(DataTypes.DoubleType));
+        w == null ? lit(1.0) : col(w).cast(DataTypes.DoubleType)));
+    if (v != null) {
+      cols.add(col(v).cast(DataTypes.BooleanType));
+    }
+    Dataset<Row> rows = dataset.select(cols.toArray(new org.apache.spark.sql.Column[0]));
     double mb = getMaxBlockSizeInMB() > 0 ? getMaxBlockSizeInMB() : AUTO_BLOCK_SIZE_MB;
-    BlockPacker packer = new BlockPacker(getFeaturesCol(), getLabelCol(), w, mb);
+    BlockPacker packer = new BlockPacker(getFeaturesCol(), getLabelCol(), w, mb, v != null);
     JavaRDD<InstanceBlock> blocks = rows.javaRDD()
         .mapPartitionsWithIndex(packer::pack, true);
     blocks.setName(String.format(Locale.ROOT, "stablelogit blocks (maxBlockSizeInMB=%s)", mb));
@@ -205,6 +253,17 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       throw new IllegalArgumentException("LogitClassifier cannot train: the total instance weight "
           + "in weightCol '" + getWeightCol() + "' is 0 (" + s.zeroWeightRows()
           + " rows, all with weight 0). Give some rows a positive weight.");
+    }
+    double[] mean = s.mean();
+    double[] std = s.std();
+    for (int j = 0; j < mean.length; j++) {
+      if (!Double.isFinite(mean[j]) || !Double.isFinite(std[j])) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT,
+            "featuresCol '%s': feature %d is too large to train on in double precision (its "
+                + "weighted mean is %s and its variance overflows). Rescale it, e.g. divide by "
+                + "its maximum or take a logarithm, before fitting.",
+            getFeaturesCol(), j, mean[j]));
+      }
     }
     if (s.numFeatures() == 0) {
       throw new IllegalArgumentException("featuresCol '" + getFeaturesCol()

@@ -48,6 +48,11 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     final DoubleParam focalGamma;
     final DoubleParam focalAlpha;
     final DoubleParam labelSmoothing;
+    final BooleanParam autoPosWeight;
+    final BooleanParam correctProbabilities;
+    final Param<String> validationIndicatorCol;
+    final IntParam earlyStoppingRounds;
+    final Param<String> lossCol;
 
     /** @param o the owner, whose uid must already be set */
     public Defs(Params o) {
@@ -93,6 +98,18 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
       labelSmoothing = new DoubleParam(o, "labelSmoothing",
           "label smoothing epsilon in [0, 1): labels become y(1 - eps) + eps/2",
           ParamValidators.inRange(0.0, 1.0, true, false));
+      autoPosWeight = new BooleanParam(o, "autoPosWeight", "whether to set posWeight to the "
+          + "weighted negatives / weighted positives of the training data (overrides posWeight)");
+      correctProbabilities = new BooleanParam(o, "correctProbabilities", "whether to shift the "
+          + "intercept by -log(posWeight) after training so that probabilities estimate the real "
+          + "class frequency again (rankings are unchanged)");
+      validationIndicatorCol = new Param<>(o, "validationIndicatorCol", "boolean column: true "
+          + "marks validation rows, left out of training and scored every iteration");
+      earlyStoppingRounds = new IntParam(o, "earlyStoppingRounds", "stop when the validation "
+          + "loss has not improved for this many iterations and return the best iterate "
+          + "(0 = off; needs validationIndicatorCol)", ParamValidators.gtEq(0));
+      lossCol = new Param<>(o, "lossCol", "model output column with each row's unweighted loss, "
+          + "added when the label column is present (empty = not produced)");
     }
   }
 
@@ -121,6 +138,10 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     setDefault(p.focalGamma, 2.0);
     setDefault(p.focalAlpha, 0.25);
     setDefault(p.labelSmoothing, 0.0);
+    setDefault(p.autoPosWeight, false);
+    setDefault(p.correctProbabilities, false);
+    setDefault(p.earlyStoppingRounds, 0);
+    setDefault(p.lossCol, "");
   }
 
   // ---- Param accessors: Spark finds Params through these public no-argument methods.
@@ -225,7 +246,58 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     return defs().labelSmoothing;
   }
 
+  /** @return whether posWeight is set from the class balance (default false) */
+  default BooleanParam autoPosWeight() {
+    return defs().autoPosWeight;
+  }
+
+  /** @return whether the intercept is shifted by −log(posWeight) after training (default false) */
+  default BooleanParam correctProbabilities() {
+    return defs().correctProbabilities;
+  }
+
+  /** @return boolean column marking validation rows (unset: no validation set) */
+  default Param<String> validationIndicatorCol() {
+    return defs().validationIndicatorCol;
+  }
+
+  /** @return early stopping patience in iterations (default 0 = off) */
+  default IntParam earlyStoppingRounds() {
+    return defs().earlyStoppingRounds;
+  }
+
+  /** @return per-row loss output column of the model (default "" = not produced) */
+  default Param<String> lossCol() {
+    return defs().lossCol;
+  }
+
   // ---- Getters
+
+  /** @return whether posWeight is set from the class balance */
+  default boolean getAutoPosWeight() {
+    return (Boolean) $(autoPosWeight());
+  }
+
+  /** @return whether probabilities are corrected for posWeight */
+  default boolean getCorrectProbabilities() {
+    return (Boolean) $(correctProbabilities());
+  }
+
+  /** @return the validation indicator column, or null when unset or empty */
+  default String getValidationIndicatorCol() {
+    return isDefined(validationIndicatorCol()) && !$(validationIndicatorCol()).isEmpty()
+        ? $(validationIndicatorCol()) : null;
+  }
+
+  /** @return early stopping patience (0 = off) */
+  default int getEarlyStoppingRounds() {
+    return (Integer) $(earlyStoppingRounds());
+  }
+
+  /** @return per-row loss column name ("" = not produced) */
+  default String getLossCol() {
+    return $(lossCol());
+  }
 
   /** @return features column name */
   default String getFeaturesCol() {
@@ -455,6 +527,32 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
   default S setLabelSmoothing(double v) {
     check(v >= 0 && v < 1, "labelSmoothing", v, "in [0, 1)");
     return setChecked(labelSmoothing(), v);
+  }
+
+  /** @param v whether to set posWeight from the class balance @return this */
+  default S setAutoPosWeight(boolean v) {
+    return setChecked(autoPosWeight(), v);
+  }
+
+  /** @param v whether to correct probabilities for posWeight @return this */
+  default S setCorrectProbabilities(boolean v) {
+    return setChecked(correctProbabilities(), v);
+  }
+
+  /** @param v boolean validation indicator column ("" = none) @return this */
+  default S setValidationIndicatorCol(String v) {
+    return setChecked(validationIndicatorCol(), v == null ? "" : v);
+  }
+
+  /** @param v early stopping patience ≥ 0 (0 = off) @return this */
+  default S setEarlyStoppingRounds(int v) {
+    check(v >= 0, "earlyStoppingRounds", v, ">= 0");
+    return setChecked(earlyStoppingRounds(), v);
+  }
+
+  /** @param v per-row loss column name ("" = not produced) @return this */
+  default S setLossCol(String v) {
+    return setChecked(lossCol(), v == null ? "" : v);
   }
 
   @SuppressWarnings("unchecked")

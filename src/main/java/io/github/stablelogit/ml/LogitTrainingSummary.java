@@ -1,12 +1,14 @@
 package io.github.stablelogit.ml;
 
+import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.LogitMinimizer;
 import java.io.Serializable;
 import java.util.List;
 
 /**
- * What happened during {@link LogitClassifier#fit}: the objective and gradient norm per iteration,
- * whether the gradient test was met, and the training data's size. Not saved with the model.
+ * What happened during {@link LogitClassifier#fit}: the objective, gradient norm, step size and
+ * validation loss per iteration, why the optimizer stopped, the posWeight actually used, the training
+ * data's size, and warnings (e.g. a model that predicts a single class). Not saved with the model.
  */
 public final class LogitTrainingSummary implements Serializable {
 
@@ -15,20 +17,35 @@ public final class LogitTrainingSummary implements Serializable {
   private final List<LogitMinimizer.Iteration> history;
   private final boolean converged;
   private final String convergenceReason;
+  private final int bestIteration;
+  private final boolean stoppedEarly;
   private final long numRows;
   private final double weightSum;
+  private final double positiveWeightSum;
+  private final long validationRows;
   private final int numFeatures;
+  private final double posWeightUsed;
+  private final double predictedPositiveFraction;
+  private final List<String> warnings;
   private final int objectiveEvaluations;
   private final double trainingSeconds;
 
-  LogitTrainingSummary(LogitMinimizer.Result result, long numRows, double weightSum,
-      int numFeatures, int objectiveEvaluations, double trainingSeconds) {
+  LogitTrainingSummary(LogitMinimizer.Result result, DataSummary data, int numFeatures,
+      double posWeightUsed, double predictedPositiveFraction, List<String> warnings,
+      int objectiveEvaluations, double trainingSeconds) {
     this.history = List.copyOf(result.history());
     this.converged = result.converged();
     this.convergenceReason = result.reason();
-    this.numRows = numRows;
-    this.weightSum = weightSum;
+    this.bestIteration = result.bestIteration();
+    this.stoppedEarly = result.stoppedEarly();
+    this.numRows = data.rows();
+    this.weightSum = data.weightSum();
+    this.positiveWeightSum = data.labelWeightSum();
+    this.validationRows = data.validationRows();
     this.numFeatures = numFeatures;
+    this.posWeightUsed = posWeightUsed;
+    this.predictedPositiveFraction = predictedPositiveFraction;
+    this.warnings = List.copyOf(warnings);
     this.objectiveEvaluations = objectiveEvaluations;
     this.trainingSeconds = trainingSeconds;
   }
@@ -48,6 +65,11 @@ public final class LogitTrainingSummary implements Serializable {
     return history.stream().mapToDouble(LogitMinimizer.Iteration::stepSize).toArray();
   }
 
+  /** @return mean validation loss at each iteration (NaN without validationIndicatorCol) */
+  public double[] validationLossHistory() {
+    return history.stream().mapToDouble(LogitMinimizer.Iteration::validationLoss).toArray();
+  }
+
   /** @return the per-iteration records */
   public List<LogitMinimizer.Iteration> iterations() {
     return history;
@@ -56,6 +78,16 @@ public final class LogitTrainingSummary implements Serializable {
   /** @return number of optimizer iterations taken */
   public int totalIterations() {
     return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
+  }
+
+  /** @return the iteration whose coefficients the model holds (the best one when stopped early) */
+  public int bestIteration() {
+    return bestIteration;
+  }
+
+  /** @return whether validation early stopping ended the fit */
+  public boolean stoppedEarly() {
+    return stoppedEarly;
   }
 
   /** @return true if the gradient tolerance was met */
@@ -68,14 +100,39 @@ public final class LogitTrainingSummary implements Serializable {
     return convergenceReason;
   }
 
-  /** @return training rows with positive weight */
+  /** @return training rows with positive weight (validation rows excluded) */
   public long numRows() {
     return numRows;
+  }
+
+  /** @return validation rows */
+  public long numValidationRows() {
+    return validationRows;
   }
 
   /** @return Σw over the training rows */
   public double weightSum() {
     return weightSum;
+  }
+
+  /** @return Σw·y over the training rows */
+  public double positiveWeightSum() {
+    return positiveWeightSum;
+  }
+
+  /** @return the posWeight the loss used (the computed one with autoPosWeight) */
+  public double posWeightUsed() {
+    return posWeightUsed;
+  }
+
+  /** @return share of the training weight the model predicts as positive at its threshold */
+  public double predictedPositiveFraction() {
+    return predictedPositiveFraction;
+  }
+
+  /** @return warnings about the fitted model (also logged) */
+  public List<String> warnings() {
+    return warnings;
   }
 
   /** @return number of features */

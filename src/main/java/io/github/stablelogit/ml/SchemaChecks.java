@@ -40,6 +40,15 @@ final class SchemaChecks {
     }
   }
 
+  static void requireBoolean(StructType schema, String column, String param) {
+    DataType t = require(schema, column, param).dataType();
+    if (!(t instanceof org.apache.spark.sql.types.BooleanType)) {
+      throw new IllegalArgumentException(String.format(
+          "%s '%s' must be boolean (true marks a validation row), but has type %s.",
+          param, column, t.simpleString()));
+    }
+  }
+
   static StructType append(StructType schema, String column, DataType type) {
     if (Arrays.asList(schema.fieldNames()).contains(column)) {
       throw new IllegalArgumentException(String.format(

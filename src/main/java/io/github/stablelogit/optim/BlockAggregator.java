@@ -37,24 +37,38 @@ public final class BlockAggregator implements Serializable {
     }
   }
 
+  /**
+   * Test-only fault injection: when set, called before each block is aggregated, on the executor
+   * (tests run with local masters, where executors share the driver's JVM). Null in production.
+   */
+  static volatile java.util.function.Consumer<InstanceBlock> beforeBlockHook;
+
   private final LogitLoss loss;
   private final Broadcast<Coefficients> coefficients;
   private final int numFeatures;
+  private final double rawThreshold;
   private double lossHi;
+  private double validationHi;
+  private double validationLo;
+  private double predictedPositiveWeight;
   private double lossLo;
   private double[] gradHi;
   private double[] gradLo;
   private transient double[] buffer;
+  private transient double[] scratch;
 
   /**
    * @param loss the loss
    * @param coefficients broadcast coefficients
    * @param numFeatures d
+   * @param rawThreshold margins above it count as predicted positives (diagnostics only)
    */
-  public BlockAggregator(LogitLoss loss, Broadcast<Coefficients> coefficients, int numFeatures) {
+  public BlockAggregator(LogitLoss loss, Broadcast<Coefficients> coefficients, int numFeatures,
+      double rawThreshold) {
     this.loss = loss;
     this.coefficients = coefficients;
     this.numFeatures = numFeatures;
+    this.rawThreshold = rawThreshold;
   }
 
   /**
@@ -64,6 +78,10 @@ public final class BlockAggregator implements Serializable {
    * @return this
    */
   public BlockAggregator add(InstanceBlock block) {
+    java.util.function.Consumer<InstanceBlock> hook = beforeBlockHook;
+    if (hook != null) {
+      hook.accept(block);
+    }
     int n = block.numRows();
     if (n == 0) {
       return this;
@@ -75,10 +93,26 @@ public final class BlockAggregator implements Serializable {
     ensureGradient();
     if (buffer == null || buffer.length < n) {
       buffer = new double[n];
+      scratch = new double[n];
     }
     BLAS blas = BLAS.getInstance();
     Coefficients c = coefficients.value();
     block.margins(blas, c.beta, c.offset, buffer);
+    double[] w = block.weights();
+    for (int i = 0; i < n; i++) {
+      if (buffer[i] > rawThreshold) {
+        predictedPositiveWeight += w[i];
+      }
+    }
+    double[] vw = block.validationWeights();
+    if (vw != null) {
+      // Validation rows carry training weight 0, so they add nothing to the gradient below.
+      System.arraycopy(buffer, 0, scratch, 0, n);
+      double v = loss.valueAndDerivatives(scratch, block.labels(), vw, scratch, n);
+      double[] s = twoSum(validationHi, v);
+      validationHi = s[0];
+      validationLo += s[1];
+    }
     double blockLoss = loss.valueAndDerivatives(buffer, block.labels(), block.weights(), buffer, n);
     block.addTransposed(blas, buffer, gradHi);
     double dzSum = 0.0;
@@ -104,6 +138,10 @@ public final class BlockAggregator implements Serializable {
     double[] s = twoSum(lossHi, other.lossHi);
     lossHi = s[0];
     lossLo += other.lossLo + s[1];
+    double[] v = twoSum(validationHi, other.validationHi);
+    validationHi = v[0];
+    validationLo += other.validationLo + v[1];
+    predictedPositiveWeight += other.predictedPositiveWeight;
     for (int j = 0; j <= numFeatures; j++) {
       double a = gradHi[j];
       double b = other.gradHi[j];
@@ -132,6 +170,16 @@ public final class BlockAggregator implements Serializable {
   /** @return Σ w ℓ */
   public double lossSum() {
     return lossHi + lossLo;
+  }
+
+  /** @return Σ w ℓ over validation rows */
+  public double validationLossSum() {
+    return validationHi + validationLo;
+  }
+
+  /** @return Σw over training rows whose margin exceeds the decision threshold */
+  public double predictedPositiveWeight() {
+    return predictedPositiveWeight;
   }
 
   /** @return (Xᵀdz, Σdz), length d + 1 */

@@ -20,7 +20,10 @@ import org.apache.spark.sql.Row;
  * the size limit. Statistics of the accepted rows are computed per block while it is hot in cache;
  * rejected rows are counted with their first example and never enter a block.
  *
- * <p>Input rows are (features: Vector, label: Double, weight: Double); nulls are rejected.
+ * <p>Input rows are (features: Vector, label: Double, weight: Double[, validation: Boolean]); nulls
+ * in the first three are rejected, a null validation flag means a training row. Validation rows are
+ * packed into the same blocks with training weight 0 and their own validation weight, so the
+ * validation loss comes out of the same pass as the training objective.
  */
 public final class BlockPacker implements Serializable {
 
@@ -29,6 +32,7 @@ public final class BlockPacker implements Serializable {
   private final String featuresCol;
   private final String labelCol;
   private final String weightCol;
+  private final boolean hasValidation;
   private final long maxBlockBytes;
 
   /**
@@ -36,14 +40,17 @@ public final class BlockPacker implements Serializable {
    * @param labelCol name of the label column, for messages
    * @param weightCol name of the weight column for messages, or null if weights are all 1
    * @param maxBlockSizeInMB block size limit in MiB (&gt; 0)
+   * @param hasValidation whether rows carry a fourth field, the validation flag
    */
-  public BlockPacker(String featuresCol, String labelCol, String weightCol, double maxBlockSizeInMB) {
+  public BlockPacker(String featuresCol, String labelCol, String weightCol,
+      double maxBlockSizeInMB, boolean hasValidation) {
     if (!(maxBlockSizeInMB > 0)) {
       throw new IllegalArgumentException("maxBlockSizeInMB must be > 0, but was " + maxBlockSizeInMB);
     }
     this.featuresCol = featuresCol;
     this.labelCol = labelCol;
     this.weightCol = weightCol;
+    this.hasValidation = hasValidation;
     this.maxBlockBytes = Math.max(1L, (long) (maxBlockSizeInMB * 1024 * 1024));
   }
 
@@ -77,6 +84,8 @@ public final class BlockPacker implements Serializable {
     private double[] vals = new double[1024];
     private double[] labels = new double[64];
     private double[] weights = new double[64];
+    private double[] validation = new double[64];
+    private int validationCount;
 
     PartitionPacker(int partition, Iterator<Row> rows) {
       this.partition = partition;
@@ -176,7 +185,8 @@ public final class BlockPacker implements Serializable {
         rejected.countZeroWeightRow();
         return;
       }
-      append(v, values, y, w);
+      boolean isValidation = hasValidation && !row.isNullAt(3) && row.getBoolean(3);
+      append(v, values, y, isValidation ? 0.0 : w, isValidation ? w : 0.0);
     }
 
     private void reject(Problem p, long pos, long at, String fmt, Object... args) {
@@ -184,11 +194,12 @@ public final class BlockPacker implements Serializable {
           partition) + String.format(Locale.ROOT, fmt, args));
     }
 
-    private void append(Vector v, double[] values, double y, double w) {
+    private void append(Vector v, double[] values, double y, double w, double vw) {
       if (n + 2 > rowPtr.length) {
         rowPtr = Arrays.copyOf(rowPtr, 2 * rowPtr.length);
         labels = Arrays.copyOf(labels, 2 * labels.length);
         weights = Arrays.copyOf(weights, 2 * weights.length);
+        validation = Arrays.copyOf(validation, 2 * validation.length);
       }
       if (nnz + values.length > vals.length) {
         int cap = Math.max(2 * vals.length, nnz + values.length);
@@ -213,6 +224,10 @@ public final class BlockPacker implements Serializable {
       }
       labels[n] = y;
       weights[n] = w;
+      validation[n] = vw;
+      if (vw > 0) {
+        validationCount++;
+      }
       n++;
       rowPtr[n] = nnz;
     }
@@ -222,16 +237,23 @@ public final class BlockPacker implements Serializable {
       int d = Math.max(numFeatures, 0);
       double[] y = Arrays.copyOf(labels, n);
       double[] w = Arrays.copyOf(weights, n);
+      double[] vw = validationCount > 0 ? Arrays.copyOf(validation, n) : null;
       boolean sparse = 12L * nnz + 4L * n < 8L * n * d;
       DataSummary summary = new DataSummary();
       summary.setNumFeatures(numFeatures);
       double wSum = 0;
       double w2Sum = 0;
       double wySum = 0;
+      double vSum = 0;
+      double vySum = 0;
       for (int i = 0; i < n; i++) {
         wSum += w[i];
         w2Sum += w[i] * w[i];
         wySum += w[i] * y[i];
+        if (vw != null) {
+          vSum += vw[i];
+          vySum += vw[i] * y[i];
+        }
       }
       double[] mean = new double[d];
       double[] m2 = new double[d];
@@ -253,19 +275,21 @@ public final class BlockPacker implements Serializable {
         }
         denseMoments(dense, n, d, w, wSum, mean, m2);
       }
-      summary.setRows(n, wSum, w2Sum, wySum, mean, m2);
+      summary.setRows(n - validationCount, wSum, w2Sum, wySum, mean, m2);
+      summary.setValidation(validationCount, vSum, vySum);
       if (!more) {
         summary.merge(rejected);
         emittedRejected = true;
       }
       n = 0;
       nnz = 0;
-      return new InstanceBlock(y.length, d, y, w, dense, csr, summary);
+      validationCount = 0;
+      return new InstanceBlock(y.length, d, y, w, vw, dense, csr, summary);
     }
 
     private void denseMoments(double[] x, int rows, int d, double[] w, double wSum, double[] mean,
         double[] m2) {
-      if (rows == 0 || d == 0) {
+      if (rows == 0 || d == 0 || wSum == 0) {
         return;
       }
       // mean = Xᵀw / W, then M2 = Σ w (x − mean)² on the block while it is in cache.

@@ -36,6 +36,9 @@ public final class DataSummary implements Serializable {
   private double weightSum;
   private double weightSqSum;
   private double labelWeightSum;
+  private long validationRows;
+  private double validationWeightSum;
+  private double validationLabelWeightSum;
   private double[] mean;
   private double[] m2;
   private final long[] problemCounts = new long[Problem.values().length];
@@ -75,6 +78,21 @@ public final class DataSummary implements Serializable {
   /** @return Σw·y over raw labels */
   public double labelWeightSum() {
     return labelWeightSum;
+  }
+
+  /** @return rows marked for validation (not in the training statistics) */
+  public long validationRows() {
+    return validationRows;
+  }
+
+  /** @return Σw over validation rows */
+  public double validationWeightSum() {
+    return validationWeightSum;
+  }
+
+  /** @return Σw·y over validation rows */
+  public double validationLabelWeightSum() {
+    return validationLabelWeightSum;
   }
 
   /** @return weighted feature means (a copy); zeros if no rows */
@@ -125,6 +143,12 @@ public final class DataSummary implements Serializable {
 
   void setNumFeatures(int d) {
     this.numFeatures = d;
+  }
+
+  void setValidation(long n, double w, double wy) {
+    validationRows = n;
+    validationWeightSum = w;
+    validationLabelWeightSum = wy;
   }
 
   void countZeroWeightRow() {
@@ -180,6 +204,9 @@ public final class DataSummary implements Serializable {
     zeroWeightRows += other.zeroWeightRows;
     weightSqSum += other.weightSqSum;
     labelWeightSum += other.labelWeightSum;
+    validationRows += other.validationRows;
+    validationWeightSum += other.validationWeightSum;
+    validationLabelWeightSum += other.validationLabelWeightSum;
     for (int k = 0; k < problemCounts.length; k++) {
       problemCounts[k] += other.problemCounts[k];
       if (other.problemPositions[k] < problemPositions[k]) {

@@ -22,18 +22,21 @@ public final class InstanceBlock implements Serializable {
   private final int numFeatures;
   private final double[] labels;
   private final double[] weights;
+  /** Validation weights (0 on training rows), or null when the block has no validation rows. */
+  private final double[] validationWeights;
   /** Row-major n×d values, or null when the block is sparse. */
   private final double[] dense;
   /** CSR n×d matrix, or null when the block is dense. */
   private final SparseMatrix sparse;
   private final DataSummary summary;
 
-  InstanceBlock(int numRows, int numFeatures, double[] labels, double[] weights, double[] dense,
-      SparseMatrix sparse, DataSummary summary) {
+  InstanceBlock(int numRows, int numFeatures, double[] labels, double[] weights,
+      double[] validationWeights, double[] dense, SparseMatrix sparse, DataSummary summary) {
     this.numRows = numRows;
     this.numFeatures = numFeatures;
     this.labels = labels;
     this.weights = weights;
+    this.validationWeights = validationWeights;
     this.dense = dense;
     this.sparse = sparse;
     this.summary = summary;
@@ -59,9 +62,14 @@ public final class InstanceBlock implements Serializable {
     return labels;
   }
 
-  /** @return instance weights, length ≥ n */
+  /** @return training weights, length ≥ n (0 on validation rows) */
   public double[] weights() {
     return weights;
+  }
+
+  /** @return validation weights (0 on training rows), or null when there are no validation rows */
+  public double[] validationWeights() {
+    return validationWeights;
   }
 
   /** @return statistics of this block's rows (and of the rows rejected while packing it) */
@@ -73,7 +81,7 @@ public final class InstanceBlock implements Serializable {
   public long sizeInBytes() {
     long features = dense != null ? 8L * dense.length
         : 12L * sparse.values().length + 4L * (numRows + 1);
-    return features + 16L * numRows;
+    return features + (validationWeights == null ? 16L : 24L) * numRows;
   }
 
   /**

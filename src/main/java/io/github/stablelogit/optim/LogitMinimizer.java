@@ -41,12 +41,32 @@ public final class LogitMinimizer {
    */
   private static final double FLAT = 1e-7;
 
-  /** One iteration of the optimizer, for listeners and the training summary. */
+  /**
+   * One iteration of the optimizer, for listeners and the training summary.
+   *
+   * @param iteration 0 for the starting point
+   * @param objective the objective (with the L1 part)
+   * @param gradientNorm ‖g‖∞ in standardized space (minimum-norm subgradient with L1)
+   * @param stepSize Euclidean length of the step that led here, in standardized space
+   * @param evaluations objective evaluations so far (passes over the data)
+   * @param elapsedSeconds since the optimizer started
+   * @param validationLoss mean loss on the validation rows, NaN without a validation set
+   */
   public record Iteration(int iteration, double objective, double gradientNorm, double stepSize,
-      int evaluations, double elapsedSeconds) {}
+      int evaluations, double elapsedSeconds, double validationLoss) {}
 
-  /** The outcome of a minimization. */
-  public record Result(double[] x, List<Iteration> history, boolean converged, String reason) {
+  /**
+   * The outcome of a minimization.
+   *
+   * @param x the returned point (the best-validation iterate when stopped early)
+   * @param history every iteration
+   * @param converged whether the gradient test passed
+   * @param reason why it stopped
+   * @param bestIteration the iteration whose point is returned
+   * @param stoppedEarly whether validation early stopping ended the fit
+   */
+  public record Result(double[] x, List<Iteration> history, boolean converged, String reason,
+      int bestIteration, boolean stoppedEarly) {
     /** @return objective per iteration, the initial point first */
     public double[] objectiveHistory() {
       return history.stream().mapToDouble(Iteration::objective).toArray();
@@ -82,12 +102,14 @@ public final class LogitMinimizer {
    * @param maxIter iteration limit (≥ 0)
    * @param tol gradient tolerance (≥ 0)
    * @param regL1 λa; 0 selects L-BFGS, &gt; 0 OWL-QN
+   * @param earlyStoppingRounds stop after this many iterations without a better validation loss
+   *     and return the best iterate (0 = off)
    * @param listener receives each iteration, or null
    * @return the result
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static Result minimize(LogitObjective objective, double[] x0, int maxIter, double tol,
-      double regL1, Consumer<Iteration> listener) {
+      double regL1, int earlyStoppingRounds, Consumer<Iteration> listener) {
     FirstOrderMinimizer$ fom = FirstOrderMinimizer$.MODULE$;
     FirstOrderMinimizer.ConvergenceCheck<DenseVector<Object>> check =
         fom.<DenseVector<Object>>maxIterationsReached(maxIter).$bar$bar(fom.searchFailed());
@@ -101,7 +123,7 @@ public final class LogitMinimizer {
       optimizer = (FirstOrderMinimizer) new LBFGS<DenseVector<Object>>(check, HISTORY,
           (breeze.math.MutableInnerProductModule) DenseVector.space_Double());
     }
-    Recorder rec = new Recorder(objective, tol, listener);
+    Recorder rec = new Recorder(objective, tol, earlyStoppingRounds, listener);
     Iterator<FirstOrderMinimizer.State<DenseVector<Object>, Object, Object>> states =
         optimizer.iterations(BreezeBridge.of(new CachingEvaluator(objective)),
             new DenseVector<Object>(x0.clone()));
@@ -114,7 +136,7 @@ public final class LogitMinimizer {
       double[] g = toArray(s.grad());
       double gNorm = l1 == null ? maxAbs(g) : pseudoGradientNorm(x, g, l1);
       if (rec.record(s.iter(), x, s.adjustedValue(), gNorm)) {
-        return rec.result(x, true, rec.convergedReason());
+        return rec.result(x);
       }
       if (l1 == null && gNorm <= FLAT * Math.max(1.0, Math.abs(s.adjustedValue()))) {
         searchFailed = true;
@@ -135,8 +157,7 @@ public final class LogitMinimizer {
     if (searchFailed && l1 == null && rec.lastIteration() < maxIter) {
       return polish(objective, x, maxIter, rec);
     }
-    LOG.warn("optimizer stopped before convergence: " + reason);
-    return rec.result(x, false, reason);
+    return rec.stopped(x, reason);
   }
 
   /**
@@ -212,13 +233,11 @@ public final class LogitMinimizer {
       f = fNew;
       iter++;
       if (rec.record(iter, x, f, maxAbs(g))) {
-        return rec.result(x, true, rec.convergedReason());
+        return rec.result(x);
       }
     }
-    String reason = String.format(Locale.ROOT, "maxIter %d reached (gradient norm %.3e)", maxIter,
-        maxAbs(g));
-    LOG.warn("optimizer stopped before convergence: " + reason);
-    return rec.result(x, false, reason);
+    return rec.stopped(x, String.format(Locale.ROOT, "maxIter %d reached (gradient norm %.3e)",
+        maxIter, maxAbs(g)));
   }
 
   /** The L-BFGS direction −H·g by the two-loop recursion over (s, y) pairs, oldest first. */
@@ -247,22 +266,34 @@ public final class LogitMinimizer {
     return q;
   }
 
-  /** Records iterations: history, INFO log line, listener, finiteness and the gradient test. */
+  /**
+   * Records iterations: history, INFO log line, listener, finiteness, validation loss and early
+   * stopping, and the gradient test.
+   */
   private static final class Recorder {
     private final LogitObjective objective;
     private final double tol;
+    private final int earlyStoppingRounds;
     private final Consumer<Iteration> listener;
     private final long start = System.nanoTime();
     private final List<Iteration> history = new ArrayList<>();
     private double[] previous;
+    private double[] bestX;
+    private int bestIteration;
+    private double bestValidation = Double.POSITIVE_INFINITY;
+    private boolean converged;
+    private boolean stoppedEarly;
+    private String reason;
 
-    Recorder(LogitObjective objective, double tol, Consumer<Iteration> listener) {
+    Recorder(LogitObjective objective, double tol, int earlyStoppingRounds,
+        Consumer<Iteration> listener) {
       this.objective = objective;
       this.tol = tol;
+      this.earlyStoppingRounds = earlyStoppingRounds;
       this.listener = listener;
     }
 
-    /** @return true when the gradient test passes */
+    /** @return true when the fit should stop here: gradient test passed, or early stopping */
     boolean record(int iter, double[] x, double f, double gNorm) {
       if (!Double.isFinite(f) || !Double.isFinite(gNorm)) {
         double lastFinite = history.isEmpty() ? Double.NaN
@@ -273,34 +304,64 @@ public final class LogitMinimizer {
                 + "larger regParam, rescaling extreme feature values, or a smaller posWeight.",
             f, gNorm, iter, lastFinite, Math.max(0, iter - 1)));
       }
+      double validation = objective.hasValidation()
+          ? objective.evaluationAt(x).validationLoss() : Double.NaN;
       double step = previous == null ? 0.0 : distance(previous, x);
       Iteration it = new Iteration(iter, f, gNorm, step, objective.evaluations(),
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9, validation);
       history.add(it);
       if (LOG.isInfoEnabled()) {
         LOG.info(String.format(Locale.ROOT,
-            "iteration %d: objective %.15g, |gradient| %.3e, step %.3e, %d evaluations, %.2fs",
-            iter, f, gNorm, step, it.evaluations(), it.elapsedSeconds()));
+            "iteration %d: objective %.15g, |gradient| %.3e, step %.3e, %d evaluations, %.2fs%s",
+            iter, f, gNorm, step, it.evaluations(), it.elapsedSeconds(),
+            Double.isNaN(validation) ? "" : String.format(Locale.ROOT, ", validation loss %.10g",
+                validation)));
       }
       if (listener != null) {
         listener.accept(it);
       }
       previous = x.clone();
-      return gNorm <= tol * Math.max(1.0, Math.abs(f));
+      if (bestX == null || validation < bestValidation) {
+        bestValidation = Double.isNaN(validation) ? bestValidation : validation;
+        bestX = previous;
+        bestIteration = iter;
+      }
+      if (Double.isNaN(validation) || earlyStoppingRounds == 0) {
+        bestX = previous;
+        bestIteration = iter;
+      }
+      if (gNorm <= tol * Math.max(1.0, Math.abs(f))) {
+        converged = true;
+        reason = String.format(Locale.ROOT, "gradient norm %.3e <= tol %.3e x max(1, |objective|)",
+            gNorm, tol);
+        return true;
+      }
+      if (earlyStoppingRounds > 0 && !Double.isNaN(validation)
+          && iter - bestIteration >= earlyStoppingRounds) {
+        stoppedEarly = true;
+        reason = String.format(Locale.ROOT, "early stopping: validation loss %.10g at iteration %d "
+            + "did not improve for %d iterations", bestValidation, bestIteration,
+            earlyStoppingRounds);
+        return true;
+      }
+      return false;
     }
 
     int lastIteration() {
       return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
     }
 
-    String convergedReason() {
-      Iteration last = history.get(history.size() - 1);
-      return String.format(Locale.ROOT, "gradient norm %.3e <= tol %.3e x max(1, |objective|)",
-          last.gradientNorm(), tol);
+    Result result(double[] x) {
+      if (!converged && !stoppedEarly) {
+        LOG.warn("optimizer stopped before convergence: " + reason);
+      }
+      return new Result(bestX == null ? x : bestX, history, converged, reason, bestIteration,
+          stoppedEarly);
     }
 
-    Result result(double[] x, boolean converged, String reason) {
-      return new Result(x, history, converged, reason);
+    Result stopped(double[] x, String why) {
+      reason = why;
+      return result(x);
     }
   }
 

@@ -35,7 +35,21 @@ public final class LogitObjective {
   private final double[] mean;
   private final double[] std;
   private final int aggregationDepth;
+  private final double validationWeightSum;
+  private final double rawThreshold;
   private int evaluations;
+  private Evaluation last;
+
+  /**
+   * What one pass over the blocks measured besides the objective and gradient.
+   *
+   * @param x the optimizer variables evaluated
+   * @param objective the smooth objective
+   * @param validationLoss weighted mean loss on validation rows (NaN without validation rows)
+   * @param predictedPositiveFraction share of training weight with σ(z) above the threshold
+   */
+  public record Evaluation(double[] x, double objective, double validationLoss,
+      double predictedPositiveFraction) {}
 
   /**
    * @param blocks cached training blocks
@@ -45,9 +59,11 @@ public final class LogitObjective {
    * @param standardization whether the penalty applies to standardized coefficients
    * @param regL2 λ(1−a)
    * @param aggregationDepth treeAggregate depth
+   * @param rawThreshold decision threshold on the margin, for the predicted-positive diagnostic
    */
   public LogitObjective(JavaRDD<InstanceBlock> blocks, LogitLoss loss, DataSummary summary,
-      boolean fitIntercept, boolean standardization, double regL2, int aggregationDepth) {
+      boolean fitIntercept, boolean standardization, double regL2, int aggregationDepth,
+      double rawThreshold) {
     this.blocks = blocks;
     this.jsc = JavaSparkContext.fromSparkContext(blocks.context());
     this.loss = loss;
@@ -59,11 +75,32 @@ public final class LogitObjective {
     this.mean = summary.mean();
     this.std = summary.std();
     this.aggregationDepth = aggregationDepth;
+    this.validationWeightSum = summary.validationWeightSum();
+    this.rawThreshold = rawThreshold;
+  }
+
+  /**
+   * The measurements of the pass at {@code x}: those of the last evaluation when it was at the same
+   * point (the optimizer's accepted point usually is), otherwise one more pass.
+   *
+   * @param x optimizer variables
+   * @return the evaluation at x
+   */
+  public Evaluation evaluationAt(double[] x) {
+    if (last == null || !java.util.Arrays.equals(last.x(), x)) {
+      evaluate(x, new double[x.length]);
+    }
+    return last;
   }
 
   /** @return the number of optimizer variables: d, plus 1 with an intercept */
   public int dimension() {
     return numFeatures + (fitIntercept ? 1 : 0);
+  }
+
+  /** @return whether the blocks hold validation rows */
+  public boolean hasValidation() {
+    return validationWeightSum > 0;
   }
 
   /** @return how many times the objective was evaluated (one pass over the blocks each) */
@@ -120,7 +157,7 @@ public final class LogitObjective {
         jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
     BlockAggregator agg;
     try {
-      agg = blocks.treeAggregate(new BlockAggregator(loss, bc, numFeatures),
+      agg = blocks.treeAggregate(new BlockAggregator(loss, bc, numFeatures, rawThreshold),
           BlockAggregator::add, BlockAggregator::merge, aggregationDepth);
     } finally {
       bc.destroy();
@@ -143,6 +180,10 @@ public final class LogitObjective {
     if (fitIntercept) {
       gradient[numFeatures] = dzSum / weightSum;
     }
-    return f + 0.5 * regL2 * penalty;
+    double value = f + 0.5 * regL2 * penalty;
+    last = new Evaluation(x.clone(), value,
+        validationWeightSum > 0 ? agg.validationLossSum() / validationWeightSum : Double.NaN,
+        agg.predictedPositiveWeight() / weightSum);
+    return value;
   }
 }

@@ -34,7 +34,8 @@ public final class LogitPersistence {
   /** The current model data format. Version 1: (formatVersion, numFeatures, intercept, coefficients). */
   public static final int FORMAT_VERSION = 1;
 
-  private static final StructType DATA_SCHEMA = new StructType(new StructField[] {
+  /** Schema of the one-row data Parquet of format version 1. */
+  public static final StructType DATA_SCHEMA = new StructType(new StructField[] {
       new StructField("formatVersion", DataTypes.IntegerType, false, Metadata.empty()),
       new StructField("numFeatures", DataTypes.IntegerType, false, Metadata.empty()),
       new StructField("intercept", DataTypes.DoubleType, false, Metadata.empty()),
@@ -102,15 +103,16 @@ public final class LogitPersistence {
       public LogitClassificationModel load(String path) {
         DefaultParamsReader.Metadata md =
             loadMetadata(path, sparkSession(), LogitClassificationModel.class);
-        Dataset<Row> data;
+        List<Row> rows;
         try {
-          data = sparkSession().read().parquet(path + "/data");
-        } catch (RuntimeException e) {
+          Dataset<Row> data = sparkSession().read().parquet(path + "/data");
+          rows = data.collectAsList();
+        } catch (Exception e) {
+          // Spark reports a missing path with AnalysisException, which Java sees as checked.
           throw new IllegalArgumentException("cannot read the model data under " + path
-              + "/data: " + e.getMessage() + ". The model directory is incomplete or corrupted.",
-              e);
+              + "/data: " + firstLine(e.getMessage()) + ". The model directory is incomplete or "
+              + "corrupted; re-save it from a fitted model.", e);
         }
-        List<Row> rows = data.collectAsList();
         if (rows.size() != 1) {
           throw corrupt(path, "expected 1 data row, found " + rows.size());
         }
@@ -156,6 +158,14 @@ public final class LogitPersistence {
       throw new IllegalArgumentException("cannot load a " + cls.getSimpleName() + " from " + path
           + ": its metadata is missing or unreadable (" + e.getMessage() + ")", e);
     }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
   }
 
   private static IllegalArgumentException corrupt(String path, String what) {

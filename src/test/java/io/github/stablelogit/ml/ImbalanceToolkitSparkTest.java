@@ -1,0 +1,228 @@
+package io.github.stablelogit.ml;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.loss.StableMath;
+import io.github.stablelogit.optim.LogitMinimizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** autoPosWeight, probability correction, validation and early stopping, lossCol, diagnostics. */
+class ImbalanceToolkitSparkTest {
+
+  private static SparkSession spark;
+  private static Dataset<Row> bank;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSupport.newSession("imbalance-toolkit");
+    Dataset<Row> raw = spark.read().option("header", "true").option("sep", ";")
+        .option("inferSchema", "true")
+        .csv(SparkTestSupport.sampleData().resolve("bank-additional-full.csv.gz").toString());
+    String[] numeric = {"age", "campaign", "pdays", "previous", "`emp.var.rate`",
+        "`cons.price.idx`", "`cons.conf.idx`", "euribor3m", "`nr.employed`"};
+    Dataset<Row> renamed = raw;
+    for (String c : raw.columns()) {
+      renamed = renamed.withColumnRenamed(c, c.replace('.', '_'));
+    }
+    String[] inputs = new String[numeric.length];
+    for (int i = 0; i < numeric.length; i++) {
+      inputs[i] = numeric[i].replace("`", "").replace('.', '_');
+    }
+    bank = new VectorAssembler().setInputCols(inputs).setOutputCol("features")
+        .transform(renamed.withColumn("label", col("y").equalTo("yes").cast("double")))
+        .select("label", "features").repartition(4).cache();
+    bank.count();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static double auc(Dataset<Row> scored) {
+    return new BinaryClassificationEvaluator().setNumBins(0).evaluate(scored);
+  }
+
+  private static double recall(Dataset<Row> scored) {
+    long tp = scored.filter("label = 1 AND prediction = 1").count();
+    long p = scored.filter("label = 1").count();
+    return (double) tp / p;
+  }
+
+  @Test
+  void autoPosWeightRaisesRecallOnBankMarketingAtEqualAuc() {
+    LogitClassifier base = new LogitClassifier().setRegParam(1e-3).setMaxIter(200);
+    LogitClassificationModel plain = base.fit(bank);
+    LogitClassificationModel balanced = base.copy(new org.apache.spark.ml.param.ParamMap())
+        .setAutoPosWeight(true).fit(bank);
+    double pos = bank.filter("label = 1").count();
+    double neg = bank.count() - pos;
+    assertEquals(neg / pos, balanced.summary().posWeightUsed(), 1e-9 * neg / pos);
+    assertEquals(neg / pos, balanced.getPosWeight(), 1e-9 * neg / pos);
+    Dataset<Row> a = plain.transform(bank);
+    Dataset<Row> b = balanced.transform(bank);
+    double recallPlain = recall(a);
+    double recallBalanced = recall(b);
+    assertTrue(recallBalanced > recallPlain + 0.2,
+        "recall " + recallPlain + " -> " + recallBalanced);
+    assertEquals(auc(a), auc(b), 0.01);
+  }
+
+  @Test
+  void autoPosWeightOnSingleClassFailsClearly() {
+    Dataset<Row> ones = bank.filter("label = 1");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new LogitClassifier().setAutoPosWeight(true).setLabelSmoothing(0.1).fit(ones));
+    assertTrue(e.getMessage().contains("autoPosWeight"), e.getMessage());
+  }
+
+  /** Labels drawn from a logistic model, so the unweighted fit is well specified. */
+  private static Dataset<Row> logistic(int n, long seed, double intercept) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      double x1 = rnd.nextGaussian();
+      double x2 = rnd.nextGaussian();
+      double p = StableMath.sigmoid(1.5 * x1 - x2 + intercept);
+      rows.add(RowFactory.create(rnd.nextDouble() < p ? 1.0 : 0.0, Vectors.dense(x1, x2),
+          rnd.nextDouble() < 0.3));
+    }
+    StructType schema = new StructType(new StructField[] {
+        new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),
+        new StructField("features", new VectorUDT(), false, Metadata.empty()),
+        new StructField("isVal", DataTypes.BooleanType, false, Metadata.empty())});
+    return spark.createDataFrame(rows, schema).repartition(3);
+  }
+
+  private static double meanProbability(Dataset<Row> scored) {
+    return scored.select("probability").collectAsList().stream()
+        .mapToDouble(r -> ((Vector) r.get(0)).apply(1)).average().orElseThrow();
+  }
+
+  @Test
+  void correctProbabilitiesRestoresTheBaseRateAndKeepsRankings() {
+    Dataset<Row> data = logistic(20000, 7, -2.5).cache();
+    double baseRate = data.filter("label = 1").count() / (double) data.count();
+    LogitClassificationModel weighted = new LogitClassifier().setPosWeight(5.0).fit(data);
+    LogitClassificationModel corrected = new LogitClassifier().setPosWeight(5.0)
+        .setCorrectProbabilities(true).fit(data);
+    assertEquals(weighted.intercept() - Math.log(5.0), corrected.intercept(), 1e-12);
+    double skewed = meanProbability(weighted.transform(data));
+    double restored = meanProbability(corrected.transform(data));
+    assertTrue(skewed > baseRate + 0.1, "weighted mean probability " + skewed + " vs " + baseRate);
+    assertEquals(baseRate, restored, 0.01, "corrected mean probability");
+    assertEquals(auc(weighted.transform(data)), auc(corrected.transform(data)), 1e-12);
+  }
+
+  @Test
+  void validationLossIsRecordedAndEarlyStoppingReturnsTheBestIterate() {
+    // Few noisy rows, many useless features, no regularization: the fit overfits.
+    SplittableRandom rnd = new SplittableRandom(11);
+    List<Row> rows = new ArrayList<>();
+    int d = 60;
+    for (int i = 0; i < 400; i++) {
+      double[] x = new double[d];
+      for (int j = 0; j < d; j++) {
+        x[j] = rnd.nextGaussian();
+      }
+      double p = StableMath.sigmoid(0.8 * x[0]);
+      rows.add(RowFactory.create(rnd.nextDouble() < p ? 1.0 : 0.0, Vectors.dense(x), i % 2 == 0));
+    }
+    StructType schema = new StructType(new StructField[] {
+        new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),
+        new StructField("features", new VectorUDT(), false, Metadata.empty()),
+        new StructField("isVal", DataTypes.BooleanType, false, Metadata.empty())});
+    Dataset<Row> data = spark.createDataFrame(rows, schema).repartition(2).cache();
+    List<LogitMinimizer.Iteration> seen = new ArrayList<>();
+    LogitClassifier clf = new LogitClassifier().setValidationIndicatorCol("isVal")
+        .setEarlyStoppingRounds(5).setMaxIter(200).setTol(1e-12)
+        .addIterationListener(seen::add);
+    LogitClassificationModel m = clf.fit(data);
+    LogitTrainingSummary s = m.summary();
+    double[] val = s.validationLossHistory();
+    assertTrue(s.stoppedEarly(), s.convergenceReason());
+    assertEquals(val.length, seen.size());
+    int best = 0;
+    for (int i = 1; i < val.length; i++) {
+      if (val[i] < val[best]) {
+        best = i;
+      }
+    }
+    assertEquals(best, s.bestIteration());
+    assertEquals(s.totalIterations() - 5, s.bestIteration());
+    assertEquals(200, s.numRows(), 0);
+    assertEquals(200, s.numValidationRows());
+    // The returned coefficients are the best iterate's: recompute its validation loss with lossCol.
+    double recomputed = m.setLossCol("loss").transform(data.filter("isVal"))
+        .agg(org.apache.spark.sql.functions.avg("loss")).first().getDouble(0);
+    assertEquals(val[best], recomputed, 1e-9 * val[best]);
+  }
+
+  @Test
+  void lossColHoldsEachRowsLoss() {
+    Dataset<Row> data = logistic(500, 3, 0.0);
+    LogitClassificationModel m = new LogitClassifier().setLoss("focal").setFocalGamma(0.5)
+        .setPosWeight(2.0).fit(data).setLossCol("rowLoss");
+    LogitLoss loss = LogitLoss.focal(0.5, 0.25, 2.0, 0.0);
+    for (Row r : m.transform(data).select("label", "rawPrediction", "rowLoss").collectAsList()) {
+      double z = ((Vector) r.get(1)).apply(1);
+      assertEquals(loss.value(z, r.getDouble(0)), r.getDouble(2), 1e-15);
+    }
+    assertFalse(java.util.Arrays.asList(m.transform(data.drop("label")).columns())
+        .contains("rowLoss"));
+  }
+
+  @Test
+  void singleClassPredictionsAreWarnedAbout() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      double x = rnd.nextGaussian();
+      rows.add(RowFactory.create(rnd.nextDouble() < StableMath.sigmoid(0.3 * x - 4.5) ? 1.0 : 0.0,
+          Vectors.dense(x), false));
+    }
+    StructType schema = new StructType(new StructField[] {
+        new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),
+        new StructField("features", new VectorUDT(), false, Metadata.empty()),
+        new StructField("isVal", DataTypes.BooleanType, false, Metadata.empty())});
+    Dataset<Row> rare = spark.createDataFrame(rows, schema);
+    LogitTrainingSummary plain = new LogitClassifier().fit(rare).summary();
+    assertEquals(0.0, plain.predictedPositiveFraction());
+    assertEquals(1, plain.warnings().size());
+    assertTrue(plain.warnings().get(0).contains("autoPosWeight"), plain.warnings().get(0));
+    LogitTrainingSummary balanced = new LogitClassifier().setAutoPosWeight(true).fit(rare)
+        .summary();
+    assertTrue(balanced.warnings().isEmpty(), balanced.warnings().toString());
+    assertTrue(balanced.predictedPositiveFraction() > 0.1);
+  }
+
+  @Test
+  void earlyStoppingWithoutValidationColumnIsRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new LogitClassifier().setEarlyStoppingRounds(3).fit(bank));
+    assertTrue(e.getMessage().contains("validationIndicatorCol"), e.getMessage());
+  }
+}

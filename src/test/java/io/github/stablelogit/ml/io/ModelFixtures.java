@@ -1,0 +1,70 @@
+package io.github.stablelogit.ml.io;
+
+import io.github.stablelogit.ml.LogitClassificationModel;
+import io.github.stablelogit.ml.LogitClassifier;
+import io.github.stablelogit.ml.SparkTestSupport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Generates the saved-model fixtures under src/test/resources/models/: one model per data format
+ * version, with the probabilities it gave on the first rows of sample-data/breast_cancer.csv when
+ * it was saved. Later versions of the library must load each fixture and reproduce them.
+ *
+ * <p>Run from the repository root when a new format version is introduced (never to refresh an
+ * existing fixture): {@code mvn -q test-compile exec:exec -Dstablelogit.scope=test
+ * -Dstablelogit.main=io.github.stablelogit.ml.io.ModelFixtures -Dstablelogit.args=}.
+ */
+public final class ModelFixtures {
+
+  /** Rows of breast_cancer.csv whose probabilities are recorded. */
+  static final int ROWS = 20;
+
+  private ModelFixtures() {}
+
+  static Path modelDir(int version) {
+    return Paths.get("src/test/resources/models/logit-model-v" + version);
+  }
+
+  static Path expectedFile(int version) {
+    return Paths.get("src/test/resources/models/logit-model-v" + version + "-expected.csv");
+  }
+
+  /** @return P(y=1) for the first {@link #ROWS} rows */
+  static double[] probabilities(LogitClassificationModel model, Dataset<Row> data) {
+    List<Row> rows = model.transform(data.limit(ROWS)).select("probability").collectAsList();
+    return rows.stream().mapToDouble(r -> ((Vector) r.get(0)).apply(1)).toArray();
+  }
+
+  public static void main(String[] args) throws IOException {
+    int version = LogitPersistence.FORMAT_VERSION;
+    Path dir = modelDir(version);
+    if (Files.exists(dir)) {
+      throw new IllegalStateException(dir + " exists: fixtures of a released format are never "
+          + "regenerated");
+    }
+    SparkSession spark = SparkTestSupport.newSession("model-fixtures");
+    try {
+      Dataset<Row> data = SparkTestSupport.breastCancer(spark).coalesce(1);
+      LogitClassificationModel model = new LogitClassifier().setLoss("focal").setFocalGamma(1.5)
+          .setFocalAlpha(0.4).setPosWeight(2.0).setRegParam(1e-2).setThreshold(0.4)
+          .setTol(1e-10).fit(data);
+      model.write().save(dir.toString());
+      String lines = java.util.Arrays.stream(probabilities(model, data))
+          .mapToObj(p -> String.format(Locale.ROOT, "%.17g", p))
+          .collect(Collectors.joining("\n", "probability\n", "\n"));
+      Files.writeString(expectedFile(version), lines);
+    } finally {
+      spark.stop();
+    }
+  }
+}
