@@ -221,9 +221,24 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     return blocks.persist(StorageLevel.MEMORY_AND_DISK());
   }
 
-  private DataSummary summarize(JavaRDD<InstanceBlock> blocks) {
-    return blocks.treeAggregate(new DataSummary(), (s, b) -> s.merge(b.summary()),
-        DataSummary::merge, getAggregationDepth());
+  /**
+   * Merges the blocks' statistics. One small summary per partition comes to the driver and they are
+   * merged in partition order: a merge order that depended on task completion would change the
+   * means and deviations in their last bits, and with them the standardized problem, so repeated
+   * fits would not be bit-identical.
+   */
+  private static DataSummary summarize(JavaRDD<InstanceBlock> blocks) {
+    List<scala.Tuple2<Integer, DataSummary>> parts = blocks.mapPartitionsWithIndex((i, it) -> {
+      DataSummary s = new DataSummary();
+      while (it.hasNext()) {
+        s.merge(it.next().summary());
+      }
+      return List.of(new scala.Tuple2<>(i, s)).iterator();
+    }, true).collect();
+    DataSummary total = new DataSummary();
+    parts.stream().sorted(java.util.Comparator.comparing(scala.Tuple2::_1))
+        .forEach(t -> total.merge(t._2()));
+    return total;
   }
 
   private void validate(DataSummary s) {

@@ -1,0 +1,250 @@
+package io.github.stablelogit.ml;
+
+import io.github.stablelogit.loss.LogitLoss;
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+
+/**
+ * The single pass of {@link LogitLossEvaluator}: per partition, the weighted loss sum, the weight
+ * sum, the row count and, for each input column, how many rows are invalid and the first invalid
+ * value. Sums are double-double, so the result hardly depends on the order Spark merges partitions
+ * in; the first invalid value is the one at the smallest (partition, row) position, whatever the
+ * merge order.
+ *
+ * <p>Rows read: (prediction, label[, weight]) — prediction a Vector or a double, label and weight
+ * doubles (cast by the caller).
+ */
+final class LogitLossEvaluatorAggregator implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Problem kinds: the prediction input, the label, the weight. */
+  static final int PREDICTION = 0;
+  static final int LABEL = 1;
+  static final int WEIGHT = 2;
+
+  /** PyTorch's BCELoss lower bound on each log term. */
+  static final double LOG_CLAMP = -100.0;
+
+  /** Relative tolerance of the [−z, z] shape check on raw prediction vectors. */
+  private static final double RAW_SYMMETRY_TOL = 1e-9;
+
+  long rows;
+  /** Σ w·ℓ and Σ w, each as a normalized double-double (hi, lo). */
+  private final double[] lossSum = new double[2];
+  private final double[] weightSum = new double[2];
+  private final long[] badCount = new long[3];
+  private final int[] badPartition = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
+  private final long[] badRow = new long[3];
+  private final String[] badValue = new String[3];
+
+  /** @return Σ w·ℓ over the valid rows */
+  double lossSum() {
+    return lossSum[0] + lossSum[1];
+  }
+
+  /** @return Σ w over the valid rows */
+  double weightSum() {
+    return weightSum[0] + weightSum[1];
+  }
+
+  /** @return the number of invalid rows of one kind */
+  long badCount(int kind) {
+    return badCount[kind];
+  }
+
+  /** @return the first invalid value of one kind, or null */
+  String firstBadValue(int kind) {
+    return badValue[kind];
+  }
+
+  /**
+   * Merges {@code o} into this.
+   *
+   * @param o another partial result
+   * @return this
+   */
+  LogitLossEvaluatorAggregator merge(LogitLossEvaluatorAggregator o) {
+    rows += o.rows;
+    ddAdd(lossSum, o.lossSum[0], o.lossSum[1]);
+    ddAdd(weightSum, o.weightSum[0], o.weightSum[1]);
+    for (int k = 0; k < 3; k++) {
+      badCount[k] += o.badCount[k];
+      if (o.badValue[k] != null && (badValue[k] == null || o.badPartition[k] < badPartition[k]
+          || (o.badPartition[k] == badPartition[k] && o.badRow[k] < badRow[k]))) {
+        badPartition[k] = o.badPartition[k];
+        badRow[k] = o.badRow[k];
+        badValue[k] = o.badValue[k];
+      }
+    }
+    return this;
+  }
+
+  private void bad(int kind, int partition, long row, String value) {
+    if (badCount[kind]++ == 0) {
+      badPartition[kind] = partition;
+      badRow[kind] = row;
+      badValue[kind] = value;
+    }
+  }
+
+  private void add(double weightedLoss, double weight) {
+    ddAdd(lossSum, weightedLoss, 0.0);
+    ddAdd(weightSum, weight, 0.0);
+  }
+
+  /** acc ← acc + (bh + bl) in double-double arithmetic (two-sum, then renormalize). */
+  private static void ddAdd(double[] acc, double bh, double bl) {
+    double ah = acc[0];
+    double s = ah + bh;
+    if (!Double.isFinite(s)) { // overflow: keep +∞ rather than turn the error terms into NaN
+      acc[0] = s;
+      acc[1] = 0.0;
+      return;
+    }
+    double bb = s - ah;
+    double e = (ah - (s - bb)) + (bh - bb) + (acc[1] + bl);
+    double hi = s + e;
+    acc[0] = hi;
+    acc[1] = e - (hi - s);
+  }
+
+  /**
+   * The PyTorch {@code BCELoss} form on a probability: each log clamped at −100, so p = 0 or 1
+   * gives a finite loss. Labels are smoothed and the focal factor applied as in {@link LogitLoss}.
+   *
+   * @param p P(y = 1) in [0, 1]
+   * @param y label in [0, 1]
+   * @param loss the loss whose parameters to use
+   * @return the unweighted loss, ≥ 0 and finite
+   */
+  static double probabilityLoss(double p, double y, LogitLoss loss) {
+    double eps = loss.labelSmoothing();
+    double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
+    double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
+    double pwy = loss.posWeight() * yp;
+    double b = 0.0;
+    if (pwy > 0) {
+      b -= pwy * Math.max(Math.log(p), LOG_CLAMP);
+    }
+    if (q > 0) {
+      b -= q * Math.max(Math.log1p(-p), LOG_CLAMP);
+    }
+    if (!loss.isFocal()) {
+      return b;
+    }
+    double alpha = loss.alpha();
+    double alphaT = alpha >= 0 ? alpha * yp + (1.0 - alpha) * q : 1.0;
+    double gamma = loss.gamma();
+    // 1 − p_t = y'(1 − p) + (1 − y')p: a sum of non-negative terms.
+    double m = yp * (1.0 - p) + q * p;
+    double mg = gamma == 0.0 ? 1.0 : gamma == 1.0 ? m : gamma == 2.0 ? m * m : Math.pow(m, gamma);
+    return alphaT * mg * b;
+  }
+
+  /**
+   * Turns the rows of one partition into one partial result. Captures only the loss and three
+   * flags, never the evaluator.
+   */
+  static final class PartitionScorer implements
+      Function2<Integer, Iterator<Row>, Iterator<LogitLossEvaluatorAggregator>> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final LogitLoss loss;
+    private final boolean probabilityInput;
+    private final boolean vectorInput;
+    private final boolean weighted;
+
+    /**
+     * @param loss the loss and its parameters
+     * @param probabilityInput whether the prediction is P(y = 1) rather than the logit z
+     * @param vectorInput whether the prediction column holds vectors of size 2
+     * @param weighted whether the rows have a weight at index 2
+     */
+    PartitionScorer(LogitLoss loss, boolean probabilityInput, boolean vectorInput,
+        boolean weighted) {
+      this.loss = loss;
+      this.probabilityInput = probabilityInput;
+      this.vectorInput = vectorInput;
+      this.weighted = weighted;
+    }
+
+    @Override
+    public Iterator<LogitLossEvaluatorAggregator> call(Integer partition, Iterator<Row> it) {
+      LogitLossEvaluatorAggregator agg = new LogitLossEvaluatorAggregator();
+      int part = partition;
+      long i = 0;
+      while (it.hasNext()) {
+        Row r = it.next();
+        long pos = i++;
+        agg.rows++;
+        boolean ok = true;
+
+        double x = Double.NaN;
+        String badX = null;
+        if (r.isNullAt(0)) {
+          badX = "null";
+        } else if (vectorInput) {
+          Vector v = (Vector) r.get(0);
+          if (v.size() != 2) {
+            badX = "a vector of size " + v.size();
+          } else {
+            x = v.apply(1);
+            if (!probabilityInput && Double.isFinite(x) && !isMinusPlus(v.apply(0), x)) {
+              badX = v + " (not of the form [-z, z])";
+            }
+          }
+        } else {
+          x = r.getDouble(0);
+        }
+        if (badX == null
+            && (probabilityInput ? !(x >= 0.0 && x <= 1.0) : !Double.isFinite(x))) {
+          badX = Double.toString(x);
+        }
+        if (badX != null) {
+          agg.bad(PREDICTION, part, pos, badX);
+          ok = false;
+        }
+
+        double y = r.isNullAt(1) ? Double.NaN : r.getDouble(1);
+        if (!(y >= 0.0 && y <= 1.0)) {
+          agg.bad(LABEL, part, pos, r.isNullAt(1) ? "null" : Double.toString(y));
+          ok = false;
+        }
+
+        double w = 1.0;
+        if (weighted) {
+          w = r.isNullAt(2) ? Double.NaN : r.getDouble(2);
+          if (!(w >= 0.0 && w < Double.POSITIVE_INFINITY)) {
+            agg.bad(WEIGHT, part, pos, r.isNullAt(2) ? "null" : Double.toString(w));
+            ok = false;
+          }
+        }
+
+        // A zero weight contributes nothing, even where the loss itself would be huge.
+        if (ok && w > 0.0) {
+          double l = probabilityInput ? probabilityLoss(x, y, loss) : loss.value(x, y);
+          agg.add(w * l, w);
+        }
+      }
+      return List.of(agg).iterator();
+    }
+
+    /** Whether [a, z] is [−z, z] up to rounding (Spark's and our models write it exactly). */
+    private static boolean isMinusPlus(double a, double z) {
+      return Math.abs(a + z) <= RAW_SYMMETRY_TOL * Math.max(Math.abs(a), Math.abs(z));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "LogitLossEvaluatorAggregator(rows=%d, loss=%s, weight=%s)",
+        rows, lossSum(), weightSum());
+  }
+}
