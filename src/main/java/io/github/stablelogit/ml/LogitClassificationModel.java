@@ -122,6 +122,30 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
   }
 
   /**
+   * Weighted ROC, PR and precision/recall/F-measure by threshold of this model on {@code data}
+   * (which needs the label column, and the weight column if one is set), with 1000 score bins.
+   * Use it on held-out data to choose {@link #setThreshold}.
+   *
+   * @param data labeled data, labels 0/1
+   * @return the metrics
+   */
+  public LogitThresholdMetrics thresholdMetrics(Dataset<?> data) {
+    return thresholdMetrics(data, 1000);
+  }
+
+  /**
+   * @param data labeled data, labels 0/1
+   * @param numBins number of score bins (0 = every distinct score)
+   * @return weighted threshold metrics of this model on {@code data}
+   */
+  public LogitThresholdMetrics thresholdMetrics(Dataset<?> data, int numBins) {
+    LogitClassificationModel scorer = copy(ParamMap.empty()).setPredictionCol("")
+        .setRawPredictionCol("").setLossCol("").setProbabilityCol("_threshold_probability");
+    return LogitThresholdMetrics.of(scorer.transform(data), "_threshold_probability",
+        getLabelCol(), getWeightCol(), numBins);
+  }
+
+  /**
    * The logit z = βᵀx + b of one feature vector.
    *
    * @param features a vector of size {@link #numFeatures()}
@@ -170,16 +194,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
   @Override
   public StructType transformSchema(StructType schema) {
     SchemaChecks.requireVector(schema, getFeaturesCol(), "featuresCol");
-    StructType out = schema;
-    if (!getRawPredictionCol().isEmpty()) {
-      out = SchemaChecks.append(out, getRawPredictionCol(), new VectorUDT());
-    }
-    if (!getProbabilityCol().isEmpty()) {
-      out = SchemaChecks.append(out, getProbabilityCol(), new VectorUDT());
-    }
-    if (!getPredictionCol().isEmpty()) {
-      out = SchemaChecks.append(out, getPredictionCol(), DataTypes.DoubleType);
-    }
+    StructType out = SchemaChecks.appendPredictionColumns(schema, this);
     if (producesLoss(schema)) {
       out = SchemaChecks.append(out, getLossCol(), DataTypes.DoubleType);
     }

@@ -113,16 +113,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     if (getValidationIndicatorCol() != null) {
       SchemaChecks.requireBoolean(schema, getValidationIndicatorCol(), "validationIndicatorCol");
     }
-    StructType out = schema;
-    if (!getRawPredictionCol().isEmpty()) {
-      out = SchemaChecks.append(out, getRawPredictionCol(), new VectorUDT());
-    }
-    if (!getProbabilityCol().isEmpty()) {
-      out = SchemaChecks.append(out, getProbabilityCol(), new VectorUDT());
-    }
-    if (!getPredictionCol().isEmpty()) {
-      out = SchemaChecks.append(out, getPredictionCol(), DataTypes.DoubleType);
-    }
+    StructType out = SchemaChecks.appendPredictionColumns(schema, this);
     return out;
   }
 
@@ -177,12 +168,18 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
         LOG.warn(w);
         warnings.add(w);
       }
-      model.setSummary(new LogitTrainingSummary(result, summary, d, posWeight, positiveFraction,
-          warnings, objective.evaluations(), (System.nanoTime() - start) / 1e9));
+      LogitTrainingSummary trainingSummary = new LogitTrainingSummary(result, summary, d,
+          posWeight, positiveFraction, warnings, objective.evaluations(),
+          (System.nanoTime() - start) / 1e9);
+      model.setSummary(trainingSummary);
       copyValues(model, ParamMap.empty()).setParent(this);
       if (getAutoPosWeight()) {
         model.setPosWeight(posWeight);
       }
+      String v = getValidationIndicatorCol();
+      trainingSummary.attach(model, v == null ? dataset
+          : dataset.filter(org.apache.spark.sql.functions.not(
+              org.apache.spark.sql.functions.coalesce(col(v), lit(false)))));
       return model;
     } finally {
       blocks.unpersist(false);

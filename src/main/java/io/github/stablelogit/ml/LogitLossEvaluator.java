@@ -276,7 +276,7 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
 
   /** @param v label column name @return this */
   public LogitLossEvaluator setLabelCol(String v) {
-    set(labelCol, requireName("labelCol", v));
+    set(labelCol, ParamChecks.requireName("labelCol", v));
     return this;
   }
 
@@ -288,13 +288,13 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
 
   /** @param v raw prediction column name @return this */
   public LogitLossEvaluator setRawPredictionCol(String v) {
-    set(rawPredictionCol, requireName("rawPredictionCol", v));
+    set(rawPredictionCol, ParamChecks.requireName("rawPredictionCol", v));
     return this;
   }
 
   /** @param v probability column name @return this */
   public LogitLossEvaluator setProbabilityCol(String v) {
-    set(probabilityCol, requireName("probabilityCol", v));
+    set(probabilityCol, ParamChecks.requireName("probabilityCol", v));
     return this;
   }
 
@@ -306,21 +306,21 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
 
   /** @param v positive-class weight, finite and &gt; 0 @return this */
   public LogitLossEvaluator setPosWeight(double v) {
-    check(v > 0 && v < Double.POSITIVE_INFINITY, "posWeight", v, "a finite number > 0");
+    ParamChecks.check(v > 0 && v < Double.POSITIVE_INFINITY, "posWeight", v, "a finite number > 0");
     set(posWeight, v);
     return this;
   }
 
   /** @param v focal γ, finite and ≥ 0 @return this */
   public LogitLossEvaluator setFocalGamma(double v) {
-    check(v >= 0 && v < Double.POSITIVE_INFINITY, "focalGamma", v, "a finite number >= 0");
+    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "focalGamma", v, "a finite number >= 0");
     set(focalGamma, v);
     return this;
   }
 
   /** @param v focal α in [0, 1], or &lt; 0 for α_t = 1 @return this */
   public LogitLossEvaluator setFocalAlpha(double v) {
-    check(v <= 1 && v > Double.NEGATIVE_INFINITY, "focalAlpha", v,
+    ParamChecks.check(v <= 1 && v > Double.NEGATIVE_INFINITY, "focalAlpha", v,
         "in [0, 1], or < 0 to disable class balancing");
     set(focalAlpha, v);
     return this;
@@ -328,7 +328,7 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
 
   /** @param v label smoothing ε in [0, 1) @return this */
   public LogitLossEvaluator setLabelSmoothing(double v) {
-    check(v >= 0 && v < 1, "labelSmoothing", v, "in [0, 1)");
+    ParamChecks.check(v >= 0 && v < 1, "labelSmoothing", v, "in [0, 1)");
     set(labelSmoothing, v);
     return this;
   }
@@ -483,19 +483,6 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
         + "'");
   }
 
-  private static String requireName(String param, String v) {
-    if (v == null || v.isEmpty()) {
-      throw new IllegalArgumentException(param + " must be a non-empty column name");
-    }
-    return v;
-  }
-
-  private static void check(boolean ok, String param, double value, String range) {
-    if (!ok) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s must be %s, but was %s",
-          param, range, value));
-    }
-  }
 
   @Override
   public String toString() {

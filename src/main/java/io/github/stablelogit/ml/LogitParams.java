@@ -414,12 +414,12 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
 
   /** @param v features column name @return this */
   default S setFeaturesCol(String v) {
-    return setChecked(featuresCol(), requireName("featuresCol", v));
+    return setChecked(featuresCol(), ParamChecks.requireName("featuresCol", v));
   }
 
   /** @param v label column name @return this */
   default S setLabelCol(String v) {
-    return setChecked(labelCol(), requireName("labelCol", v));
+    return setChecked(labelCol(), ParamChecks.requireName("labelCol", v));
   }
 
   /** @param v weight column name (empty string: all weights 1) @return this */
@@ -444,31 +444,31 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
 
   /** @param v threshold in [0, 1] @return this */
   default S setThreshold(double v) {
-    check(v >= 0 && v <= 1, "threshold", v, "in [0, 1]");
+    ParamChecks.check(v >= 0 && v <= 1, "threshold", v, "in [0, 1]");
     return setChecked(threshold(), v);
   }
 
   /** @param v maximum iterations ≥ 0 @return this */
   default S setMaxIter(int v) {
-    check(v >= 0, "maxIter", v, ">= 0");
+    ParamChecks.check(v >= 0, "maxIter", v, ">= 0");
     return setChecked(maxIter(), v);
   }
 
   /** @param v tolerance ≥ 0 @return this */
   default S setTol(double v) {
-    check(v >= 0 && v < Double.POSITIVE_INFINITY, "tol", v, "a finite number >= 0");
+    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "tol", v, "a finite number >= 0");
     return setChecked(tol(), v);
   }
 
   /** @param v λ ≥ 0 @return this */
   default S setRegParam(double v) {
-    check(v >= 0 && v < Double.POSITIVE_INFINITY, "regParam", v, "a finite number >= 0");
+    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "regParam", v, "a finite number >= 0");
     return setChecked(regParam(), v);
   }
 
   /** @param v a in [0, 1] @return this */
   default S setElasticNetParam(double v) {
-    check(v >= 0 && v <= 1, "elasticNetParam", v, "in [0, 1]");
+    ParamChecks.check(v >= 0 && v <= 1, "elasticNetParam", v, "in [0, 1]");
     return setChecked(elasticNetParam(), v);
   }
 
@@ -484,13 +484,13 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
 
   /** @param v treeAggregate depth ≥ 2 @return this */
   default S setAggregationDepth(int v) {
-    check(v >= 2, "aggregationDepth", v, ">= 2");
+    ParamChecks.check(v >= 2, "aggregationDepth", v, ">= 2");
     return setChecked(aggregationDepth(), v);
   }
 
   /** @param v block size limit in MB ≥ 0 (0 = automatic) @return this */
   default S setMaxBlockSizeInMB(double v) {
-    check(v >= 0 && v < Double.POSITIVE_INFINITY, "maxBlockSizeInMB", v, "a finite number >= 0");
+    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "maxBlockSizeInMB", v, "a finite number >= 0");
     return setChecked(maxBlockSizeInMB(), v);
   }
 
@@ -506,26 +506,26 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
 
   /** @param v positive-class weight, finite and &gt; 0 @return this */
   default S setPosWeight(double v) {
-    check(v > 0 && v < Double.POSITIVE_INFINITY, "posWeight", v, "a finite number > 0");
+    ParamChecks.check(v > 0 && v < Double.POSITIVE_INFINITY, "posWeight", v, "a finite number > 0");
     return setChecked(posWeight(), v);
   }
 
   /** @param v focal γ ≥ 0 @return this */
   default S setFocalGamma(double v) {
-    check(v >= 0 && v < Double.POSITIVE_INFINITY, "focalGamma", v, "a finite number >= 0");
+    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "focalGamma", v, "a finite number >= 0");
     return setChecked(focalGamma(), v);
   }
 
   /** @param v focal α in [0, 1], or &lt; 0 for α_t = 1 @return this */
   default S setFocalAlpha(double v) {
-    check(v <= 1 && v > Double.NEGATIVE_INFINITY, "focalAlpha", v,
+    ParamChecks.check(v <= 1 && v > Double.NEGATIVE_INFINITY, "focalAlpha", v,
         "in [0, 1], or < 0 to disable class balancing");
     return setChecked(focalAlpha(), v);
   }
 
   /** @param v label smoothing ε in [0, 1) @return this */
   default S setLabelSmoothing(double v) {
-    check(v >= 0 && v < 1, "labelSmoothing", v, "in [0, 1)");
+    ParamChecks.check(v >= 0 && v < 1, "labelSmoothing", v, "in [0, 1)");
     return setChecked(labelSmoothing(), v);
   }
 
@@ -546,7 +546,7 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
 
   /** @param v early stopping patience ≥ 0 (0 = off) @return this */
   default S setEarlyStoppingRounds(int v) {
-    check(v >= 0, "earlyStoppingRounds", v, ">= 0");
+    ParamChecks.check(v >= 0, "earlyStoppingRounds", v, ">= 0");
     return setChecked(earlyStoppingRounds(), v);
   }
 
@@ -561,17 +561,4 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     return (S) this;
   }
 
-  private static String requireName(String param, String v) {
-    if (v == null || v.isEmpty()) {
-      throw new IllegalArgumentException(param + " must be a non-empty column name");
-    }
-    return v;
-  }
-
-  private static void check(boolean ok, String param, double value, String range) {
-    if (!ok) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s must be %s, but was %s",
-          param, range, value));
-    }
-  }
 }

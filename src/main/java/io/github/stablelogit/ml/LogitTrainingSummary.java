@@ -29,6 +29,9 @@ public final class LogitTrainingSummary implements Serializable {
   private final List<String> warnings;
   private final int objectiveEvaluations;
   private final double trainingSeconds;
+  private transient org.apache.spark.sql.Dataset<?> trainingRows;
+  private transient LogitClassificationModel model;
+  private transient LogitThresholdMetrics thresholdMetrics;
 
   LogitTrainingSummary(LogitMinimizer.Result result, DataSummary data, int numFeatures,
       double posWeightUsed, double predictedPositiveFraction, List<String> warnings,
@@ -48,6 +51,30 @@ public final class LogitTrainingSummary implements Serializable {
     this.warnings = List.copyOf(warnings);
     this.objectiveEvaluations = objectiveEvaluations;
     this.trainingSeconds = trainingSeconds;
+  }
+
+  void attach(LogitClassificationModel fitted, org.apache.spark.sql.Dataset<?> rows) {
+    this.model = fitted;
+    this.trainingRows = rows;
+  }
+
+  /**
+   * Weighted threshold metrics of the fitted model on its training rows (validation rows
+   * excluded), computed on first use — one pass over the training data, only when asked for.
+   *
+   * @return ROC, PR and metrics by threshold, with {@code bestThreshold("f1")} etc.
+   * @throws IllegalStateException if the training data is no longer available (e.g. after
+   *     deserialization)
+   */
+  public synchronized LogitThresholdMetrics thresholdMetrics() {
+    if (thresholdMetrics == null) {
+      if (model == null || trainingRows == null) {
+        throw new IllegalStateException("the training data of this summary is not available; "
+            + "use model.thresholdMetrics(data) instead");
+      }
+      thresholdMetrics = model.thresholdMetrics(trainingRows);
+    }
+    return thresholdMetrics;
   }
 
   /** @return the objective at each iteration, the starting point first (as Spark's summary) */

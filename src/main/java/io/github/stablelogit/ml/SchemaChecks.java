@@ -49,6 +49,21 @@ final class SchemaChecks {
     }
   }
 
+  /** Appends the prediction columns that are switched on (a column named "" is not produced). */
+  static StructType appendPredictionColumns(StructType schema, LogitParams<?> p) {
+    StructType out = schema;
+    if (!p.getRawPredictionCol().isEmpty()) {
+      out = append(out, p.getRawPredictionCol(), new VectorUDT());
+    }
+    if (!p.getProbabilityCol().isEmpty()) {
+      out = append(out, p.getProbabilityCol(), new VectorUDT());
+    }
+    if (!p.getPredictionCol().isEmpty()) {
+      out = append(out, p.getPredictionCol(), org.apache.spark.sql.types.DataTypes.DoubleType);
+    }
+    return out;
+  }
+
   static StructType append(StructType schema, String column, DataType type) {
     if (Arrays.asList(schema.fieldNames()).contains(column)) {
       throw new IllegalArgumentException(String.format(

@@ -91,6 +91,24 @@ class ImbalanceToolkitSparkTest {
     assertEquals(auc(a), auc(b), 0.01);
   }
 
+  private static double f1(Dataset<Row> scored) {
+    double tp = scored.filter("label = 1 AND prediction = 1").count();
+    double fp = scored.filter("label = 0 AND prediction = 1").count();
+    double fn = scored.filter("label = 1 AND prediction = 0").count();
+    return 2 * tp / (2 * tp + fp + fn);
+  }
+
+  @Test
+  void tunedThresholdFromTheSummaryBeatsTheDefaultOnF1() {
+    LogitClassificationModel m = new LogitClassifier().setRegParam(1e-3).fit(bank);
+    double t = m.summary().thresholdMetrics().bestThreshold("f1");
+    assertTrue(t > 0 && t < 0.5, "best F1 threshold " + t);
+    double atDefault = f1(m.transform(bank));
+    double atBest = f1(m.setThreshold(t).transform(bank));
+    assertTrue(atBest > atDefault + 0.05, "F1 " + atDefault + " -> " + atBest);
+    assertEquals(m.summary().thresholdMetrics().metricAt("f1", t), atBest, 0.01);
+  }
+
   @Test
   void autoPosWeightOnSingleClassFailsClearly() {
     Dataset<Row> ones = bank.filter("label = 1");
