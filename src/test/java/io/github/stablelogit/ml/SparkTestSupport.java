@@ -2,11 +2,22 @@ package io.github.stablelogit.ml;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /** One local[2] session per test class and the project's sample data, for Spark tests. */
 public final class SparkTestSupport {
@@ -42,5 +53,163 @@ public final class SparkTestSupport {
         .toArray(String[]::new);
     return new VectorAssembler().setInputCols(features).setOutputCol("features")
         .transform(raw).select("label", "features");
+  }
+
+  /** @return breast cancer as read from the CSV: label and the 30 numeric feature columns */
+  public static Dataset<Row> breastCancerRaw(SparkSession spark) {
+    return spark.read().option("header", "true").option("inferSchema", "true")
+        .csv(sampleData().resolve("breast_cancer.csv").toString());
+  }
+
+  /** @return the names of the breast cancer feature columns, in file order */
+  public static String[] breastCancerFeatureNames(SparkSession spark) {
+    return Arrays.stream(breastCancerRaw(spark).columns()).filter(c -> !c.equals("label"))
+        .toArray(String[]::new);
+  }
+
+  /**
+   * A small labelled dataset held on the driver, so that tests can compute references in plain
+   * Java and build Spark frames with a chosen layout from exactly the same numbers.
+   *
+   * @param x rows of features
+   * @param y labels
+   * @param w instance weights (all 1 when the data has no weight column)
+   */
+  public record LocalData(double[][] x, double[] y, double[] w) {
+
+    /** @return number of rows */
+    public int rows() {
+      return y.length;
+    }
+
+    /** @return number of features */
+    public int features() {
+      return x.length == 0 ? 0 : x[0].length;
+    }
+
+    /** @return the same rows with weights drawn uniformly from [lo, hi] by a seeded generator */
+    public LocalData withRandomWeights(long seed, double lo, double hi) {
+      Random rnd = new Random(seed);
+      double[] nw = new double[rows()];
+      for (int i = 0; i < nw.length; i++) {
+        nw[i] = lo + (hi - lo) * rnd.nextDouble();
+      }
+      return new LocalData(x, y, nw);
+    }
+
+    /**
+     * The same rows with feature j moved to mean offset[j] and standard deviation scale[j] (an
+     * affine map per feature, so the information is unchanged but the penalty on raw coefficients
+     * changes).
+     */
+    public LocalData rescaled(double[] scale, double[] offset) {
+      int n = rows();
+      int d = features();
+      double[][] nx = new double[n][d];
+      for (int j = 0; j < d; j++) {
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+          mean += x[i][j];
+        }
+        mean /= n;
+        double m2 = 0;
+        for (int i = 0; i < n; i++) {
+          m2 += (x[i][j] - mean) * (x[i][j] - mean);
+        }
+        double std = Math.sqrt(m2 / (n - 1));
+        for (int i = 0; i < n; i++) {
+          nx[i][j] = (x[i][j] - mean) / std * scale[j] + offset[j];
+        }
+      }
+      return new LocalData(nx, y, w);
+    }
+
+    /** @return the same rows with weight k on label-1 rows and 1 on the others */
+    public LocalData withPositiveWeight(double k) {
+      double[] nw = new double[rows()];
+      for (int i = 0; i < nw.length; i++) {
+        nw[i] = y[i] == 1.0 ? k : 1.0;
+      }
+      return new LocalData(x, y, nw);
+    }
+
+    /**
+     * A frame (label double, weight double, features vector), repartitioned into {@code partitions}
+     * partitions (Spark's round-robin, which is deterministic for a fixed input), cached and
+     * materialized.
+     *
+     * @param spark the session
+     * @param partitions number of partitions
+     * @param sparse whether features are SparseVectors (else DenseVectors)
+     * @return the frame
+     */
+    public Dataset<Row> toFrame(SparkSession spark, int partitions, boolean sparse) {
+      List<Row> rows = new ArrayList<>(rows());
+      for (int i = 0; i < rows(); i++) {
+        Vector v = Vectors.dense(x[i].clone());
+        rows.add(RowFactory.create(y[i], w[i], sparse ? v.toSparse() : v.toDense()));
+      }
+      StructType schema = new StructType(new StructField[] {
+          new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),
+          new StructField("weight", DataTypes.DoubleType, false, Metadata.empty()),
+          new StructField("features", new VectorUDT(), false, Metadata.empty())});
+      Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1)
+          .repartition(partitions).cache();
+      df.count();
+      return df;
+    }
+  }
+
+  /** @return the rows of a (label, features[, weight]) frame collected to the driver, in order */
+  public static LocalData collect(Dataset<Row> df) {
+    boolean weighted = Arrays.asList(df.columns()).contains("weight");
+    List<Row> rows = df.collectAsList();
+    double[][] x = new double[rows.size()][];
+    double[] y = new double[rows.size()];
+    double[] w = new double[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      x[i] = ((Vector) r.getAs("features")).toArray();
+      y[i] = ((Number) r.getAs("label")).doubleValue();
+      w[i] = weighted ? ((Number) r.getAs("weight")).doubleValue() : 1.0;
+    }
+    return new LocalData(x, y, w);
+  }
+
+  /**
+   * A seeded sparse binary problem: each row has up to {@code nnzPerRow} non-zeros at random
+   * columns (values 1 or a standard normal draw, like one-hot and numeric LIBSVM features), and
+   * labels drawn from a logistic model with random coefficients, so both classes occur and the
+   * data are not separable.
+   *
+   * @param seed the seed
+   * @param n rows
+   * @param d features
+   * @param nnzPerRow non-zeros per row
+   * @return the data (weights 1)
+   */
+  public static LocalData sparseLogistic(long seed, int n, int d, int nnzPerRow) {
+    Random rnd = new Random(seed);
+    double[] beta = new double[d];
+    for (int j = 0; j < d; j++) {
+      beta[j] = rnd.nextGaussian();
+    }
+    double[][] x = new double[n][d];
+    double[] y = new double[n];
+    double[] w = new double[n];
+    for (int i = 0; i < n; i++) {
+      double z = -0.3;
+      for (int k = 0; k < nnzPerRow; k++) {
+        int j = rnd.nextInt(d);
+        double v = rnd.nextBoolean() ? 1.0 : rnd.nextGaussian();
+        x[i][j] = v;
+      }
+      for (int j = 0; j < d; j++) {
+        z += x[i][j] * beta[j];
+      }
+      y[i] = rnd.nextDouble() < 1.0 / (1.0 + Math.exp(-z)) ? 1.0 : 0.0;
+      w[i] = 1.0;
+    }
+    return new LocalData(x, y, w);
   }
 }
