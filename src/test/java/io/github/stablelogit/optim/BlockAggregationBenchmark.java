@@ -1,0 +1,303 @@
+package io.github.stablelogit.optim;
+
+import dev.ludovic.netlib.blas.BLAS;
+import io.github.stablelogit.loss.LogitLoss;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * µs per 1 MiB block (the default maxBlockSizeInMB) of the per-evaluation work and of packing:
+ *
+ * <ul>
+ *   <li>{@code aggregate}: {@link BlockAggregator#add}, the whole per-block work of an evaluation;
+ *   <li>its parts: {@code margins} (gemv / CSR multiply), {@code kernel} (the loss batch kernel with
+ *       the block's weights), {@code transposed} (Xᵀdz);
+ *   <li>{@code pack}: {@link BlockPacker} turning the next block's worth of Spark Rows of a long
+ *       partition into a block (validation, copy, statistics) — the setup pass without Spark's
+ *       row decoding.
+ * </ul>
+ *
+ * Shapes: {@code dense50} (Gaussian, 50 features: about 2.5k rows a block) and {@code csrA9a} (123
+ * binary features, 14 non-zeros a row: about 5.5k rows a block). {@code distinctBlocks} = 1 keeps
+ * the block hot in cache; 128 cycles through 128 distinct blocks (~128 MiB), so every block comes
+ * from memory as in a real pass. Rows and bytes per block are printed at setup. Constructors and
+ * package-private methods are looked up reflectively, so the benchmark keeps compiling when their
+ * signatures gain parameters (extra ones get neutral values).
+ *
+ * <p>Run: {@code mvn -Pbench test-compile exec:exec -Dbench.main=org.openjdk.jmh.Main
+ * -Dbench.args="BlockAggregationBenchmark -f 1 -wi 3 -i 5"}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class BlockAggregationBenchmark {
+
+  /** A driver-local Broadcast: just holds the value (no SparkContext needed). */
+  static final class LocalBroadcast<T> extends Broadcast<T> {
+    private static final long serialVersionUID = 1L;
+    private final T v;
+
+    @SuppressWarnings("unchecked")
+    LocalBroadcast(T v) {
+      super(0L, (ClassTag<T>) ClassTag$.MODULE$.apply(Object.class));
+      this.v = v;
+    }
+
+    @Override
+    public T getValue() {
+      return v;
+    }
+
+    @Override
+    public void doUnpersist(boolean blocking) {}
+
+    @Override
+    public void doDestroy(boolean blocking) {}
+  }
+
+  /** The packed blocks and everything the benchmarks need. */
+  @State(Scope.Thread)
+  public static class Blocks {
+    @Param({"dense50", "csrA9a"})
+    public String shape;
+
+    @Param({"1", "128"})
+    public int distinctBlocks;
+
+    InstanceBlock[] blocks;
+    List<Row> oneBlockRows;
+    BlockPacker packer;
+    Iterator<InstanceBlock> packing;
+    BlockAggregator agg;
+    LogitLoss loss = LogitLoss.bce(1.0, 0.0);
+    BLAS blas = BLAS.getInstance();
+    Method margins;
+    Method transposed;
+    double[] beta;
+    double offset = -1.0;
+    double[] buf;
+    double[] margins0;
+    double[] dz0;
+    double[] grad;
+    int next;
+
+    @Setup
+    public void setup() throws Exception {
+      int d = shape.equals("dense50") ? 50 : 123;
+      packer = newPacker(1.0);
+      Iterator<InstanceBlock> it = packer.pack(0, rows(shape, 11));
+      blocks = new InstanceBlock[distinctBlocks];
+      for (int k = 0; k < distinctBlocks; k++) {
+        blocks[k] = it.next();
+      }
+      int n = blocks[0].numRows();
+      // Four blocks' worth of rows, cycled endlessly through one long-lived packer: the steady
+      // state of a partition (buffers grown once), one block per call.
+      oneBlockRows = new ArrayList<>();
+      Iterator<Row> src = rows(shape, 11);
+      for (int i = 0; i < 4 * n; i++) {
+        oneBlockRows.add(src.next());
+      }
+      List<Row> cycle = oneBlockRows;
+      packing = packer.pack(0, new Iterator<Row>() {
+        int at;
+
+        @Override
+        public boolean hasNext() {
+          return true;
+        }
+
+        @Override
+        public Row next() {
+          Row r = cycle.get(at);
+          at = at + 1 == cycle.size() ? 0 : at + 1;
+          return r;
+        }
+      });
+      SplittableRandom r = new SplittableRandom(3);
+      beta = new double[d];
+      for (int j = 0; j < d; j++) {
+        beta[j] = 0.3 * r.nextGaussian();
+      }
+      agg = newAggregator(loss, new LocalBroadcast<>(new BlockAggregator.Coefficients(beta,
+          offset)), d);
+      margins = InstanceBlock.class.getDeclaredMethod("margins", BLAS.class, double[].class,
+          double.class, double[].class);
+      margins.setAccessible(true);
+      transposed = InstanceBlock.class.getDeclaredMethod("addTransposed", BLAS.class,
+          double[].class, double[].class);
+      transposed.setAccessible(true);
+      int maxN = 0;
+      for (InstanceBlock b : blocks) {
+        maxN = Math.max(maxN, b.numRows());
+      }
+      buf = new double[maxN];
+      margins0 = new double[maxN];
+      margins.invoke(blocks[0], blas, beta, offset, margins0);
+      dz0 = new double[maxN];
+      loss.valueAndDerivatives(margins0.clone(), blocks[0].labels(), blocks[0].weights(), dz0, n);
+      grad = new double[d + 1];
+      System.out.printf(Locale.ROOT, "%n# %s: %d rows x %d features per block, %s, %d bytes"
+              + " (%.1f bytes/row), BLAS %s%n", shape, n, d,
+          blocks[0].isSparse() ? "CSR" : "dense", blocks[0].sizeInBytes(),
+          (double) blocks[0].sizeInBytes() / n, blas.getClass().getSimpleName()
+              + " (java: " + dev.ludovic.netlib.blas.JavaBLAS.getInstance().getClass().getSimpleName()
+              + ")");
+    }
+
+    /** @return rows in the first block */
+    public int rowsPerBlock() {
+      return blocks[0].numRows();
+    }
+
+    InstanceBlock nextBlock() {
+      InstanceBlock b = blocks[next];
+      next = next + 1 == blocks.length ? 0 : next + 1;
+      return b;
+    }
+  }
+
+  /** Which BLAS the component benchmarks pass: BLAS.getInstance() (what the library uses) or the
+   * pure-Java one (VectorBLAS with jdk.incubator.vector), for when a native libblas is present. */
+  @State(Scope.Thread)
+  public static class Impl {
+    @Param({"default", "java"})
+    public String blas;
+
+    BLAS impl;
+
+    @Setup
+    public void setup() {
+      impl = blas.equals("java") ? dev.ludovic.netlib.blas.JavaBLAS.getInstance()
+          : BLAS.getInstance();
+    }
+  }
+
+  /** An endless seeded stream of (features, label, weight = 1) rows of the shape. */
+  static Iterator<Row> rows(String shape, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    return new Iterator<Row>() {
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public Row next() {
+        double y = r.nextDouble() < 0.24 ? 1.0 : 0.0;
+        if (shape.equals("dense50")) {
+          double[] x = new double[50];
+          for (int j = 0; j < x.length; j++) {
+            x[j] = r.nextGaussian();
+          }
+          return RowFactory.create(Vectors.dense(x), y, 1.0);
+        }
+        // 14 one-hot groups over 123 columns: one non-zero per group.
+        int[] idx = new int[14];
+        double[] ones = new double[14];
+        for (int g = 0; g < 14; g++) {
+          int lo = g * 123 / 14;
+          int hi = (g + 1) * 123 / 14;
+          idx[g] = lo + r.nextInt(hi - lo);
+          ones[g] = 1.0;
+        }
+        return RowFactory.create(Vectors.sparse(123, idx, ones), y, 1.0);
+      }
+    };
+  }
+
+  static BlockPacker newPacker(double mb) throws Exception {
+    Constructor<?> c = BlockPacker.class.getConstructors()[0];
+    Class<?>[] t = c.getParameterTypes();
+    Object[] a = new Object[t.length];
+    String[] names = {"features", "label", null};
+    int s = 0;
+    for (int i = 0; i < t.length; i++) {
+      a[i] = t[i] == String.class ? (s < names.length ? names[s++] : null)
+          : t[i] == double.class ? (Object) mb : neutral(t[i]);
+    }
+    return (BlockPacker) c.newInstance(a);
+  }
+
+  static BlockAggregator newAggregator(LogitLoss loss, Broadcast<?> bc, int d) throws Exception {
+    Constructor<?> c = BlockAggregator.class.getConstructors()[0];
+    Class<?>[] t = c.getParameterTypes();
+    Object[] a = new Object[t.length];
+    for (int i = 0; i < t.length; i++) {
+      a[i] = t[i] == LogitLoss.class ? loss : t[i] == Broadcast.class ? bc
+          : t[i] == int.class ? (Object) d : neutral(t[i]);
+    }
+    return (BlockAggregator) c.newInstance(a);
+  }
+
+  private static Object neutral(Class<?> t) {
+    if (t == boolean.class) {
+      return false;
+    } else if (t == double.class) {
+      return 0.0;
+    } else if (t == int.class) {
+      return 0;
+    } else if (t == long.class) {
+      return 0L;
+    }
+    return null;
+  }
+
+  /** BlockAggregator.add: margins + kernel + Xᵀdz for one block (the aggregator is reused). */
+  @Benchmark
+  public double aggregate(Blocks s) {
+    return s.agg.add(s.nextBlock()).lossSum();
+  }
+
+  /** margins = Xβ + b. */
+  @Benchmark
+  public double margins(Blocks s, Impl b) throws Exception {
+    s.margins.invoke(s.nextBlock(), b.impl, s.beta, s.offset, s.buf);
+    return s.buf[0];
+  }
+
+  /** The loss kernel over the block's rows, with its weight array. */
+  @Benchmark
+  public double kernel(Blocks s) {
+    InstanceBlock b = s.nextBlock();
+    return s.loss.valueAndDerivatives(s.margins0, b.labels(), b.weights(), s.buf, b.numRows());
+  }
+
+  /** gradient += Xᵀdz. */
+  @Benchmark
+  public double transposed(Blocks s, Impl b) throws Exception {
+    s.transposed.invoke(s.nextBlock(), b.impl, s.dz0, s.grad);
+    return s.grad[0];
+  }
+
+  /** BlockPacker: the next block of a long partition (rows decoded, validated, copied, moments). */
+  @Benchmark
+  public InstanceBlock pack(Blocks s) {
+    return s.packing.next();
+  }
+}
