@@ -36,7 +36,7 @@ MVN=(mvn_quiet)
 
 say() { echo "run-notebooks: $*"; }
 # Maven, quiet; Debian's Maven prints stray colour codes even with -q -B, drop them.
-mvn_quiet() { mvn -B -q "$@" | sed 's/\x1b\[[0-9;]*m//g'; }
+mvn_quiet() { mvn -B -q "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
 die() { echo "run-notebooks: $*" >&2; exit 2; }
 mkdir -p "$OUT"
 
