@@ -50,13 +50,14 @@ final class FeaturePlan {
    * @param df the input (label and weight included)
    * @param label label column
    * @param weight weight column or null
+   * @param validation validation indicator column or null
    * @param features explicit feature columns, or empty for "all others"
    * @param drop columns to leave out
    * @param note receives remarks for the user
    * @return the plan
    */
-  static FeaturePlan choose(Dataset<Row> df, String label, String weight, List<String> features,
-      List<String> drop, Consumer<String> note) {
+  static FeaturePlan choose(Dataset<Row> df, String label, String weight, String validation,
+      List<String> features, List<String> drop, Consumer<String> note) {
     StructType schema = df.schema();
     FeaturePlan p = new FeaturePlan();
     for (String d : drop) {
@@ -71,6 +72,9 @@ final class FeaturePlan {
     if (weight != null) {
       excluded.add(weight);
     }
+    if (validation != null) {
+      excluded.add(validation);
+    }
     List<String> chosen;
     boolean explicit = !features.isEmpty();
     if (explicit) {
@@ -84,6 +88,10 @@ final class FeaturePlan {
         }
         if (f.equals(weight)) {
           throw new UsageException("the weight column '" + weight + "' cannot also be a feature");
+        }
+        if (f.equals(validation)) {
+          throw new UsageException("the validation indicator column '" + validation
+              + "' cannot also be a feature");
         }
         if (excluded.contains(f)) {
           throw new UsageException("column '" + f + "' is both in --features and in --drop");

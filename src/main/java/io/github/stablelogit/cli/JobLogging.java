@@ -1,10 +1,12 @@
 package io.github.stablelogit.cli;
 
 import java.net.URL;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.config.ConfigurationSource;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.config.DefaultConfiguration;
 
 /**
@@ -17,6 +19,8 @@ import org.apache.logging.log4j.core.config.DefaultConfiguration;
 final class JobLogging {
 
   static final String RESOURCE = "/stablelogit-job-log4j2.properties";
+
+  private static volatile boolean applied;
 
   private JobLogging() {}
 
@@ -39,9 +43,24 @@ final class JobLogging {
         return false;
       }
       ctx.setConfigLocation(url.toURI());
+      applied = true;
       return true;
     } catch (Exception | LinkageError e) {
       return false; // logging is best effort; another backend or a broken setup keeps its own
+    }
+  }
+
+  /**
+   * For an embedded local Spark under the job's own configuration: hides the warning that the host
+   * name resolves to a loopback address, which does not matter when the driver binds to 127.0.0.1.
+   */
+  static void quietEmbedded() {
+    if (applied) {
+      try {
+        Configurator.setLevel("org.apache.spark.util.Utils", Level.ERROR);
+      } catch (RuntimeException | LinkageError e) {
+        // best effort
+      }
     }
   }
 

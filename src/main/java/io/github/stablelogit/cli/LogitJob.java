@@ -1,6 +1,9 @@
 package io.github.stablelogit.cli;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.udf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.stablelogit.ml.LogitClassificationModel;
 import io.github.stablelogit.ml.LogitClassifier;
+import io.github.stablelogit.ml.LogitThresholdMetrics;
 import io.github.stablelogit.ml.LogitTrainingSummary;
 import io.github.stablelogit.optim.LogitMinimizer;
 import java.io.IOException;
@@ -35,6 +39,7 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.feature.VectorSizeHint;
@@ -74,7 +79,8 @@ public final class LogitJob {
 
   private static final List<String> COMMON = List.of("input", "format", "partitions", "master");
   private static final List<String> TRAIN_OPTIONS = concat(COMMON, List.of("label", "features",
-      "weight", "drop", "model", "metrics", "test-fraction", "seed"), ESTIMATOR_OPTIONS);
+      "weight", "drop", "model", "metrics", "test-fraction", "validation-fraction",
+      "validation-indicator-col", "seed", "tune-threshold"), ESTIMATOR_OPTIONS);
   private static final List<String> PREDICT_OPTIONS = concat(COMMON, List.of("model", "output",
       "threshold"));
   private static final List<String> EVALUATE_OPTIONS = concat(COMMON, List.of("model", "label",
@@ -195,25 +201,34 @@ public final class LogitJob {
     }
     String modelDir = a.require("model");
     String weight = a.has("weight") ? a.require("weight") : null;
-    if (weight != null && weight.contains(".")) {
-      throw new UsageException("weight column names with dots are not supported ('" + weight
-          + "'); rename the column");
-    }
     List<String> features = a.getList("features");
     List<String> drop = a.getList("drop");
     boolean overwrite = a.has("overwrite");
     int partitions = partitions(a);
-    Double testFraction = null;
-    if (a.has("test-fraction")) {
-      testFraction = a.getDouble("test-fraction");
-      if (!(testFraction > 0 && testFraction < 1)) {
-        throw new UsageException("--test-fraction must be between 0 and 1 (exclusive), but was "
-            + a.get("test-fraction"));
+    Double testFraction = fraction(a, "test-fraction");
+    Double validationFraction = fraction(a, "validation-fraction");
+    String validationCol = a.has("validation-indicator-col")
+        ? a.require("validation-indicator-col") : null;
+    long seed = a.has("seed") ? a.getLong("seed") : 42L;
+    if (a.has("seed") && testFraction == null && validationFraction == null) {
+      throw new UsageException("--seed only applies with --test-fraction or --validation-fraction");
+    }
+    if (validationFraction != null && validationCol != null) {
+      throw new UsageException("--validation-fraction and --validation-indicator-col both choose "
+          + "the validation rows; give only one of them");
+    }
+    if (validationCol != null) {
+      if (validationCol.equals(label) || validationCol.equals(weight)) {
+        throw new UsageException("the validation indicator column '" + validationCol
+            + "' cannot also be the " + (validationCol.equals(label) ? "label" : "weight")
+            + " column");
       }
     }
-    long seed = a.has("seed") ? a.getLong("seed") : 42L;
-    if (a.has("seed") && testFraction == null) {
-      throw new UsageException("--seed only applies with --test-fraction");
+    boolean validating = validationFraction != null || validationCol != null;
+    String tuneMetric = tuneMetric(a);
+    if (tuneMetric != null && a.has("threshold")) {
+      throw new UsageException("--threshold and --tune-threshold both set the decision threshold; "
+          + "give only one of them");
     }
     for (String f : features) {
       if (Columns.OUTPUTS.contains(f) || f.equals(Columns.LABEL) || f.equals(Columns.FEATURES)) {
@@ -227,9 +242,14 @@ public final class LogitJob {
           + "rename it");
     }
     LogitClassifier clf = estimator(a);
+    if (clf.getEarlyStoppingRounds() > 0 && !validating) {
+      throw new UsageException("--early-stopping-rounds needs validation rows: add "
+          + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
+    }
 
     try (Session session = Session.open(a.get("master"), "stablelogit train")) {
       SparkSession spark = session.spark;
+      out.println(session.describe());
       Configuration conf = spark.sparkContext().hadoopConfiguration();
       Path modelPath = new Path(modelDir);
       FileSystem mfs = modelPath.getFileSystem(conf);
@@ -255,29 +275,43 @@ public final class LogitJob {
           throw new UsageException("the label column cannot also be the weight column");
         }
       }
+      if (validationCol != null) {
+        if (!Columns.has(df.schema(), validationCol)) {
+          throw new UsageException(String.format(Locale.ROOT, "validation indicator column '%s' "
+              + "does not exist; the input has: %s", validationCol, Columns.list(df.schema())));
+        }
+        DataType vt = df.schema().apply(validationCol).dataType();
+        if (!(vt instanceof BooleanType)) {
+          throw new UsageException("validation indicator column '" + validationCol + "' must be "
+              + "boolean (true marks a validation row), but has type " + vt.simpleString());
+        }
+      }
       df = df.persist();
       List<Dataset<Row>> cached = new ArrayList<>(List.of(df));
       try {
         Labels.Spec spec = Labels.analyze(df, label);
         out.println(spec.describe());
-        FeaturePlan plan = FeaturePlan.choose(df, label, weight, features, drop,
+        FeaturePlan plan = FeaturePlan.choose(df, label, weight, validationCol, features, drop,
             note -> out.println("note: " + note));
         plan.requireComplete(df, weight);
 
-        Dataset<Row> train = df;
-        Dataset<Row> test = null;
-        if (testFraction != null) {
-          Dataset<Row>[] parts = df.randomSplit(new double[] {1 - testFraction, testFraction},
-              seed);
-          train = parts[0].persist();
-          test = parts[1].persist();
+        Holdout.Split split = Holdout.split(df, testFraction, validationFraction, seed);
+        Dataset<Row> train = split.train();
+        Dataset<Row> test = split.test();
+        if (test != null) {
+          train = train.persist();
+          test = test.persist();
           cached.add(train);
           cached.add(test);
         }
+        String indicator = validationCol != null ? validationCol : split.validationCol();
 
         clf.setFeaturesCol(Columns.FEATURES).setLabelCol(Columns.LABEL);
         if (weight != null) {
           clf.setWeightCol(weight);
+        }
+        if (indicator != null) {
+          clf.setValidationIndicatorCol(indicator);
         }
         clf.addIterationListener(progress(err));
         List<PipelineStage> stages = new ArrayList<>();
@@ -297,15 +331,60 @@ public final class LogitJob {
         LogitClassificationModel model = classifierOf(pm);
         LogitTrainingSummary summary = model.summary();
         err.println(String.format(Locale.ROOT, "%s after %d iterations: %s",
-            summary.converged() ? "converged" : "stopped (not converged)",
+            summary.converged() ? "converged" : summary.stoppedEarly() ? "stopped early"
+                : "stopped (not converged)",
             summary.totalIterations(), summary.convergenceReason()));
+        if (split.validationCol() != null) {
+          // The job's own indicator is not an input column at predict time.
+          model.setValidationIndicatorCol("");
+        }
+
+        Dataset<Row> fitRows = train;
+        Dataset<Row> validationRows = null;
+        Validation validation = null;
+        if (indicator != null) {
+          Column isValidation = coalesce(col(Columns.quote(indicator)), lit(false));
+          fitRows = train.filter(not(isValidation));
+          validationRows = train.filter(isValidation);
+          validation = Validation.of(summary);
+          if (validation.rows == 0) {
+            throw new UsageException(validationFraction != null
+                ? String.format(Locale.ROOT, "--validation-fraction %s marked none of the %d "
+                    + "training rows as validation rows; use a larger fraction",
+                    a.get("validation-fraction"), summary.numRows())
+                : "validation indicator column '" + validationCol + "' is true in no row; mark "
+                    + "some validation rows or leave the option out");
+          }
+        }
+
+        Tuning tuning = null;
+        if (tuneMetric != null) {
+          tuning = Tuning.run(pm, validationRows != null ? validationRows : fitRows,
+              validationRows != null ? "validation" : "training", tuneMetric, weight, label,
+              validationFraction != null ? "; a larger --validation-fraction may help" : "",
+              validationRows != null ? summary.numValidationRows() : summary.numRows());
+          model.setThreshold(tuning.threshold);
+        }
 
         Map<String, Metrics.Result> results = new LinkedHashMap<>();
-        results.put("train", Metrics.compute(pm.transform(train), weight, model.logitLoss(),
+        results.put("train", Metrics.compute(pm.transform(fitRows), weight, model.logitLoss(),
             model.getThreshold()));
+        if (validationRows != null) {
+          results.put("validation", Metrics.compute(pm.transform(validationRows), weight,
+              model.logitLoss(), model.getThreshold()));
+        }
         if (test != null) {
           results.put("test", Metrics.compute(pm.transform(test), weight, model.logitLoss(),
               model.getThreshold()));
+          if (tuning != null) {
+            // The held-out rows at the untuned threshold: the same scores, the default rule.
+            LogitClassificationModel untuned = model.copy(ParamMap.empty())
+                .setThreshold(Tuning.DEFAULT_THRESHOLD);
+            Dataset<Row> assembled = pm.transform(test).drop(model.getPredictionCol(),
+                model.getProbabilityCol(), model.getRawPredictionCol());
+            results.put(Tuning.TEST_AT_DEFAULT, Metrics.compute(untuned.transform(assembled),
+                weight, untuned.logitLoss(), untuned.getThreshold()));
+          }
         }
 
         String warning = ModelStore.replace(mfs, modelPath, overwrite,
@@ -329,9 +408,14 @@ public final class LogitJob {
           json.put("weight", weight);
         }
         paramsJson(json.putObject("params"), model);
-        if (testFraction != null) {
+        if (testFraction != null || validationFraction != null) {
           ObjectNode sj = json.putObject("split");
-          sj.put("test_fraction", testFraction);
+          if (testFraction != null) {
+            sj.put("test_fraction", testFraction);
+          }
+          if (validationFraction != null) {
+            sj.put("validation_fraction", validationFraction);
+          }
           sj.put("seed", seed);
         }
         ObjectNode tj = json.putObject("training");
@@ -342,10 +426,25 @@ public final class LogitJob {
         tj.put("objective_evaluations", summary.objectiveEvaluations());
         tj.put("training_seconds", round(summary.trainingSeconds()));
         tj.put("pipeline_seconds", round(pipelineSeconds));
+        if (validation != null) {
+          ObjectNode vj = tj.putObject("validation");
+          if (validationCol != null) {
+            vj.put("indicator_col", validationCol);
+          }
+          validation.toJson(vj, clf.getEarlyStoppingRounds());
+        }
         doubles(tj.putArray("objective_history"), summary.objectiveHistory());
         doubles(tj.putArray("gradient_norm_history"), summary.gradientNormHistory());
+        if (validation != null) {
+          doubles(tj.putArray("validation_loss_history"), summary.validationLossHistory());
+        }
+        if (tuning != null) {
+          tuning.toJson(json.putObject("threshold_tuning"));
+        }
         for (Map.Entry<String, Metrics.Result> e : results.entrySet()) {
-          e.getValue().toJson(json.putObject(e.getKey()));
+          String key = e.getKey().equals(Tuning.TEST_AT_DEFAULT) ? Tuning.TEST_AT_DEFAULT_JSON
+              : e.getKey();
+          e.getValue().toJson(json.putObject(key));
         }
         String metricsPath = a.get("metrics");
         if (metricsPath != null) {
@@ -357,8 +456,19 @@ public final class LogitJob {
         out.println(String.format(Locale.ROOT, "training: %s in %d iterations (%s), %.2f s "
                 + "(%.2f s with feature preparation)",
             model.logitLoss(), summary.totalIterations(),
-            summary.converged() ? "converged" : "not converged", summary.trainingSeconds(),
-            pipelineSeconds));
+            summary.converged() ? "converged" : summary.stoppedEarly() ? "stopped early"
+                : "not converged", summary.trainingSeconds(), pipelineSeconds));
+        if (validation != null) {
+          out.println(validation.describe(validationFraction, validationCol,
+              clf.getEarlyStoppingRounds()));
+        }
+        if (tuning != null) {
+          if (tuning.source.equals("training")) {
+            out.println("note: the threshold was tuned on the training rows, which flatters it; "
+                + "--validation-fraction F tunes it on held-out validation rows");
+          }
+          out.println(tuning.describe());
+        }
         out.println("model saved to " + savedTo);
         if (warning != null) {
           out.println("warning: " + warning);
@@ -375,6 +485,33 @@ public final class LogitJob {
     }
   }
 
+  /** A fraction option in (0, 1), or null when absent. */
+  private static Double fraction(CliArgs a, String name) {
+    if (!a.has(name)) {
+      return null;
+    }
+    double f = a.getDouble(name);
+    if (!(f > 0 && f < 1)) {
+      throw new UsageException("--" + name + " must be between 0 and 1 (exclusive), but was "
+          + a.get(name));
+    }
+    return f;
+  }
+
+  /** The --tune-threshold metric in canonical form, or null. */
+  private static String tuneMetric(CliArgs a) {
+    if (!a.has("tune-threshold")) {
+      return null;
+    }
+    String m = a.get("tune-threshold").trim().toLowerCase(Locale.ROOT);
+    if (!LogitThresholdMetrics.OPTIMIZABLE_METRICS.contains(m)) {
+      throw new UsageException("--tune-threshold must be one of "
+          + String.join(", ", LogitThresholdMetrics.OPTIMIZABLE_METRICS) + ", but was '"
+          + a.get("tune-threshold") + "'");
+    }
+    return m;
+  }
+
   /** Builds the estimator from the flags; invalid values are UsageExceptions naming the flag. */
   static LogitClassifier estimator(CliArgs a) {
     return EstimatorFlags.apply(a);
@@ -382,8 +519,10 @@ public final class LogitJob {
 
   private static Consumer<LogitMinimizer.Iteration> progress(PrintStream err) {
     return it -> err.println(String.format(Locale.ROOT,
-        "iteration %3d  objective %.10f  |gradient| %.3e  %7.2f s", it.iteration(),
-        it.objective(), it.gradientNorm(), it.elapsedSeconds()));
+        "iteration %3d  objective %.10f  |gradient| %.3e%s  %7.2f s", it.iteration(),
+        it.objective(), it.gradientNorm(), Double.isNaN(it.validationLoss()) ? ""
+            : String.format(Locale.ROOT, "  validation %.10f", it.validationLoss()),
+        it.elapsedSeconds()));
   }
 
   // ---------------------------------------------------------------- predict
@@ -398,6 +537,7 @@ public final class LogitJob {
     boolean overwrite = a.has("overwrite");
     try (Session session = Session.open(a.get("master"), "stablelogit predict")) {
       SparkSession spark = session.spark;
+      out.println(session.describe());
       Configuration conf = spark.sparkContext().hadoopConfiguration();
       Path outPath = new Path(output);
       FileSystem ofs = outPath.getFileSystem(conf);
@@ -486,6 +626,7 @@ public final class LogitJob {
     String label = a.has("label") ? a.require("label") : null;
     try (Session session = Session.open(a.get("master"), "stablelogit evaluate")) {
       SparkSession spark = session.spark;
+      out.println(session.describe());
       Parts parts = Parts.load(spark, modelDir);
       if (threshold != null) {
         parts.classifier.setThreshold(threshold);
@@ -565,6 +706,10 @@ public final class LogitJob {
       FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(p)) {
         throw new UsageException("model directory '" + dir + "' does not exist; check --model");
+      }
+      if (!fs.exists(new Path(p, "metadata")) || !fs.exists(new Path(p, "stages"))) {
+        throw new UsageException("'" + dir + "' is not a model saved by 'LogitJob train' (it has "
+            + "no metadata/ and stages/ inside); check --model");
       }
       PipelineModel pm;
       try {
@@ -834,12 +979,19 @@ public final class LogitJob {
       if (effective != null) {
         b = b.master(effective);
         if (System.getProperty("spark.master") == null && effective.startsWith("local")) {
+          JobLogging.quietEmbedded();
           b = b.config("spark.ui.enabled", "false")
               .config("spark.driver.host", "127.0.0.1")
               .config("spark.driver.bindAddress", "127.0.0.1");
         }
       }
       return new Session(b.getOrCreate(), true);
+    }
+
+    /** @return e.g. "Spark 4.2.0, master local[*] (embedded)" */
+    String describe() {
+      return "Spark " + spark.version() + ", master " + spark.sparkContext().master()
+          + (owned ? "" : " (existing session)");
     }
 
     @Override

@@ -41,6 +41,9 @@ public final class LogitLoss implements Serializable {
   /** Below this, m is re-derived in log space: log(m) of a subnormal m has lost precision. */
   private static final double TINY = 0x1.0p-900;
 
+  /** exp(−|z|) at or above this is a normal number (|z| &lt; 708). */
+  private static final double MIN_NORMAL_E = 0x1.0p-1020;
+
   /** exp(x) for x below this is subnormal or zero. */
   private static final double EXP_UNDERFLOW = -700.0;
 
@@ -49,6 +52,8 @@ public final class LogitLoss implements Serializable {
   private final double alpha;
   private final double posWeight;
   private final double labelSmoothing;
+  /** m at or above which m^γ is a normal number (γ log m &gt; {@link #EXP_UNDERFLOW}) and m ≥ TINY. */
+  private final transient double directPowFloor;
 
   private LogitLoss(
       boolean focal, double gamma, double alpha, double posWeight, double labelSmoothing) {
@@ -65,6 +70,8 @@ public final class LogitLoss implements Serializable {
     this.alpha = alpha;
     this.posWeight = posWeight;
     this.labelSmoothing = labelSmoothing;
+    this.directPowFloor = gamma > 0
+        ? Math.max(TINY, 2.0 * Math.exp(EXP_UNDERFLOW / gamma)) : Double.POSITIVE_INFINITY;
   }
 
   /**
@@ -155,15 +162,73 @@ public final class LogitLoss implements Serializable {
    */
   public double valueAndDerivatives(
       double[] margins, double[] labels, double[] weights, double[] derivatives, int n) {
+    return valueAndDerivatives(margins, 0, labels, weights, derivatives, n);
+  }
+
+  /**
+   * The batch kernel on a range of rows: for i in [0, n), {@code derivatives[i] = w · dℓ/dz} at
+   * margin {@code margins[i]} with label {@code labels[from + i]} and weight {@code weights[from +
+   * i]}; the return value is the weighted loss sum. No allocation.
+   *
+   * @param margins logits z_i, indexed from 0
+   * @param from index in {@code labels} and {@code weights} of the first row
+   * @param labels labels in [0, 1]
+   * @param weights instance weights ≥ 0, or null for all 1
+   * @param derivatives output, indexed from 0; may be the same array as {@code margins}
+   * @param n number of rows
+   * @return the weighted loss sum
+   */
+  public double valueAndDerivatives(double[] margins, int from, double[] labels, double[] weights,
+      double[] derivatives, int n) {
+    if (!focal) {
+      return bceBatch(margins, from, labels, weights, derivatives, n);
+    }
     double sum = 0.0;
     for (int i = 0; i < n; i++) {
-      double v = row(margins[i], labels[i], derivatives, i);
+      double v = row(margins[i], labels[from + i], derivatives, i);
       if (weights != null) {
-        double w = weights[i];
+        double w = weights[from + i];
         sum += w * v;
         derivatives[i] *= w;
       } else {
         sum += v;
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * The BCE batch kernel: the arithmetic of {@link #row} for BCE, operation for operation (so the
+   * results are bit-identical), in a loop small enough to be compiled inline.
+   */
+  private double bceBatch(double[] margins, int from, double[] labels, double[] weights,
+      double[] derivatives, int n) {
+    double eps = labelSmoothing;
+    double pw = posWeight;
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+      double z = margins[i];
+      double y = labels[from + i];
+      double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
+      double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
+      double e = Math.exp(-Math.abs(z));
+      double u = 1.0 + e;
+      double inv = 1.0 / u;
+      double l1p = Math.log(u) - ((u - 1.0) - e) * inv;
+      double ei = e * inv;
+      boolean nonNegative = z >= 0;
+      double sigPos = nonNegative ? inv : ei;
+      double sigNeg = nonNegative ? ei : inv;
+      double pwy = pw * yp;
+      double b = pwy * (Math.max(-z, 0.0) + l1p) + q * (Math.max(z, 0.0) + l1p);
+      double db = q * sigPos - pwy * sigNeg;
+      if (weights != null) {
+        double w = weights[from + i];
+        sum += w * b;
+        derivatives[i] = db * w;
+      } else {
+        sum += b;
+        derivatives[i] = db;
       }
     }
     return sum;
@@ -176,22 +241,21 @@ public final class LogitLoss implements Serializable {
     double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
     double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
 
-    // One exp and one log1p serve softplus(±z) and σ(±z).
+    // One exp, one log and one division serve softplus(±z) and σ(±z). log1p(e) comes from the
+    // (intrinsic, much cheaper) log: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly,
+    // and log(1 + e) = log(u) − δ/u up to δ²/u² ≤ 2⁻¹⁰⁶, so the result is as accurate as log1p.
     double e = Math.exp(-Math.abs(z));
-    double l1p = Math.log1p(e);
-    double inv = 1.0 / (1.0 + e);
-    double sigPos = z >= 0 ? inv : e * inv; // σ(z)
-    double sigNeg = z >= 0 ? e * inv : inv; // σ(−z)
+    double u = 1.0 + e;
+    double inv = 1.0 / u;
+    double l1p = Math.log(u) - ((u - 1.0) - e) * inv;
+    boolean nonNegative = z >= 0;
+    double sigPos = nonNegative ? inv : e * inv; // σ(z)
+    double sigNeg = nonNegative ? e * inv : inv; // σ(−z)
     double pwy = posWeight * yp;
 
-    // B = pw·y'·softplus(−z) + (1−y')·softplus(z); a zero coefficient skips its term.
-    double b = 0.0;
-    if (pwy > 0) {
-      b += pwy * (Math.max(-z, 0.0) + l1p);
-    }
-    if (q > 0) {
-      b += q * (Math.max(z, 0.0) + l1p);
-    }
+    // B = pw·y'·softplus(−z) + (1−y')·softplus(z). Both softplus terms are finite for finite z, so
+    // a zero coefficient contributes exactly 0 and needs no (unpredictable) branch.
+    double b = pwy * (Math.max(-z, 0.0) + l1p) + q * (Math.max(z, 0.0) + l1p);
     // B' = (1−y')σ(z) − pw·y'·σ(−z)
     double db = q * sigPos - pwy * sigNeg;
     if (!focal) {
@@ -206,12 +270,37 @@ public final class LogitLoss implements Serializable {
     }
     // m = 1 − p_t as a sum of non-negative terms; r = m'/m without dividing by a vanishing m.
     double m = yp * sigNeg + q * sigPos;
-    double denom = (yp > 0 ? yp / sigPos : 0.0) + (q > 0 ? q / sigNeg : 0.0);
-    double r = (1.0 - 2.0 * y) * (1.0 - eps) / denom;
-    double logM = m >= TINY ? Math.log(m) : logMissProbability(z, yp, q);
+    double c = (1.0 - 2.0 * y) * (1.0 - eps);
+    double r;
+    if (e >= MIN_NORMAL_E) {
+      // 1/(y'/σ(z) + (1−y')/σ(−z)) with σ(±z) written through e and 1/(1 + e): one division.
+      r = c * (e * inv) / (nonNegative ? yp * e + q : yp + q * e);
+    } else {
+      double denom = (yp > 0 ? yp / sigPos : 0.0) + (q > 0 ? q / sigNeg : 0.0);
+      r = c / denom;
+    }
     double bracket = gamma * r * b + db;
+    if (m >= directPowFloor) {
+      // m^γ is a normal number: no logarithm needed.
+      double p = powM(m);
+      d[i] = alphaT * (p * bracket);
+      return alphaT * (p * b);
+    }
+    double logM = m >= TINY ? Math.log(m) : logMissProbability(z, yp, q);
     d[i] = alphaT * timesPowM(m, logM, bracket);
     return alphaT * timesPowM(m, logM, b);
+  }
+
+  /** m^γ for m ≥ {@link #TINY}, with exact or cheaper forms for common γ. */
+  private double powM(double m) {
+    if (gamma == 2.0) {
+      return m * m;
+    } else if (gamma == 1.0) {
+      return m;
+    } else if (gamma == 0.5) {
+      return Math.sqrt(m);
+    }
+    return Math.pow(m, gamma);
   }
 
   /** m^γ · x, formed in log space when m^γ alone would underflow. */
@@ -221,16 +310,7 @@ public final class LogitLoss implements Serializable {
     }
     double logPow = gamma * logM;
     if (logPow > EXP_UNDERFLOW) {
-      double p;
-      if (m < TINY) {
-        p = Math.exp(logPow);
-      } else if (gamma == 2.0) {
-        p = m * m;
-      } else if (gamma == 1.0) {
-        p = m;
-      } else {
-        p = Math.pow(m, gamma);
-      }
+      double p = m < TINY ? Math.exp(logPow) : powM(m);
       return p * x;
     }
     return Math.copySign(Math.exp(logPow + Math.log(Math.abs(x))), x);
@@ -243,6 +323,11 @@ public final class LogitLoss implements Serializable {
     double hi = Math.max(a, c);
     double lo = Math.min(a, c);
     return lo == Double.NEGATIVE_INFINITY ? hi : hi + Math.log1p(Math.exp(lo - hi));
+  }
+
+  /** Re-creates the instance after deserialization, so derived fields are set and checked. */
+  private Object readResolve() {
+    return new LogitLoss(focal, gamma, alpha, posWeight, labelSmoothing);
   }
 
   private static void checkArgument(boolean ok, String name, double value, String range) {

@@ -1,6 +1,6 @@
 package io.github.stablelogit.ml;
 
-import static org.apache.spark.sql.functions.col;
+import static io.github.stablelogit.ml.SchemaChecks.col;
 
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.io.LogitPersistence;

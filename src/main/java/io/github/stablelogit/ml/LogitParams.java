@@ -26,6 +26,9 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
   /** Loss names accepted by {@link #loss()}. */
   String[] SUPPORTED_LOSSES = {"bce", "focal"};
 
+  /** Storage precisions accepted by {@link #precision()}. */
+  String[] SUPPORTED_PRECISIONS = {"double", "float"};
+
   /** The Param instances of one owner. */
   final class Defs {
     final Param<String> featuresCol;
@@ -53,6 +56,7 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     final Param<String> validationIndicatorCol;
     final IntParam earlyStoppingRounds;
     final Param<String> lossCol;
+    final Param<String> precision;
 
     /** @param o the owner, whose uid must already be set */
     public Defs(Params o) {
@@ -110,6 +114,9 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
           + "(0 = off; needs validationIndicatorCol)", ParamValidators.gtEq(0));
       lossCol = new Param<>(o, "lossCol", "model output column with each row's unweighted loss, "
           + "added when the label column is present (empty = not produced)");
+      precision = new Param<>(o, "precision", "storage precision of the cached training features: "
+          + "double, or float (half the memory and memory traffic; arithmetic stays in double, "
+          + "the features are rounded to float once)", ParamValidators.inArray(SUPPORTED_PRECISIONS));
     }
   }
 
@@ -142,6 +149,7 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     setDefault(p.correctProbabilities, false);
     setDefault(p.earlyStoppingRounds, 0);
     setDefault(p.lossCol, "");
+    setDefault(p.precision, "double");
   }
 
   // ---- Param accessors: Spark finds Params through these public no-argument methods.
@@ -271,7 +279,17 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     return defs().lossCol;
   }
 
+  /** @return storage precision of the cached training features, "double" or "float" */
+  default Param<String> precision() {
+    return defs().precision;
+  }
+
   // ---- Getters
+
+  /** @return storage precision of the cached training features ("double" or "float") */
+  default String getPrecision() {
+    return $(precision());
+  }
 
   /** @return whether posWeight is set from the class balance */
   default boolean getAutoPosWeight() {

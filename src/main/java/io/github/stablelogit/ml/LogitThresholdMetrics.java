@@ -1,7 +1,7 @@
 package io.github.stablelogit.ml;
 
+import static io.github.stablelogit.ml.SchemaChecks.col;
 import static org.apache.spark.sql.functions.coalesce;
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.isnan;

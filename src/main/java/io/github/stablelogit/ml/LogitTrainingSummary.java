@@ -82,12 +82,12 @@ public final class LogitTrainingSummary implements Serializable {
     return history.stream().mapToDouble(LogitMinimizer.Iteration::objective).toArray();
   }
 
-  /** @return ‖g‖∞ in standardized space at each iteration */
+  /** @return ‖g‖∞ in the optimizer's (standardized) variables at each iteration */
   public double[] gradientNormHistory() {
     return history.stream().mapToDouble(LogitMinimizer.Iteration::gradientNorm).toArray();
   }
 
-  /** @return Euclidean step length in standardized space at each iteration (0 first) */
+  /** @return Euclidean step length in the optimizer's variables at each iteration (0 first) */
   public double[] stepSizeHistory() {
     return history.stream().mapToDouble(LogitMinimizer.Iteration::stepSize).toArray();
   }

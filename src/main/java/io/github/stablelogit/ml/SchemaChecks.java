@@ -2,6 +2,8 @@ package io.github.stablelogit.ml;
 
 import java.util.Arrays;
 import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
@@ -11,6 +13,14 @@ import org.apache.spark.sql.types.StructType;
 final class SchemaChecks {
 
   private SchemaChecks() {}
+
+  /**
+   * The column with exactly this name. Unlike {@code functions.col(name)}, dots and backticks in the
+   * name are not parsed ("emp.var.rate" is one column, not field "var" of struct "emp").
+   */
+  static Column col(String name) {
+    return functions.col("`" + name.replace("`", "``") + "`");
+  }
 
   static StructField require(StructType schema, String column, String param) {
     if (!Arrays.asList(schema.fieldNames()).contains(column)) {

@@ -1,6 +1,5 @@
 package io.github.stablelogit.optim;
 
-import dev.ludovic.netlib.blas.BLAS;
 import io.github.stablelogit.loss.LogitLoss;
 import java.io.Serializable;
 import org.apache.spark.broadcast.Broadcast;
@@ -8,9 +7,10 @@ import org.apache.spark.broadcast.Broadcast;
 /**
  * Sums the weighted loss and its gradient over blocks, for {@code treeAggregate}.
  *
- * <p>Per block: margins z = Xβ + offset with one gemv, per-row weighted derivatives and the loss sum
- * with the batch kernel {@link LogitLoss#valueAndDerivatives}, and the gradient Xᵀdz with one
- * transposed gemv. Within a partition, blocks are added in their fixed order. Across partitions the
+ * <p>Per block, chunk by chunk ({@link InstanceBlock#forEachChunk}, so each block is read from
+ * memory once): margins z = Xβ + offset, per-row weighted derivatives and the loss sum with the
+ * batch kernel {@link LogitLoss#valueAndDerivatives}, and the gradient Xᵀdz. Within a partition,
+ * blocks and their chunks are added in their fixed order. Across partitions the
  * sums are merged in double-double arithmetic (an error-free two-sum per component), so the result
  * does not depend on the order in which Spark happens to combine partitions: the same data and
  * partitioning give the same bits on every run.
@@ -54,7 +54,7 @@ public final class BlockAggregator implements Serializable {
   private double lossLo;
   private double[] gradHi;
   private double[] gradLo;
-  private transient double[] buffer;
+  private transient InstanceBlock.Workspace workspace;
   private transient double[] scratch;
 
   /**
@@ -91,36 +91,42 @@ public final class BlockAggregator implements Serializable {
           + numFeatures);
     }
     ensureGradient();
-    if (buffer == null || buffer.length < n) {
-      buffer = new double[n];
-      scratch = new double[n];
+    if (workspace == null) {
+      workspace = new InstanceBlock.Workspace();
+      scratch = new double[0];
     }
-    BLAS blas = BLAS.getInstance();
     Coefficients c = coefficients.value();
-    block.margins(blas, c.beta, c.offset, buffer);
+    double[] y = block.labels();
     double[] w = block.weights();
-    for (int i = 0; i < n; i++) {
-      if (buffer[i] > rawThreshold) {
-        predictedPositiveWeight += w[i];
-      }
-    }
     double[] vw = block.validationWeights();
+    double[] sums = new double[3]; // training loss, validation loss, Σdz
+    block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset, (from, len, z) -> {
+      for (int i = 0; i < len; i++) {
+        if (z[i] > rawThreshold) {
+          predictedPositiveWeight += w[from + i];
+        }
+      }
+      if (vw != null) {
+        // Validation rows carry training weight 0, so they add nothing to the gradient.
+        if (scratch.length < len) {
+          scratch = new double[len];
+        }
+        sums[1] += loss.valueAndDerivatives(z, from, y, vw, scratch, len);
+      }
+      sums[0] += loss.valueAndDerivatives(z, from, y, w, z, len);
+      double dzSum = 0.0;
+      for (int i = 0; i < len; i++) {
+        dzSum += z[i];
+      }
+      sums[2] += dzSum;
+    }, gradHi, workspace);
     if (vw != null) {
-      // Validation rows carry training weight 0, so they add nothing to the gradient below.
-      System.arraycopy(buffer, 0, scratch, 0, n);
-      double v = loss.valueAndDerivatives(scratch, block.labels(), vw, scratch, n);
-      double[] s = twoSum(validationHi, v);
+      double[] s = twoSum(validationHi, sums[1]);
       validationHi = s[0];
       validationLo += s[1];
     }
-    double blockLoss = loss.valueAndDerivatives(buffer, block.labels(), block.weights(), buffer, n);
-    block.addTransposed(blas, buffer, gradHi);
-    double dzSum = 0.0;
-    for (int i = 0; i < n; i++) {
-      dzSum += buffer[i];
-    }
-    gradHi[numFeatures] += dzSum;
-    lossHi += blockLoss;
+    gradHi[numFeatures] += sums[2];
+    lossHi += sums[0];
     return this;
   }
 

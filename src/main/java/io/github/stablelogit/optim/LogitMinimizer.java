@@ -22,8 +22,8 @@ import scala.reflect.ClassTag$;
  * the optimizers Spark's own LogisticRegression uses.
  *
  * <p>Unlike Spark, convergence is decided on the gradient, not on the change of the objective: the
- * fit stops when ‖g‖∞ ≤ tol · max(1, |f|), where g is the gradient in standardized space (the
- * minimum-norm subgradient with L1). Breeze's own value-based tests are disabled; it stops on its own
+ * fit stops when ‖g‖∞ ≤ tol · max(1, |f|), where g is the gradient in the optimizer's variables
+ * (standardized, see {@link LogitObjective}; the minimum-norm subgradient with L1). Breeze's own value-based tests are disabled; it stops on its own
  * only at {@code maxIter} or when its line search fails twice in a row (the objective is flat to
  * rounding error), which is reported as not converged unless the gradient test also passes.
  */
@@ -46,8 +46,8 @@ public final class LogitMinimizer {
    *
    * @param iteration 0 for the starting point
    * @param objective the objective (with the L1 part)
-   * @param gradientNorm ‖g‖∞ in standardized space (minimum-norm subgradient with L1)
-   * @param stepSize Euclidean length of the step that led here, in standardized space
+   * @param gradientNorm ‖g‖∞ in the optimizer's variables (minimum-norm subgradient with L1)
+   * @param stepSize Euclidean length of the step that led here, in the optimizer's variables
    * @param evaluations objective evaluations so far (passes over the data)
    * @param elapsedSeconds since the optimizer started
    * @param validationLoss mean loss on the validation rows, NaN without a validation set

@@ -87,6 +87,20 @@ public final class CpuTimeBenchmark {
         s.shape = shape;
         s.distinctBlocks = distinct;
         s.setup();
+        if (distinct == 128) {
+          String tag = shape + " streamed";
+          BlockAggregationBenchmark.Blocks f = new BlockAggregationBenchmark.Blocks();
+          f.shape = shape;
+          f.distinctBlocks = distinct;
+          f.precision = "float";
+          f.setup();
+          ops.add(new Op("block " + tag + ": aggregateFocal", s.rowsPerBlock(),
+              () -> bb.aggregateFocal(s)));
+          // A 1 MiB float block holds about twice the rows; per row the two are comparable.
+          ops.add(new Op("block " + tag + ": aggregate float (bytes/row "
+              + f.bytesPerBlock() / f.rowsPerBlock() + " vs " + s.bytesPerBlock() / s.rowsPerBlock()
+              + ")", f.rowsPerBlock(), () -> bb.aggregate(f)));
+        }
         BlockAggregationBenchmark.Impl def = new BlockAggregationBenchmark.Impl();
         def.blas = "default";
         def.setup();

@@ -37,7 +37,7 @@ import org.apache.spark.storage.StorageLevel;
  * <p>Run: {@code mvn -Pbench test-compile exec:exec -Dbench.args="--shapes dense-1Mx50,a9a-like
  * --partitions 4 --repeats 3"}. Options (defaults in brackets): --shapes [dense-1Mx50,a9a-like],
  * --partitions [4], --repeats [3], --maxIter [100], --tol [1e-6], --reg [1e-3], --contenders
- * [spark,ours], --focal [true] (adds LogitClassifier with focal loss), --warmup [1], --master [local[*]], --seed [42], --bw-mb [400], --out
+ * [spark,ours] (add float for LogitClassifier with precision=float), --focal [true] (adds LogitClassifier with focal loss), --warmup [1], --master [local[*]], --seed [42], --bw-mb [400], --out
  * [${bench.out} or target/bench].
  *
  * <p>Method. A SparkListener records every job of a fit (scheduler timestamps). The objective
@@ -149,6 +149,7 @@ public final class FitBenchmark {
   private static final String SPARK = "spark-lr";
   private static final String OURS = "stablelogit-bce";
   private static final String FOCAL = "stablelogit-focal";
+  private static final String FLOAT = "stablelogit-bce-float";
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
@@ -312,6 +313,9 @@ public final class FitBenchmark {
     if (o.focal) {
       c.add(FOCAL);
     }
+    if (o.contenders.contains("float")) {
+      c.add(FLOAT);
+    }
     if (r % 2 != 0) {
       java.util.Collections.reverse(c);
     }
@@ -358,6 +362,9 @@ public final class FitBenchmark {
             .setStandardization(true).setFitIntercept(true);
         if (contender.equals(FOCAL)) {
           clf.setFocalGamma(2.0).setFocalAlpha(0.25);
+        }
+        if (contender.equals(FLOAT)) {
+          clf.setPrecision("float");
         }
         clf.addIterationListener(it -> {
           if (firstIter[0] == 0) {
@@ -620,7 +627,7 @@ public final class FitBenchmark {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("shape", shape);
       s.put("partitions", parts);
-      for (String c : List.of(SPARK, OURS, FOCAL)) {
+      for (String c : List.of(SPARK, OURS, FOCAL, FLOAT)) {
         if (of(shape, parts, c).isEmpty()) {
           continue;
         }
@@ -675,6 +682,14 @@ public final class FitBenchmark {
           r.put("evalJobFocalOverBce", pairedRatio(shape, parts, FOCAL, OURS, f -> f.evalJobSec));
           r.put("evalCpuFocalOverBce",
               pairedRatio(shape, parts, FOCAL, OURS, f -> f.evalCpuSec));
+        }
+        if (!of(shape, parts, FLOAT).isEmpty()) {
+          r.put("evalJobFloatOverDouble",
+              pairedRatio(shape, parts, FLOAT, OURS, f -> f.evalJobSec));
+          r.put("cachedFloatOverDouble",
+              pairedRatio(shape, parts, FLOAT, OURS, f -> f.cachedBytes));
+          r.put("objectiveFloatMinusDoubleRel", pairedRatio(shape, parts, FLOAT, OURS,
+              f -> f.objective) - 1.0);
         }
         s.put("ratios", r);
       }
@@ -795,7 +810,7 @@ public final class FitBenchmark {
       for (String[] k : configs()) {
         int p = Integer.parseInt(k[1]);
         Map<String, Object> s = summary(k[0], p);
-        for (String c : List.of(SPARK, OURS, FOCAL)) {
+        for (String c : List.of(SPARK, OURS, FOCAL, FLOAT)) {
           @SuppressWarnings("unchecked")
           Map<String, Object> m = (Map<String, Object>) s.get(c);
           if (m == null) {
@@ -815,9 +830,11 @@ public final class FitBenchmark {
       b.append("\n| data | p | fit Spark/ours | to 1st iter Spark/ours | setup Spark/ours |"
           + " eval job Spark/ours | eval wall Spark/ours | eval CPU Spark/ours |"
           + " setup CPU Spark/ours | process CPU Spark/ours | cached Spark/ours |"
-          + " focal/bce eval job | focal/bce eval CPU |"
+          + " focal/bce eval job | focal/bce eval CPU | float/double eval job |"
+          + " float/double cached | objective float/double − 1 |"
           + " objective ours−Spark (rel) | max rel coef diff | normwise coef diff |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+          + "|---:|---:|---:|\n");
       for (String[] k : configs()) {
         int p = Integer.parseInt(k[1]);
         @SuppressWarnings("unchecked")
@@ -828,13 +845,15 @@ public final class FitBenchmark {
         Map<String, Object> acc = accuracy.stream().filter(a -> a.get("shape").equals(k[0])
             && a.get("partitions").equals(p)).findFirst().orElse(Map.of());
         b.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f"
-                + " | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |%n", k[0], p,
+                + " | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |%n", k[0], p,
             d(r, "fitSparkOverOurs"), d(r, "toFirstIterSparkOverOurs"),
             d(r, "setupSparkOverOurs"), d(r, "evalJobSparkOverOurs"),
             d(r, "evalWallSparkOverOurs"), d(r, "evalCpuSparkOverOurs"),
             d(r, "setupCpuSparkOverOurs"), d(r, "processCpuSparkOverOurs"),
             d(r, "cachedSparkOverOurs"), opt(r, "evalJobFocalOverBce", "%.2f"),
-            opt(r, "evalCpuFocalOverBce", "%.2f"), opt(acc, "objectiveRelDiff", "%.2e"),
+            opt(r, "evalCpuFocalOverBce", "%.2f"), opt(r, "evalJobFloatOverDouble", "%.2f"),
+            opt(r, "cachedFloatOverDouble", "%.3f"), opt(r, "objectiveFloatMinusDoubleRel", "%.2e"),
+            opt(acc, "objectiveRelDiff", "%.2e"),
             opt(acc, "maxRelCoefDiff", "%.2e"), opt(acc, "normwiseCoefDiff", "%.2e")));
       }
       b.append("\nMemory bandwidth (stream-read of a ").append(o.bandwidthMb)

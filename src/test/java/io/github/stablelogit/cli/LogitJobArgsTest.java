@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.logging.log4j.core.config.DefaultConfiguration;
 import org.apache.spark.ml.param.Param;
 import org.junit.jupiter.api.Test;
 
@@ -138,6 +139,25 @@ class LogitJobArgsTest {
     assertEquals("age", Columns.quote("age"));
     assertEquals("`emp.var.rate`", Columns.quote("emp.var.rate"));
     assertEquals("emp.var.rate", LogitJob.unquote(Columns.quote("emp.var.rate")));
+  }
+
+  @Test
+  void jobLoggingOnlyReplacesDefaults() {
+    assertTrue(JobLogging.class.getResource(JobLogging.RESOURCE) != null);
+    assertTrue(JobLogging.isDefault(new DefaultConfiguration()));
+    String before = System.getProperty("log4j2.configurationFile");
+    System.setProperty("log4j2.configurationFile", "/somewhere/log4j2.xml");
+    try {
+      assertFalse(JobLogging.configure(), "a -Dlog4j2.configurationFile is respected");
+    } finally {
+      if (before == null) {
+        System.clearProperty("log4j2.configurationFile");
+      } else {
+        System.setProperty("log4j2.configurationFile", before);
+      }
+    }
+    // The tests' own log4j2-test.properties is a user configuration, too.
+    assertFalse(JobLogging.configure());
   }
 
   @Test

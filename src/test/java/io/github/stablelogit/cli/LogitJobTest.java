@@ -77,7 +77,7 @@ class LogitJobTest {
     }
   }
 
-  private static Run run(String... args) {
+  static Run run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int rc = LogitJob.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.stablelogit.ml.LogitClassificationModel;
 import io.github.stablelogit.ml.LogitClassifier;
@@ -58,7 +57,7 @@ class LocalClusterSparkTest {
 
   @Test
   void fitsOnTwoExecutorJvmsExactlyLikeLocalMode(@TempDir Path tmp) throws Exception {
-    requireLauncherEnvironment();
+    LocalClusters.requireLauncherEnvironment("LocalClusterSparkTest");
     List<Row> rows = syntheticRows();
 
     // ---- 1. local-cluster: fit, prove where the tasks ran, save + load + transform there
@@ -66,14 +65,12 @@ class LocalClusterSparkTest {
     double clusterIntercept;
     int clusterIterations;
     long t0 = System.nanoTime();
-    SparkSession cluster = session("local-cluster[2,1,1024]")
-        .config("spark.executor.memory", "512m")
-        .config("spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        .getOrCreate();
+    List<Long> leftover;
+    SparkSession cluster = LocalClusters.twoExecutorCluster(PARTITIONS).getOrCreate();
     try {
       assertTrue(cluster.sparkContext().master().startsWith("local-cluster"),
           "another SparkContext was active: " + cluster.sparkContext().master());
-      awaitExecutors(cluster, 2, 180);
+      LocalClusters.awaitExecutors(cluster, 2, 180);
       System.out.printf(Locale.ROOT, "local-cluster: 2 executors registered after %.1f s%n",
           (System.nanoTime() - t0) / 1e9);
 
@@ -106,11 +103,14 @@ class LocalClusterSparkTest {
           (System.nanoTime() - t0) / 1e9);
     } finally {
       cluster.stop();
+      leftover = LocalClusters.awaitExecutorJvmsGone(java.time.Duration.ofSeconds(120));
     }
+    assertEquals(List.of(), leftover,
+        "executor JVMs still running after the session stopped (now killed)");
     long tLocal = System.nanoTime();
 
     // ---- 2. local[2]: the same rows, the same partitioning
-    SparkSession local = session("local[2]").getOrCreate();
+    SparkSession local = LocalClusters.session("local[2]", PARTITIONS).getOrCreate();
     double[] localCoef;
     double localIntercept;
     int localIterations;
@@ -219,45 +219,6 @@ class LocalClusterSparkTest {
     Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, PARTITIONS), schema);
     assertEquals(PARTITIONS, df.rdd().getNumPartitions());
     return df;
-  }
-
-  private static SparkSession.Builder session(String master) {
-    return SparkSession.builder()
-        .master(master)
-        .appName("stablelogit-" + master)
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", String.valueOf(PARTITIONS));
-  }
-
-  private static void requireLauncherEnvironment() {
-    for (String name : List.of("SPARK_HOME", "SPARK_SCALA_VERSION", "SPARK_DIST_CLASSPATH")) {
-      String v = System.getenv(name);
-      if (v == null || v.isEmpty()) {
-        fail("environment variable " + name + " is not set: local-cluster executors are JVMs "
-            + "built by Spark's launcher, which needs SPARK_HOME, SPARK_SCALA_VERSION=2.13 and "
-            + "SPARK_DIST_CLASSPATH (the executors' classpath). Surefire sets them (see pom.xml); "
-            + "run this test with `mvn test -Dtest=LocalClusterSparkTest`.");
-      }
-    }
-  }
-
-  /** Waits until {@code n} executors (besides the driver) have registered. */
-  private static void awaitExecutors(SparkSession spark, int n, int seconds)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-    int registered = 0;
-    while (System.nanoTime() < deadline) {
-      registered = spark.sparkContext().statusTracker().getExecutorInfos().length - 1;
-      if (registered >= n) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    fail(String.format(Locale.ROOT, "only %d of %d executors registered within %d s; see the "
-        + "executor logs under $SPARK_HOME/work (SPARK_HOME=%s)", registered, n, seconds,
-        System.getenv("SPARK_HOME")));
   }
 
   /** The JVMs (pid@host) that run tasks, from 16 short tasks. */

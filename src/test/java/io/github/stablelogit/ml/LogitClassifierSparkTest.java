@@ -64,7 +64,7 @@ class LogitClassifierSparkTest {
   static final List<String> ALL_PARAM_NAMES = List.of("aggregationDepth", "autoPosWeight",
       "correctProbabilities", "earlyStoppingRounds", "elasticNetParam", "featuresCol",
       "fitIntercept", "focalAlpha", "focalGamma", "labelCol", "labelSmoothing", "loss", "lossCol",
-      "maxBlockSizeInMB", "maxIter", "posWeight", "predictionCol", "probabilityCol",
+      "maxBlockSizeInMB", "maxIter", "posWeight", "precision", "predictionCol", "probabilityCol",
       "rawPredictionCol", "regParam", "standardization", "threshold", "tol",
       "validationIndicatorCol", "weightCol");
 

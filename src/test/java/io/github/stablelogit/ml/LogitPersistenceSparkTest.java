@@ -57,7 +57,8 @@ class LogitPersistenceSparkTest {
         .setStandardization(false).setAggregationDepth(3).setMaxBlockSizeInMB(2.5)
         .setLoss("focal").setPosWeight(2.5).setFocalGamma(1.5).setFocalAlpha(-1.0)
         .setLabelSmoothing(0.05).setAutoPosWeight(true).setCorrectProbabilities(true)
-        .setValidationIndicatorCol("isVal").setEarlyStoppingRounds(4).setLossCol("rowLoss");
+        .setValidationIndicatorCol("isVal").setEarlyStoppingRounds(4).setLossCol("rowLoss")
+        .setPrecision("float");
   }
 
   @Test

@@ -33,14 +33,17 @@ import scala.reflect.ClassTag$;
  *
  * <ul>
  *   <li>{@code aggregate}: {@link BlockAggregator#add}, the whole per-block work of an evaluation;
- *   <li>its parts: {@code margins} (gemv / CSR multiply), {@code kernel} (the loss batch kernel with
- *       the block's weights), {@code transposed} (Xᵀdz);
+ *   <li>{@code aggregateFocal}: the same with focal loss (γ = 2, α = 0.25);
+ *   <li>its parts: {@code kernel} (the loss batch kernel with the block's weights), and
+ *       {@code margins} / {@code transposed}, each the chunked pass of {@code
+ *       InstanceBlock.forEachChunk} with a trivial kernel (so both read the block once and run
+ *       both products: they bound the BLAS part, they do not split it);
  *   <li>{@code pack}: {@link BlockPacker} turning the next block's worth of Spark Rows of a long
  *       partition into a block (validation, copy, statistics) — the setup pass without Spark's
  *       row decoding.
  * </ul>
  *
- * Shapes: {@code dense50} (Gaussian, 50 features: about 2.5k rows a block) and {@code csrA9a} (123
+ * {@code precision}: feature storage, double or float. Shapes: {@code dense50} (Gaussian, 50 features: about 2.5k rows a block) and {@code csrA9a} (123
  * binary features, 14 non-zeros a row: about 5.5k rows a block). {@code distinctBlocks} = 1 keeps
  * the block hot in cache; 128 cycles through 128 distinct blocks (~128 MiB), so every block comes
  * from memory as in a real pass. Rows and bytes per block are printed at setup. Constructors and
@@ -89,13 +92,18 @@ public class BlockAggregationBenchmark {
     @Param({"1", "128"})
     public int distinctBlocks;
 
+    /** Feature storage: "double" or "float" (BlockPacker's single precision). */
+    @Param({"double", "float"})
+    public String precision = "double";
+
     InstanceBlock[] blocks;
     List<Row> oneBlockRows;
     BlockPacker packer;
     Iterator<InstanceBlock> packing;
     BlockAggregator agg;
+    BlockAggregator focalAgg;
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
-    BLAS blas = BLAS.getInstance();
+    BLAS blas = InstanceBlock.blas();
     Method margins;
     Method transposed;
     double[] beta;
@@ -109,7 +117,7 @@ public class BlockAggregationBenchmark {
     @Setup
     public void setup() throws Exception {
       int d = shape.equals("dense50") ? 50 : 123;
-      packer = newPacker(1.0);
+      packer = newPacker(1.0, precision.equals("float"));
       Iterator<InstanceBlock> it = packer.pack(0, rows(shape, 11));
       blocks = new InstanceBlock[distinctBlocks];
       for (int k = 0; k < distinctBlocks; k++) {
@@ -146,6 +154,8 @@ public class BlockAggregationBenchmark {
       }
       agg = newAggregator(loss, new LocalBroadcast<>(new BlockAggregator.Coefficients(beta,
           offset)), d);
+      focalAgg = newAggregator(LogitLoss.focal(2.0, 0.25, 1.0, 0.0), new LocalBroadcast<>(
+          new BlockAggregator.Coefficients(beta, offset)), d);
       margins = InstanceBlock.class.getDeclaredMethod("margins", BLAS.class, double[].class,
           double.class, double[].class);
       margins.setAccessible(true);
@@ -162,12 +172,17 @@ public class BlockAggregationBenchmark {
       dz0 = new double[maxN];
       loss.valueAndDerivatives(margins0.clone(), blocks[0].labels(), blocks[0].weights(), dz0, n);
       grad = new double[d + 1];
-      System.out.printf(Locale.ROOT, "%n# %s: %d rows x %d features per block, %s, %d bytes"
-              + " (%.1f bytes/row), BLAS %s%n", shape, n, d,
+      System.out.printf(Locale.ROOT, "%n# %s (%s): %d rows x %d features per block, %s, %d bytes"
+              + " (%.1f bytes/row), BLAS %s%n", shape, precision, n, d,
           blocks[0].isSparse() ? "CSR" : "dense", blocks[0].sizeInBytes(),
           (double) blocks[0].sizeInBytes() / n, blas.getClass().getSimpleName()
               + " (java: " + dev.ludovic.netlib.blas.JavaBLAS.getInstance().getClass().getSimpleName()
               + ")");
+    }
+
+    /** @return bytes of the first block */
+    public long bytesPerBlock() {
+      return blocks[0].sizeInBytes();
     }
 
     /** @return rows in the first block */
@@ -231,8 +246,9 @@ public class BlockAggregationBenchmark {
     };
   }
 
-  static BlockPacker newPacker(double mb) throws Exception {
-    Constructor<?> c = BlockPacker.class.getConstructors()[0];
+  static BlockPacker newPacker(double mb, boolean singlePrecision) throws Exception {
+    Constructor<?> c = java.util.Arrays.stream(BlockPacker.class.getConstructors())
+        .max(java.util.Comparator.comparingInt(Constructor::getParameterCount)).orElseThrow();
     Class<?>[] t = c.getParameterTypes();
     Object[] a = new Object[t.length];
     String[] names = {"features", "label", null};
@@ -240,6 +256,9 @@ public class BlockAggregationBenchmark {
     for (int i = 0; i < t.length; i++) {
       a[i] = t[i] == String.class ? (s < names.length ? names[s++] : null)
           : t[i] == double.class ? (Object) mb : neutral(t[i]);
+    }
+    if (t[t.length - 1] == boolean.class && t.length == 6) {
+      a[5] = singlePrecision;
     }
     return (BlockPacker) c.newInstance(a);
   }
@@ -272,6 +291,12 @@ public class BlockAggregationBenchmark {
   @Benchmark
   public double aggregate(Blocks s) {
     return s.agg.add(s.nextBlock()).lossSum();
+  }
+
+  /** As {@link #aggregate} with focal loss (γ = 2, α = 0.25). */
+  @Benchmark
+  public double aggregateFocal(Blocks s) {
+    return s.focalAgg.add(s.nextBlock()).lossSum();
   }
 
   /** margins = Xβ + b. */

@@ -1,9 +1,12 @@
 package io.github.stablelogit.ml.io;
 
 import io.github.stablelogit.ml.LogitClassificationModel;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.param.Params;
@@ -18,6 +21,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Option;
 
 /**
@@ -26,6 +31,10 @@ import scala.Option;
  * coefficients). No Java serialization. Readers check that the metadata names the expected class
  * and instantiate nothing else; the model reader rejects unknown format versions and inconsistent
  * or non-finite data with a message saying what is wrong.
+ *
+ * <p>Writers save through {@link AtomicModelDirectory}: {@code overwrite()} replaces an existing
+ * directory only once the new content is completely written, where Spark's own {@code
+ * MLWriter.save} deletes it first.
  *
  * <p>This is the only class that touches Spark's {@code DefaultParamsWriter}/{@code Reader}.
  */
@@ -41,7 +50,21 @@ public final class LogitPersistence {
       new StructField("intercept", DataTypes.DoubleType, false, Metadata.empty()),
       new StructField("coefficients", new VectorUDT(), false, Metadata.empty())});
 
+  private static final Logger LOG = LoggerFactory.getLogger(LogitPersistence.class);
+
   private LogitPersistence() {}
+
+  /** An {@link MLWriter} whose {@code save} writes into a sibling and renames it into place. */
+  private abstract static class AtomicWriter extends MLWriter {
+    @Override
+    public void save(String path) throws IOException {
+      // The same file system resolution as MLWriter.save (session Hadoop conf, default FS).
+      Path target = new Path(path);
+      FileSystem fs = target.getFileSystem(sparkSession().sessionState().newHadoopConf());
+      AtomicModelDirectory.write(fs, target, shouldOverwrite(), dir -> saveImpl(dir.toString()))
+          .ifPresent(LOG::warn);
+    }
+  }
 
   /**
    * A writer of the params metadata alone (for estimators).
@@ -50,7 +73,7 @@ public final class LogitPersistence {
    * @return the writer
    */
   public static MLWriter paramsWriter(Params instance) {
-    return new MLWriter() {
+    return new AtomicWriter() {
       @Override
       public void saveImpl(String path) {
         DefaultParamsWriter.saveMetadata(instance, path, sparkSession());
@@ -84,7 +107,7 @@ public final class LogitPersistence {
    * @return its writer
    */
   public static MLWriter modelWriter(LogitClassificationModel model) {
-    return new MLWriter() {
+    return new AtomicWriter() {
       @Override
       public void saveImpl(String path) {
         DefaultParamsWriter.saveMetadata(model, path, sparkSession());

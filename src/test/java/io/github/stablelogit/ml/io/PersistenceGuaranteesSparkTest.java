@@ -14,7 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,7 +31,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Saved models: old formats keep loading, damaged or foreign files are refused clearly. */
+/**
+ * Saved models: old formats keep loading, damaged or foreign files are refused clearly, and a
+ * failed or refused save never damages the model already at the path.
+ */
 class PersistenceGuaranteesSparkTest {
 
   private static SparkSession spark;
@@ -154,11 +163,14 @@ class PersistenceGuaranteesSparkTest {
   @Test
   void savingOverAnExistingModelWithoutOverwriteFailsAndKeepsIt() throws IOException {
     Path m = copyOfFixture(1);
-    byte[] before = Files.readAllBytes(dataPart(m));
+    Map<String, byte[]> before = snapshot(m);
     LogitClassificationModel other = new LogitClassifier().setMaxIter(3).fit(data);
-    assertThrows(IOException.class, () -> other.write().save(m.toString()));
-    assertArrayEquals(before, Files.readAllBytes(dataPart(m)));
-    LogitClassificationModel.load(m.toString());
+    IOException e = assertThrows(IOException.class, () -> other.write().save(m.toString()));
+    assertTrue(e.getMessage().contains(m.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("overwrite()"), e.getMessage());
+    assertSameFiles(before, snapshot(m));
+    assertEquals(List.of(), leftovers(m));
+    assertPredictsLikeTheFixture(LogitClassificationModel.load(m.toString()));
   }
 
   @Test
@@ -168,10 +180,123 @@ class PersistenceGuaranteesSparkTest {
     other.write().overwrite().save(m.toString());
     LogitClassificationModel loaded = LogitClassificationModel.load(m.toString());
     assertArrayEquals(other.coefficients().toArray(), loaded.coefficients().toArray(), 0.0);
-    try (Stream<Path> siblings = Files.list(m.getParent())) {
-      assertEquals(List.of(m.getFileName().toString()),
-          siblings.map(p -> p.getFileName().toString()).sorted().toList());
+    assertEquals(other.intercept(), loaded.intercept(), 0.0);
+    assertEquals(List.of(), leftovers(m));
+  }
+
+  @Test
+  void aSaveFailingAfterTheMetadataKeepsTheOldModel() throws IOException {
+    Path m = copyOfFixture(1);
+    Map<String, byte[]> before = snapshot(m);
+    LogitClassificationModel other = new LogitClassifier().setMaxIter(3).fit(data);
+    FailingFileSystem.register(spark.sparkContext().hadoopConfiguration());
+    boolean[] metadataWritten = {false};
+    // Fail creating anything under NAME.tmp-*/data: the metadata is written, the data is not.
+    FailingFileSystem.failCreate = p -> {
+      for (org.apache.hadoop.fs.Path a = p; a != null && a.getParent() != null; a = a.getParent()) {
+        if (a.getName().equals("data") && a.getParent().getName().startsWith("."
+            + m.getFileName() + ".tmp-")) {
+          metadataWritten[0] |= Files.isDirectory(Path.of(a.getParent().toUri().getPath(),
+              "metadata"));
+          return true;
+        }
+      }
+      return false;
+    };
+    try {
+      Exception e = assertThrows(Exception.class,
+          () -> other.write().overwrite().save(FailingFileSystem.uri(m)));
+      assertTrue(causes(e).contains(FailingFileSystem.INJECTED), causes(e));
+    } finally {
+      FailingFileSystem.failCreate = null;
     }
+    assertTrue(metadataWritten[0], "the failure must come after the metadata was written");
+    assertSameFiles(before, snapshot(m));
+    assertEquals(List.of(), leftovers(m));
+    assertPredictsLikeTheFixture(LogitClassificationModel.load(m.toString()));
+    // The same file system without the failure: the save goes through.
+    other.write().overwrite().save(FailingFileSystem.uri(m));
+    assertArrayEquals(other.coefficients().toArray(),
+        LogitClassificationModel.load(m.toString()).coefficients().toArray(), 0.0);
+    assertEquals(List.of(), leftovers(m));
+  }
+
+  @Test
+  void pipelinesWithALogitStageSaveAndLoadThroughSparksWriter() throws IOException {
+    Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+        new StandardScaler().setInputCol("features").setOutputCol("scaled"),
+        new LogitClassifier().setFeaturesCol("scaled").setLoss("focal").setMaxIter(5)});
+    Path pp = tmp.resolve("pipeline");
+    pipeline.write().save(pp.toString());
+    Pipeline pipelineBack = Pipeline.load(pp.toString());
+    assertEquals("focal", ((LogitClassifier) pipelineBack.getStages()[1]).getLoss());
+
+    PipelineModel fitted = pipeline.fit(data);
+    Path pm = tmp.resolve("pipeline-model");
+    fitted.write().save(pm.toString());
+    fitted.write().overwrite().save(pm.toString()); // Spark deletes, then calls our stage writer
+    PipelineModel back = PipelineModel.load(pm.toString());
+    assertArrayEquals(probabilities(fitted), probabilities(back), 0.0);
+    try (Stream<Path> files = Files.walk(pm)) {
+      List<String> hidden = files.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(".") && !n.endsWith(".crc")).toList();
+      assertEquals(List.of(), hidden);
+    }
+  }
+
+  @Test
+  void aResavedFixtureLoadsAndPredictsAsWhenItWasSaved() throws IOException {
+    LogitClassificationModel m = LogitClassificationModel.load(ModelFixtures.modelDir(1)
+        .toString());
+    Path again = tmp.resolve("resaved/model");
+    m.write().save(again.toString());
+    assertPredictsLikeTheFixture(LogitClassificationModel.load(again.toString()));
+  }
+
+  private static double[] probabilities(PipelineModel pm) {
+    return pm.transform(data.limit(ModelFixtures.ROWS)).select("probability").collectAsList()
+        .stream().mapToDouble(r -> ((org.apache.spark.ml.linalg.Vector) r.get(0)).apply(1))
+        .toArray();
+  }
+
+  private static void assertPredictsLikeTheFixture(LogitClassificationModel m) throws IOException {
+    double[] expected = Files.readAllLines(ModelFixtures.expectedFile(1)).stream().skip(1)
+        .mapToDouble(Double::parseDouble).toArray();
+    assertArrayEquals(expected, ModelFixtures.probabilities(m, data), 1e-15);
+  }
+
+  /** @return every file under {@code dir} (relative path) with its bytes */
+  private static Map<String, byte[]> snapshot(Path dir) throws IOException {
+    Map<String, byte[]> files = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        files.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+      }
+    }
+    return files;
+  }
+
+  private static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+    assertEquals(expected.keySet(), actual.keySet());
+    for (Map.Entry<String, byte[]> e : expected.entrySet()) {
+      assertArrayEquals(e.getValue(), actual.get(e.getKey()), e.getKey());
+    }
+  }
+
+  /** @return the siblings of {@code model} (temporary or backup directories left behind) */
+  private static List<String> leftovers(Path model) throws IOException {
+    try (Stream<Path> s = Files.list(model.getParent())) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.equals(model.getFileName().toString())).sorted().toList();
+    }
+  }
+
+  private static String causes(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      sb.append(c).append(" <- ");
+    }
+    return sb.toString();
   }
 
   private static void deleteChecksums(Path dir) throws IOException {
