@@ -2,6 +2,7 @@ package io.github.stablelogit.cli;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.types.BooleanType;
@@ -50,6 +51,19 @@ final class Columns {
 
   static boolean has(StructType schema, String name) {
     return Arrays.asList(schema.fieldNames()).contains(name);
+  }
+
+  /**
+   * @param what e.g. "weight column", the start of the message
+   * @return the column's type
+   * @throws UsageException "WHAT 'NAME' does not exist; the input has: …" when it is missing
+   */
+  static DataType require(StructType schema, String name, String what) {
+    if (!has(schema, name)) {
+      throw new UsageException(String.format(Locale.ROOT, "%s '%s' does not exist; the input has: "
+          + "%s", what, name, list(schema)));
+    }
+    return schema.apply(name).dataType();
   }
 
   /** @return "a, b, c" of the schema's columns, shortened past 30 */

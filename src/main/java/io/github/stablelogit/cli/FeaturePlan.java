@@ -79,10 +79,7 @@ final class FeaturePlan {
     boolean explicit = !features.isEmpty();
     if (explicit) {
       for (String f : features) {
-        if (!Columns.has(schema, f)) {
-          throw new UsageException(String.format(Locale.ROOT, "feature column '%s' does not "
-              + "exist; the input has: %s", f, Columns.list(schema)));
-        }
+        Columns.require(schema, f, "feature column");
         if (f.equals(label)) {
           throw new UsageException("the label column '" + label + "' cannot also be a feature");
         }

@@ -72,11 +72,7 @@ final class Labels {
    * @throws UsageException when the column is missing, has nulls, one value, or more than two
    */
   static Spec analyze(Dataset<Row> df, String label) {
-    if (!Columns.has(df.schema(), label)) {
-      throw new UsageException(String.format(Locale.ROOT, "label column '%s' does not exist; "
-          + "the input has: %s", label, Columns.list(df.schema())));
-    }
-    DataType type = df.schema().apply(label).dataType();
+    DataType type = Columns.require(df.schema(), label, "label column");
     boolean numeric = type instanceof NumericType;
     if (!numeric && !(type instanceof StringType) && !(type instanceof BooleanType)) {
       throw new UsageException(String.format(Locale.ROOT, "label column '%s' has type %s; it "

@@ -262,11 +262,7 @@ public final class LogitJob {
         df = df.repartition(partitions);
       }
       if (weight != null) {
-        if (!Columns.has(df.schema(), weight)) {
-          throw new UsageException(String.format(Locale.ROOT, "weight column '%s' does not "
-              + "exist; the input has: %s", weight, Columns.list(df.schema())));
-        }
-        DataType wt = df.schema().apply(weight).dataType();
+        DataType wt = Columns.require(df.schema(), weight, "weight column");
         if (!(wt instanceof NumericType)) {
           throw new UsageException("weight column '" + weight + "' must be numeric, but has type "
               + wt.simpleString());
@@ -276,11 +272,7 @@ public final class LogitJob {
         }
       }
       if (validationCol != null) {
-        if (!Columns.has(df.schema(), validationCol)) {
-          throw new UsageException(String.format(Locale.ROOT, "validation indicator column '%s' "
-              + "does not exist; the input has: %s", validationCol, Columns.list(df.schema())));
-        }
-        DataType vt = df.schema().apply(validationCol).dataType();
+        DataType vt = Columns.require(df.schema(), validationCol, "validation indicator column");
         if (!(vt instanceof BooleanType)) {
           throw new UsageException("validation indicator column '" + validationCol + "' must be "
               + "boolean (true marks a validation row), but has type " + vt.simpleString());
@@ -637,10 +629,7 @@ public final class LogitJob {
       Labels.Spec spec = Labels.of(parts.mapper);
       InputData.Loaded in = InputData.read(spark, input, format, parts.libsvmSize());
       Dataset<Row> df = setAside(in.data(), out);
-      if (!Columns.has(df.schema(), spec.column())) {
-        throw new UsageException(String.format(Locale.ROOT, "label column '%s' does not exist; "
-            + "the input has: %s", spec.column(), Columns.list(df.schema())));
-      }
+      Columns.require(df.schema(), spec.column(), "label column");
       parts.requireInputs(df);
       if (partitions > 0) {
         df = df.repartition(partitions);
