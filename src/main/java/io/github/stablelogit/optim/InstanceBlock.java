@@ -280,9 +280,7 @@ public final class InstanceBlock implements Serializable {
       int len = Math.min(chunk, numRows - from);
       int at = from * d;
       int size = len * d;
-      for (int k = 0; k < size; k++) {
-        rows[k] = a[at + k];
-      }
+      FloatWidening.widen(a, at, rows, size);
       Arrays.fill(z, 0, len, offset);
       if (d > 0) {
         blas.dgemv("T", d, len, 1.0, rows, 0, d, beta, 0, 1, 1.0, z, 0, 1);

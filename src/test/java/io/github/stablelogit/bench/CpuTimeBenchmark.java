@@ -125,10 +125,15 @@ public final class CpuTimeBenchmark {
     String only = filter;
     ops.removeIf(op -> java.util.Arrays.stream(only.split(",")).noneMatch(op.name()::contains)
         && !op.name().startsWith("stream"));
-    // Warm-up: two slices each.
-    for (int w = 0; w < 2; w++) {
-      for (Op op : ops) {
-        slice(op, sliceMs);
+    // Warm-up: two slices each, and at least 3,000 calls (at most 10 s) each: code using
+    // jdk.incubator.vector (the float widening) runs tens of times slower until the JIT's last tier
+    // has compiled it, which takes thousands of calls, not milliseconds.
+    for (Op op : ops) {
+      long calls = 0;
+      long start = System.nanoTime();
+      for (int w = 0; w < 2 || (calls < 3_000 && System.nanoTime() - start < 10_000_000_000L);
+          w++) {
+        calls += (long) (sliceMs * 1e6 / slice(op, sliceMs));
       }
     }
     Map<String, double[]> perRow = new LinkedHashMap<>();

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.linalg.Vector;
@@ -223,6 +225,21 @@ public final class FitBenchmark {
         JobRecorder.drain(sc);
         double decodeCpu = recorder.jobsAfter(beforeDecode).stream()
             .mapToDouble(j -> j.taskCpuNs / 1e9).sum();
+        // Spark's own cost of one evaluation-shaped job: a treeAggregate over p tiny cached
+        // partitions that does no work (scheduling, task launch, result collection), median of 15.
+        JavaRDD<Integer> tiny = JavaSparkContext.fromSparkContext(sc)
+            .parallelize(java.util.stream.IntStream.range(0, parts).boxed().toList(), parts)
+            .cache();
+        tiny.count();
+        JobRecorder.drain(sc);
+        int beforeEmpty = recorder.lastJobId();
+        for (int k = 0; k < 15; k++) {
+          tiny.treeAggregate(0, (a, x) -> a, (a, b) -> a, 2);
+        }
+        JobRecorder.drain(sc);
+        double emptyJobSec = median(recorder.jobsAfter(beforeEmpty).stream()
+            .mapToDouble(JobRecorder.Job::seconds).toArray());
+        tiny.unpersist(true);
         Map<String, Object> ds = new LinkedHashMap<>();
         ds.put("shape", shape.name());
         ds.put("partitions", parts);
@@ -234,6 +251,7 @@ public final class FitBenchmark {
         ds.put("inputCachedBytes", inputBytes);
         ds.put("buildSec", buildSec);
         ds.put("decodePassCpuSec", decodeCpu);
+        ds.put("emptyJobSec", emptyJobSec);
         ds.put("buildJobs", recorder.jobsAfter(lastJob).size());
         datasets.add(ds);
         log("data: " + ds);
@@ -267,7 +285,17 @@ public final class FitBenchmark {
           }
         }
         if (lastSpark != null && lastOurs != null) {
+          // The optimum itself, to tell whose coefficients are off: our fit at tol 1e-12.
+          LogitClassificationModel reference = new LogitClassifier().setLoss("bce")
+              .setRegParam(o.reg).setElasticNetParam(0.0).setTol(1e-12).setMaxIter(1000)
+              .setStandardization(true).setFitIntercept(true).fit(df);
           Map<String, Object> acc = compare(df, o.reg, lastSpark, lastOurs);
+          double[] opt = reference.coefficients().toArray();
+          acc.put("referenceConverged", reference.summary().converged());
+          acc.put("sparkVsOptimumMaxRel", maxRelDiff(lastSpark.coefficients, opt));
+          acc.put("sparkVsOptimumNormwise", normwiseDiff(lastSpark.coefficients, opt));
+          acc.put("oursVsOptimumMaxRel", maxRelDiff(lastOurs.coefficients, opt));
+          acc.put("oursVsOptimumNormwise", normwiseDiff(lastOurs.coefficients, opt));
           accuracy.add(acc);
           log("accuracy: " + acc);
         }
@@ -511,6 +539,26 @@ public final class FitBenchmark {
     return m;
   }
 
+  /** max_j |a_j − b_j| / |b_j| (b_j = 0 counts as 1e-12). */
+  static double maxRelDiff(double[] a, double[] b) {
+    double worst = 0;
+    for (int j = 0; j < b.length; j++) {
+      worst = Math.max(worst, Math.abs(a[j] - b[j]) / Math.max(Math.abs(b[j]), 1e-12));
+    }
+    return worst;
+  }
+
+  /** max_j |a_j − b_j| / max_j |b_j|. */
+  static double normwiseDiff(double[] a, double[] b) {
+    double diff = 0;
+    double norm = 0;
+    for (int j = 0; j < b.length; j++) {
+      diff = Math.max(diff, Math.abs(a[j] - b[j]));
+      norm = Math.max(norm, Math.abs(b[j]));
+    }
+    return diff / norm;
+  }
+
   static double softplus(double z) {
     return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
   }
@@ -577,6 +625,13 @@ public final class FitBenchmark {
       this.fits = fits;
       this.datasets = datasets;
       this.accuracy = accuracy;
+    }
+
+    /** Median wall time of a job over p tiny partitions that does nothing, for this dataset. */
+    double emptyJobSec(String shape, int parts) {
+      return datasets.stream().filter(d -> d.get("shape").equals(shape)
+              && d.get("partitions").equals(parts))
+          .mapToDouble(d -> (Double) d.get("emptyJobSec")).findFirst().orElse(Double.NaN);
     }
 
     List<Fit> of(String shape, int parts, String contender) {
@@ -654,6 +709,9 @@ public final class FitBenchmark {
         double floor = med(shape, parts, c, f -> f.cachedBytes) / 1e9 / bandwidth(parts);
         m.put("bandwidthFloorSec", floor);
         m.put("evalJobOverFloor", med(shape, parts, c, f -> f.evalJobSec) / floor);
+        // The same with Spark's fixed cost of a job over p partitions taken out.
+        m.put("evalJobLessEmptyJobOverFloor",
+            (med(shape, parts, c, f -> f.evalJobSec) - emptyJobSec(shape, parts)) / floor);
         // The same floor in CPU time: reading the cached bytes once at the per-core CPU-time
         // bandwidth, against the evaluation's summed task CPU time.
         double cpuFloor = med(shape, parts, c, f -> f.cachedBytes) / 1e9 / cpuBandwidth();
@@ -793,20 +851,22 @@ public final class FitBenchmark {
           env.get("spark"), o.master, cores, env.get("blas"), o.reg, o.tol, o.maxIter,
           o.repeats));
       b.append("| data | rows | features | nnz/row | positive | input cached MB |"
-          + " decode-only pass CPU s |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|\n");
+          + " decode-only pass CPU s | empty job ms |\n");
+      b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
       for (Map<String, Object> d : datasets) {
-        b.append(String.format(Locale.ROOT, "| %s (p=%s) | %,d | %s | %.1f | %.3f | %.0f | %.2f |%n",
+        b.append(String.format(Locale.ROOT,
+            "| %s (p=%s) | %,d | %s | %.1f | %.3f | %.0f | %.2f | %.1f |%n",
             d.get("shape"), d.get("partitions"), (Long) d.get("rows"), d.get("features"),
             (Double) d.get("nnzPerRow"), (Double) d.get("positiveRate"),
-            ((Long) d.get("inputCachedBytes")) / 1048576.0, (Double) d.get("decodePassCpuSec")));
+            ((Long) d.get("inputCachedBytes")) / 1048576.0, (Double) d.get("decodePassCpuSec"),
+            1e3 * (Double) d.get("emptyJobSec")));
       }
       b.append("\n| data | p | contender | fit s | iters | evals | jobs (passes) | stages |"
           + " to 1st iter s | setup s | 1st eval s | eval job ms | eval wall ms | eval CPU ms |"
-          + " setup CPU s | process CPU s | cached MB | eval / floor | eval CPU / CPU floor |"
-          + " GC s | load |\n");
+          + " setup CPU s | process CPU s | cached MB | eval / floor |"
+          + " (eval − empty job) / floor | eval CPU / CPU floor | GC s | load |\n");
       b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
-          + "|---:|---:|---:|---:|---:|\n");
+          + "|---:|---:|---:|---:|---:|---:|\n");
       for (String[] k : configs()) {
         int p = Integer.parseInt(k[1]);
         Map<String, Object> s = summary(k[0], p);
@@ -818,12 +878,13 @@ public final class FitBenchmark {
           }
           b.append(String.format(Locale.ROOT, "| %s | %d | %s | %.2f | %.0f | %.0f | %.0f | %.0f"
                   + " | %.2f | %.2f | %.3f | %.1f | %.1f | %.1f | %.2f | %.2f | %.1f | %.2f | %.2f"
-                  + " | %.2f | %.1f |%n", k[0], p, c,
+                  + " | %.2f | %.2f | %.1f |%n", k[0], p, c,
               d(m, "fitSec"), d(m, "iterations"), d(m, "evaluations"), d(m, "jobs"),
               d(m, "stagesRun"), d(m, "toFirstIterSec"), d(m, "setupSec"), d(m, "firstEvalSec"),
               1e3 * d(m, "evalJobSec"), 1e3 * d(m, "evalWallSec"), 1e3 * d(m, "evalCpuSec"),
               d(m, "setupCpuSec"), d(m, "processCpuSec"), d(m, "cachedBytes") / 1048576.0,
-              d(m, "evalJobOverFloor"), d(m, "evalCpuOverCpuFloor"), d(m, "gcSec"),
+              d(m, "evalJobOverFloor"), d(m, "evalJobLessEmptyJobOverFloor"),
+              d(m, "evalCpuOverCpuFloor"), d(m, "gcSec"),
               d(m, "loadAverage")));
         }
       }
@@ -832,9 +893,10 @@ public final class FitBenchmark {
           + " setup CPU Spark/ours | process CPU Spark/ours | cached Spark/ours |"
           + " focal/bce eval job | focal/bce eval CPU | float/double eval job |"
           + " float/double cached | objective float/double − 1 |"
-          + " objective ours−Spark (rel) | max rel coef diff | normwise coef diff |\n");
+          + " objective ours−Spark (rel) | max rel coef diff | normwise coef diff |"
+          + " Spark vs optimum (max rel / normwise) | ours vs optimum (max rel / normwise) |\n");
       b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
-          + "|---:|---:|---:|\n");
+          + "|---:|---:|---:|---:|---:|\n");
       for (String[] k : configs()) {
         int p = Integer.parseInt(k[1]);
         @SuppressWarnings("unchecked")
@@ -845,7 +907,8 @@ public final class FitBenchmark {
         Map<String, Object> acc = accuracy.stream().filter(a -> a.get("shape").equals(k[0])
             && a.get("partitions").equals(p)).findFirst().orElse(Map.of());
         b.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f"
-                + " | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |%n", k[0], p,
+                + " | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s"
+                + " |%n", k[0], p,
             d(r, "fitSparkOverOurs"), d(r, "toFirstIterSparkOverOurs"),
             d(r, "setupSparkOverOurs"), d(r, "evalJobSparkOverOurs"),
             d(r, "evalWallSparkOverOurs"), d(r, "evalCpuSparkOverOurs"),
@@ -854,7 +917,9 @@ public final class FitBenchmark {
             opt(r, "evalCpuFocalOverBce", "%.2f"), opt(r, "evalJobFloatOverDouble", "%.2f"),
             opt(r, "cachedFloatOverDouble", "%.3f"), opt(r, "objectiveFloatMinusDoubleRel", "%.2e"),
             opt(acc, "objectiveRelDiff", "%.2e"),
-            opt(acc, "maxRelCoefDiff", "%.2e"), opt(acc, "normwiseCoefDiff", "%.2e")));
+            opt(acc, "maxRelCoefDiff", "%.2e"), opt(acc, "normwiseCoefDiff", "%.2e"),
+            opt(acc, "sparkVsOptimumMaxRel", "%.1e"), opt(acc, "sparkVsOptimumNormwise", "%.1e"),
+            opt(acc, "oursVsOptimumMaxRel", "%.1e"), opt(acc, "oursVsOptimumNormwise", "%.1e")));
       }
       b.append("\nMemory bandwidth (stream-read of a ").append(o.bandwidthMb)
           .append(" MiB double[], median of 7 runs, start / end of the run):");
@@ -864,7 +929,9 @@ public final class FitBenchmark {
             bwStart[i].medianCpuGBps(), bwEnd[i].medianCpuGBps()));
       }
       b.append(" floor = cached bytes / wall bandwidth(min(p, cores) threads); CPU floor = cached"
-          + " bytes / per-CPU-second bandwidth, compared with the evaluation's task CPU time.\n");
+          + " bytes / per-CPU-second bandwidth, compared with the evaluation's task CPU time;"
+          + " empty job = a treeAggregate over p tiny cached partitions doing nothing (Spark's"
+          + " fixed cost of one evaluation job).\n");
       Map<String, Object> sc = scaling();
       if (!sc.isEmpty()) {
         b.append("\nScaling (dense, same features): ").append(sc).append('\n');

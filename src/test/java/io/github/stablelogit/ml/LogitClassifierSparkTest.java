@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The estimator's contract: parameters, input validation, and layout-independent results. */
 class LogitClassifierSparkTest {
@@ -314,6 +315,29 @@ class LogitClassifierSparkTest {
   private static void assertMentions(Exception e, String... parts) {
     for (String p : parts) {
       assertTrue(e.getMessage().contains(p), "'" + p + "' missing from: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The stopping rule, as documented for tol: the fit stops at the first iteration whose gradient
+   * norm is ≤ tol·|objective| (relative to the objective, as Spark's optimizer; the mean loss is
+   * below 1 here, so max(1, |objective|) would stop earlier), and not before.
+   */
+  @ParameterizedTest(name = "tol {0}")
+  @ValueSource(doubles = {1e-4, 1e-6, 1e-9})
+  void stopsAtTheFirstIterationWithGradientBelowTolTimesObjective(double tol) {
+    LogitTrainingSummary s = new LogitClassifier().setRegParam(0.01).setTol(tol).fit(cancer)
+        .summary();
+    double[] f = s.objectiveHistory();
+    double[] g = s.gradientNormHistory();
+    int last = f.length - 1;
+    assertTrue(s.converged(), s.convergenceReason());
+    assertTrue(Math.abs(f[last]) < 1, "objective " + f[last]);
+    assertTrue(g[last] <= tol * Math.abs(f[last]),
+        "final gradient norm " + g[last] + " > tol x |objective| " + tol * Math.abs(f[last]));
+    for (int k = 0; k < last; k++) {
+      assertTrue(g[k] > tol * Math.abs(f[k]), "iteration " + k + " already met the test: |g| "
+          + g[k] + ", tol x |f| " + tol * Math.abs(f[k]));
     }
   }
 
