@@ -513,15 +513,6 @@ public final class FitBenchmark {
       }
       obj[m] = acc[1 + m] / n + 0.5 * reg * pen;
     }
-    double maxRel = 0;
-    double maxAbs = 0;
-    double sparkInf = 0;
-    for (int j = 0; j < d; j++) {
-      double diff = Math.abs(ours.coefficients[j] - spark.coefficients[j]);
-      maxAbs = Math.max(maxAbs, diff);
-      sparkInf = Math.max(sparkInf, Math.abs(spark.coefficients[j]));
-      maxRel = Math.max(maxRel, diff / Math.max(Math.abs(spark.coefficients[j]), 1e-12));
-    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("shape", spark.shape);
     m.put("partitions", spark.partitions);
@@ -531,8 +522,8 @@ public final class FitBenchmark {
     m.put("oursObjectiveRecomputed", obj[1]);
     m.put("objectiveDiffOursMinusSpark", obj[1] - obj[0]);
     m.put("objectiveRelDiff", (obj[1] - obj[0]) / Math.abs(obj[0]));
-    m.put("maxRelCoefDiff", maxRel);
-    m.put("normwiseCoefDiff", maxAbs / sparkInf);
+    m.put("maxRelCoefDiff", maxRelDiff(ours.coefficients, spark.coefficients));
+    m.put("normwiseCoefDiff", normwiseDiff(ours.coefficients, spark.coefficients));
     m.put("interceptDiff", ours.intercept - spark.intercept);
     m.put("sparkIterations", spark.iterations);
     m.put("oursIterations", ours.iterations);
