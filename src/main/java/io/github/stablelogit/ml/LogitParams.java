@@ -75,7 +75,8 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
       maxIter = new IntParam(o, "maxIter", "maximum number of iterations (>= 0)",
           ParamValidators.gtEq(0));
       tol = new DoubleParam(o, "tol", "convergence tolerance on the gradient norm (>= 0): stop "
-          + "when max|g| <= tol * |objective| (g in standardized variables)", ParamValidators.gtEq(0));
+          + "when max|g| <= tol * |objective| (g in standardized variables)",
+          ParamValidators.gtEq(0));
       regParam = new DoubleParam(o, "regParam", "regularization strength lambda (>= 0)",
           ParamValidators.gtEq(0));
       elasticNetParam = new DoubleParam(o, "elasticNetParam",

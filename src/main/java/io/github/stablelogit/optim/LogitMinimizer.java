@@ -26,10 +26,10 @@ import scala.reflect.ClassTag$;
  * minimum-norm subgradient with L1) and f the objective. That is the relative gradient test breeze
  * applies for Spark's LogisticRegression (there on the Euclidean norm, with an absolute floor of
  * 1e-8, and alongside a test on the change of the objective), so the same tol gives about the same
- * accuracy, while a small tol still means what it says. Breeze's own
- * value-based tests are disabled; it stops on its own only at {@code maxIter} or when its line
- * search fails twice in a row (the objective is flat to rounding error), which is reported as not
- * converged unless the gradient test also passes.
+ * accuracy, while a small tol still means what it says. Breeze's own value-based tests are
+ * disabled; it stops on its own only at {@code maxIter} or when its line search fails twice in a
+ * row (the objective is flat to rounding error), which is reported as not converged unless the
+ * gradient test also passes.
  */
 public final class LogitMinimizer {
 

@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link FloatWidening.Widener} with {@code jdk.incubator.vector}: loads a vector of floats with as many
- * lanes as a preferred double vector (half its bits) and converts it. Loaded by name only when the module is present.
+ * {@link FloatWidening.Widener} with {@code jdk.incubator.vector}: loads a vector of floats with as
+ * many lanes as a preferred double vector (half its bits) and converts it. Loaded by name only when
+ * the module is present.
  */
 final class VectorFloatWidening implements FloatWidening.Widener {
 

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class FloatWideningTest {
 
-  /** Every length 0..70 at several offsets, with zeros, subnormals, extremes: exact, and in place. */
+  /** Lengths 0..70 at several offsets, with zeros, subnormals and extremes: exact, nothing past n. */
   @Test
   void vectorWideningIsTheExactConversion() {
     SplittableRandom rnd = new SplittableRandom(7);
