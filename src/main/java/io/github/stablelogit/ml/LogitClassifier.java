@@ -165,10 +165,10 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
         x0[d] = initialIntercept(summary, loss);
       }
       LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
-              + "regParam=%s, elasticNetParam=%s, %d partitions", loss, summary.rows(), d,
-          summary.weightSum(), summary.validationRows() > 0
+              + "regParam=%s, elasticNetParam=%s, %d partitions (%d tasks per evaluation)", loss,
+          summary.rows(), d, summary.weightSum(), summary.validationRows() > 0
               ? ", " + summary.validationRows() + " validation rows" : "",
-          reg, a, blocks.getNumPartitions()));
+          reg, a, blocks.getNumPartitions(), objective.evaluationTasks()));
       List<Consumer<LogitMinimizer.Iteration>> ls =
           listeners == null ? List.of() : List.copyOf(listeners);
       LogitMinimizer.Result result = LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(),

@@ -9,11 +9,14 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Per block, chunk by chunk ({@link InstanceBlock#forEachChunk}, so each block is read from
  * memory once): margins z = Xβ + offset, per-row weighted derivatives and the loss sum with the
- * batch kernel {@link LogitLoss#valueAndDerivatives}, and the gradient Xᵀdz. Within a partition,
- * blocks and their chunks are added in their fixed order. Across partitions the
- * sums are merged in double-double arithmetic (an error-free two-sum per component), so the result
- * does not depend on the order in which Spark happens to combine partitions: the same data and
- * partitioning give the same bits on every run.
+ * batch kernel {@link LogitLoss#valueAndDerivatives}, and the gradient Xᵀdz, summed in double in the
+ * block's fixed chunk order. Each block's sums then enter the aggregator's running sums in
+ * double-double arithmetic (an error-free two-sum per component), and aggregators merge the same
+ * way. The running sums are then exact up to errors of order ε² relative to the summands, far below
+ * the last bit of the result, so the result does not depend on how blocks are grouped into tasks or
+ * in which order Spark combines the tasks' results (short of a tie at that level): the same blocks
+ * give the same bits on every run, whether each cached partition is its own task or several are
+ * read by one task (as evaluations in local mode do).
  *
  * <p>Layout of the gradient: d feature components, then the derivative sum Σdz (for the intercept).
  */
@@ -50,12 +53,15 @@ public final class BlockAggregator implements Serializable {
   private double lossHi;
   private double validationHi;
   private double validationLo;
-  private double predictedPositiveWeight;
+  private double predictedHi;
+  private double predictedLo;
   private double lossLo;
   private double[] gradHi;
   private double[] gradLo;
   private transient InstanceBlock.Workspace workspace;
   private transient double[] scratch;
+  /** One block's Xᵀdz, before it is added to (gradHi, gradLo). */
+  private transient double[] blockGradient;
 
   /**
    * @param loss the loss
@@ -94,18 +100,22 @@ public final class BlockAggregator implements Serializable {
     if (workspace == null) {
       workspace = new InstanceBlock.Workspace();
       scratch = new double[0];
+      blockGradient = new double[numFeatures];
     }
     Coefficients c = coefficients.value();
     double[] y = block.labels();
     double[] w = block.weights();
     double[] vw = block.validationWeights();
-    double[] sums = new double[3]; // training loss, validation loss, Σdz
+    double[] sums = new double[4]; // training loss, validation loss, Σdz, predicted positive weight
+    java.util.Arrays.fill(blockGradient, 0.0);
     block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset, (from, len, z) -> {
+      double predicted = 0.0;
       for (int i = 0; i < len; i++) {
         if (z[i] > rawThreshold) {
-          predictedPositiveWeight += w[from + i];
+          predicted += w[from + i];
         }
       }
+      sums[3] += predicted;
       if (vw != null) {
         // Validation rows carry training weight 0, so they add nothing to the gradient.
         if (scratch.length < len) {
@@ -119,15 +129,32 @@ public final class BlockAggregator implements Serializable {
         dzSum += z[i];
       }
       sums[2] += dzSum;
-    }, gradHi, workspace);
+    }, blockGradient, workspace);
+    for (int j = 0; j < numFeatures; j++) {
+      addTo(gradHi, gradLo, j, blockGradient[j]);
+    }
+    addTo(gradHi, gradLo, numFeatures, sums[2]);
+    double[] s = twoSum(lossHi, sums[0]);
+    lossHi = s[0];
+    lossLo += s[1];
     if (vw != null) {
-      double[] s = twoSum(validationHi, sums[1]);
+      s = twoSum(validationHi, sums[1]);
       validationHi = s[0];
       validationLo += s[1];
     }
-    gradHi[numFeatures] += sums[2];
-    lossHi += sums[0];
+    s = twoSum(predictedHi, sums[3]);
+    predictedHi = s[0];
+    predictedLo += s[1];
     return this;
+  }
+
+  /** (hi[j], lo[j]) += b, with the rounding error of hi[j] + b kept in lo[j]. */
+  private static void addTo(double[] hi, double[] lo, int j, double b) {
+    double a = hi[j];
+    double sum = a + b;
+    double bb = sum - a;
+    hi[j] = sum;
+    lo[j] += (a - (sum - bb)) + (b - bb);
   }
 
   /**
@@ -147,15 +174,12 @@ public final class BlockAggregator implements Serializable {
     double[] v = twoSum(validationHi, other.validationHi);
     validationHi = v[0];
     validationLo += other.validationLo + v[1];
-    predictedPositiveWeight += other.predictedPositiveWeight;
+    double[] p = twoSum(predictedHi, other.predictedHi);
+    predictedHi = p[0];
+    predictedLo += other.predictedLo + p[1];
     for (int j = 0; j <= numFeatures; j++) {
-      double a = gradHi[j];
-      double b = other.gradHi[j];
-      double sum = a + b;
-      double bb = sum - a;
-      double err = (a - (sum - bb)) + (b - bb);
-      gradHi[j] = sum;
-      gradLo[j] += other.gradLo[j] + err;
+      gradLo[j] += other.gradLo[j];
+      addTo(gradHi, gradLo, j, other.gradHi[j]);
     }
     return this;
   }
@@ -185,7 +209,7 @@ public final class BlockAggregator implements Serializable {
 
   /** @return Σw over training rows whose margin exceeds the decision threshold */
   public double predictedPositiveWeight() {
-    return predictedPositiveWeight;
+    return predictedHi + predictedLo;
   }
 
   /** @return (Xᵀdz, Σdz), length d + 1 */
