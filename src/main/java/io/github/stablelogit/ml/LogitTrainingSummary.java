@@ -31,7 +31,8 @@ public final class LogitTrainingSummary implements Serializable {
   private final double trainingSeconds;
   private transient org.apache.spark.sql.Dataset<?> trainingRows;
   private transient LogitClassificationModel model;
-  private transient LogitThresholdMetrics thresholdMetrics;
+  /** Computed threshold metrics by numBins, each on first use. */
+  private transient java.util.Map<Integer, LogitThresholdMetrics> thresholdMetrics;
 
   LogitTrainingSummary(LogitMinimizer.Result result, DataSummary data, int numFeatures,
       double posWeightUsed, double predictedPositiveFraction, List<String> warnings,
@@ -60,21 +61,49 @@ public final class LogitTrainingSummary implements Serializable {
 
   /**
    * Weighted threshold metrics of the fitted model on its training rows (validation rows
-   * excluded), computed on first use — one pass over the training data, only when asked for.
+   * excluded), with curves down-sampled to about 1,000 bins as Spark's
+   * {@code BinaryClassificationMetrics}; computed on first use — one pass over the training data,
+   * only when asked for. {@link #thresholdMetrics(int) thresholdMetrics(0)} gives exact curves and
+   * thresholds.
    *
    * @return ROC, PR and metrics by threshold, with {@code bestThreshold("f1")} etc.
    * @throws IllegalStateException if the training data is no longer available (e.g. after
    *     deserialization)
    */
-  public synchronized LogitThresholdMetrics thresholdMetrics() {
+  public LogitThresholdMetrics thresholdMetrics() {
+    return thresholdMetrics(1000);
+  }
+
+  /**
+   * Weighted threshold metrics of the fitted model on its training rows (validation rows
+   * excluded), computed on first use for each {@code numBins}.
+   *
+   * @param numBins 0 for exact curves (a point per distinct score, so {@code bestThreshold} is the
+   *     exact optimum, as the command-line job's {@code --tune-threshold}), else about this many
+   *     bins
+   * @return ROC, PR and metrics by threshold
+   * @throws IllegalArgumentException if numBins &lt; 0
+   * @throws IllegalStateException if the training data is no longer available (e.g. after
+   *     deserialization)
+   */
+  public synchronized LogitThresholdMetrics thresholdMetrics(int numBins) {
+    if (numBins < 0) {
+      throw new IllegalArgumentException("numBins must be >= 0 (0 = exact curves), but is "
+          + numBins);
+    }
     if (thresholdMetrics == null) {
+      thresholdMetrics = new java.util.HashMap<>();
+    }
+    LogitThresholdMetrics m = thresholdMetrics.get(numBins);
+    if (m == null) {
       if (model == null || trainingRows == null) {
         throw new IllegalStateException("the training data of this summary is not available; "
             + "use model.thresholdMetrics(data) instead");
       }
-      thresholdMetrics = model.thresholdMetrics(trainingRows);
+      m = model.thresholdMetrics(trainingRows, numBins);
+      thresholdMetrics.put(numBins, m);
     }
-    return thresholdMetrics;
+    return m;
   }
 
   /** @return the objective at each iteration, the starting point first (as Spark's summary) */

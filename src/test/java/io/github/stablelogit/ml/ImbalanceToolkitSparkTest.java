@@ -110,6 +110,47 @@ class ImbalanceToolkitSparkTest {
   }
 
   @Test
+  void summaryGivesExactThresholdMetricsOnRequest() {
+    LogitClassificationModel m = new LogitClassifier().setRegParam(1e-3).fit(bank);
+    LogitThresholdMetrics exact = m.summary().thresholdMetrics(0);
+    LogitThresholdMetrics binned = m.summary().thresholdMetrics();
+    assertEquals(0, exact.numBins());
+    assertEquals(1000, binned.numBins());
+    assertTrue(exact == m.summary().thresholdMetrics(0), "computed once per numBins");
+    assertTrue(binned == m.summary().thresholdMetrics(1000), "the default is 1000 bins");
+    assertThrows(IllegalArgumentException.class, () -> m.summary().thresholdMetrics(-1));
+
+    // Brute force over every distinct score s, positive iff score >= s (Spark's rule).
+    List<Row> scored = m.transform(bank).select(
+        org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64").getItem(1).alias("p"),
+        col("label")).collectAsList();
+    double[][] rows = scored.stream().map(r -> new double[] {r.getDouble(0), r.getDouble(1)})
+        .sorted((a, b) -> Double.compare(b[0], a[0])).toArray(double[][]::new);
+    double positives = java.util.Arrays.stream(rows).mapToDouble(r -> r[1]).sum();
+    double tp = 0;
+    double bestF1 = 0;
+    double bestScore = Double.NaN;
+    for (int i = 0; i < rows.length; i++) {
+      tp += rows[i][1];
+      if (i + 1 < rows.length && rows[i + 1][0] == rows[i][0]) {
+        continue; // the cut-off s admits every row with this score
+      }
+      double f1 = 2 * tp / (i + 1 + positives);
+      if (f1 > bestF1) {
+        bestF1 = f1;
+        bestScore = rows[i][0];
+      }
+    }
+    assertEquals(bestScore, exact.bestScoreThreshold("f1"), 0.0);
+    double t = exact.bestThreshold("f1");
+    assertEquals(bestF1, exact.metricAt("f1", t), 1e-12);
+    assertEquals(bestF1, f1(m.setThreshold(t).transform(bank)), 1e-12);
+    // Bins only restrict the candidates: the binned optimum cannot beat the exact one.
+    double binnedBest = f1(m.setThreshold(binned.bestThreshold("f1")).transform(bank));
+    assertTrue(binnedBest <= bestF1 + 1e-12, binnedBest + " vs exact " + bestF1);
+  }
+
+  @Test
   void autoPosWeightOnSingleClassFailsClearly() {
     Dataset<Row> ones = bank.filter("label = 1");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
