@@ -16,7 +16,7 @@ import org.apache.spark.broadcast.Broadcast;
  * the last bit of the result, so the result does not depend on how blocks are grouped into tasks or
  * in which order Spark combines the tasks' results (short of a tie at that level): the same blocks
  * give the same bits on every run, whether each cached partition is its own task or several are
- * read by one task (as evaluations in local mode do).
+ * read by one task (as evaluations do, {@link ExecutorGroups}).
  *
  * <p>Layout of the gradient: d feature components, then the derivative sum Σdz (for the intercept).
  */

@@ -28,16 +28,16 @@ import org.apache.spark.broadcast.Broadcast;
  * s_j = √(1 + λ/σ_j²), so that every coordinate's curvature (loss ≲ 1 in standardized space, plus
  * the penalty) is of order one: a fixed diagonal preconditioner. With standardization on, s_j = 1.
  *
- * <p>Each evaluation is one Spark job. In local mode (one executor) the job reads the cached blocks
- * with one task per core ({@code coalesce} without shuffle) instead of one task per cached
- * partition: Spark's cost per task and the tree's extra stage above four partitions otherwise
- * dominate small evaluations (an empty treeAggregate over 200 cached partitions takes ≈ 0.3 s, over
- * two ≈ 10 ms). The sums do not depend on that grouping ({@link BlockAggregator}). On a cluster the
- * tasks stay one per cached partition, so that each runs where its blocks are cached.
+ * <p>Each evaluation is one Spark job. It reads the cached blocks in about one task per core
+ * ({@link ExecutorGroups}: several cached partitions of the same executor per task, on that
+ * executor) instead of one task per cached partition: Spark's cost per task and the tree's extra
+ * stage above four partitions otherwise dominate small evaluations (in local mode an empty
+ * treeAggregate over 200 cached partitions takes ≈ 0.3 s, over two ≈ 10 ms). The sums do not
+ * depend on that grouping ({@link BlockAggregator}).
  */
 public final class LogitObjective {
 
-  /** The cached blocks as evaluations read them (grouped per core in local mode). */
+  /** The cached blocks, one per partition. */
   private final JavaRDD<InstanceBlock> blocks;
   private final JavaSparkContext jsc;
   private final LogitLoss loss;
@@ -54,6 +54,7 @@ public final class LogitObjective {
   private final double validationWeightSum;
   private final double rawThreshold;
   private int evaluations;
+  private int lastTasks;
   private Evaluation last;
 
   /**
@@ -80,8 +81,8 @@ public final class LogitObjective {
   public LogitObjective(JavaRDD<InstanceBlock> blocks, LogitLoss loss, DataSummary summary,
       boolean fitIntercept, boolean standardization, double regL2, int aggregationDepth,
       double rawThreshold) {
+    this.blocks = blocks;
     this.jsc = JavaSparkContext.fromSparkContext(blocks.context());
-    this.blocks = evaluationTasks(blocks, jsc);
     this.loss = loss;
     this.numFeatures = summary.numFeatures();
     this.fitIntercept = fitIntercept;
@@ -101,19 +102,6 @@ public final class LogitObjective {
   }
 
   /**
-   * The blocks as evaluations read them: in local mode at most one task per core (the local
-   * executor's thread count, {@code defaultParallelism}), otherwise one per cached partition.
-   */
-  static JavaRDD<InstanceBlock> evaluationTasks(JavaRDD<InstanceBlock> blocks,
-      JavaSparkContext jsc) {
-    int slots = jsc.defaultParallelism();
-    if (jsc.isLocal() && slots >= 1 && blocks.getNumPartitions() > slots) {
-      return blocks.coalesce(slots, false);
-    }
-    return blocks;
-  }
-
-  /**
    * The measurements of the pass at {@code x}: those of the last evaluation when it was at the same
    * point (the optimizer's accepted point usually is), otherwise one more pass.
    *
@@ -127,9 +115,9 @@ public final class LogitObjective {
     return last;
   }
 
-  /** @return how many tasks each evaluation runs */
+  /** @return how many tasks the last evaluation ran (the next one's plan before the first) */
   public int evaluationTasks() {
-    return blocks.getNumPartitions();
+    return lastTasks > 0 ? lastTasks : ExecutorGroups.tasks(blocks, jsc).getNumPartitions();
   }
 
   /** @return the number of optimizer variables: d, plus 1 with an intercept */
@@ -197,7 +185,9 @@ public final class LogitObjective {
         jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
     BlockAggregator agg;
     try {
-      agg = blocks.treeAggregate(new BlockAggregator(loss, bc, numFeatures, rawThreshold),
+      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
+      lastTasks = tasks.getNumPartitions();
+      agg = tasks.treeAggregate(new BlockAggregator(loss, bc, numFeatures, rawThreshold),
           BlockAggregator::add, BlockAggregator::merge, aggregationDepth);
     } finally {
       bc.destroy();

@@ -110,7 +110,7 @@ class TaskGroupingSparkTest {
     aggregate(perPartition.coalesce(3, false), loss, bc, d)
         .assertBitIdentical(reference, "three tasks");
     // Through LogitObjective's own grouping: local[2] reads the 16 partitions in 2 tasks.
-    JavaRDD<InstanceBlock> grouped = LogitObjective.evaluationTasks(perPartition, jsc);
+    JavaRDD<InstanceBlock> grouped = ExecutorGroups.tasks(perPartition, jsc);
     assertEquals(2, grouped.getNumPartitions());
     aggregate(grouped, loss, bc, d).assertBitIdentical(reference, "one task per core");
 

@@ -1,0 +1,124 @@
+package io.github.stablelogit.optim;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.Partition;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.PartitionCoalescer;
+import org.apache.spark.rdd.PartitionGroup;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.ExecutorCacheTaskLocation;
+import org.apache.spark.storage.BlockId;
+import org.apache.spark.storage.BlockManagerId;
+import org.apache.spark.storage.RDDBlockId;
+import scala.Option;
+
+/**
+ * Groups the cached partitions of the training blocks into fewer tasks per evaluation, each task
+ * reading only partitions cached on one executor and preferring that executor — so a task reads
+ * its blocks from local memory (or local disk) as it would with one task per partition, while
+ * Spark's per-task cost is paid once per core instead of once per partition.
+ *
+ * <p>In local mode there is one executor: the partitions are simply read in one task per core.
+ * On a cluster the plan is made anew for every evaluation from where the partitions are cached at
+ * that moment (asked of Spark's block manager master); when any partition is not cached anywhere (not
+ * yet computed, evicted, or lost with an executor) that evaluation keeps one task per partition,
+ * so Spark recomputes and caches the missing ones where it schedules them. Executors get about
+ * {@code defaultParallelism / executors} tasks each, i.e. one per core when executors are alike.
+ *
+ * <p>The sums do not depend on the grouping ({@link BlockAggregator}), so neither do the bits.
+ */
+final class ExecutorGroups implements PartitionCoalescer, Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Preferred location ({@code executor_host_id}) of each group. */
+  private final String[] locations;
+  /** The parent partition indices of each group. */
+  private final int[][] members;
+
+  private ExecutorGroups(String[] locations, int[][] members) {
+    this.locations = locations;
+    this.members = members;
+  }
+
+  /**
+   * The blocks as one evaluation reads them.
+   *
+   * @param blocks the cached blocks, one task per partition
+   * @param jsc their context
+   * @return the same RDD, or a coalesced view of it with fewer tasks
+   */
+  static JavaRDD<InstanceBlock> tasks(JavaRDD<InstanceBlock> blocks, JavaSparkContext jsc) {
+    int p = blocks.getNumPartitions();
+    int slots = jsc.defaultParallelism();
+    if (slots < 1 || p <= 1) {
+      return blocks;
+    }
+    if (jsc.isLocal()) {
+      return p > slots ? blocks.coalesce(slots, false) : blocks;
+    }
+    SparkContext sc = jsc.sc();
+    // Where each partition is cached now, asked of the block manager master in one request (the
+    // scheduler's own copy of the cache locations may predate the job that cached the blocks).
+    BlockId[] ids = new BlockId[p];
+    for (int i = 0; i < p; i++) {
+      ids[i] = new RDDBlockId(blocks.id(), i);
+    }
+    scala.collection.immutable.IndexedSeq<scala.collection.immutable.Seq<BlockManagerId>> where =
+        SparkEnv.get().blockManager().master().getLocations(ids);
+    Map<String, List<Integer>> byExecutor = new TreeMap<>();
+    for (int i = 0; i < p; i++) {
+      scala.collection.immutable.Seq<BlockManagerId> holders = where.apply(i);
+      if (holders.isEmpty()) {
+        return blocks;
+      }
+      BlockManagerId holder = holders.head();
+      String at = new ExecutorCacheTaskLocation(holder.host(), holder.executorId()).toString();
+      byExecutor.computeIfAbsent(at, k -> new ArrayList<>()).add(i);
+    }
+    // Cores per executor, assuming alike executors: all of them count, also those without blocks.
+    int executors = sc.getExecutorIds().size();
+    int perExecutor = Math.max(1, slots / Math.max(executors, byExecutor.size()));
+    List<String> locations = new ArrayList<>();
+    List<int[]> members = new ArrayList<>();
+    for (Map.Entry<String, List<Integer>> e : byExecutor.entrySet()) {
+      List<Integer> parts = e.getValue();
+      int groups = Math.min(perExecutor, parts.size());
+      for (int g = 0; g < groups; g++) {
+        // Contiguous, balanced runs of this executor's partitions.
+        int from = (int) ((long) parts.size() * g / groups);
+        int to = (int) ((long) parts.size() * (g + 1) / groups);
+        locations.add(e.getKey());
+        members.add(parts.subList(from, to).stream().mapToInt(Integer::intValue).toArray());
+      }
+    }
+    if (members.size() >= p) {
+      return blocks;
+    }
+    ExecutorGroups plan = new ExecutorGroups(locations.toArray(new String[0]),
+        members.toArray(new int[0][]));
+    RDD<InstanceBlock> grouped =
+        blocks.rdd().coalesce(members.size(), false, Option.apply(plan), null);
+    return JavaRDD.fromRDD(grouped, blocks.classTag());
+  }
+
+  @Override
+  public PartitionGroup[] coalesce(int maxPartitions, RDD<?> parent) {
+    Partition[] parts = parent.partitions();
+    PartitionGroup[] groups = new PartitionGroup[members.length];
+    for (int g = 0; g < members.length; g++) {
+      groups[g] = new PartitionGroup(Option.apply(locations[g]));
+      for (int i : members[g]) {
+        groups[g].partitions().addOne(parts[i]);
+      }
+    }
+    return groups;
+  }
+}
