@@ -50,17 +50,15 @@ public final class BlockAggregator implements Serializable {
   private final Broadcast<Coefficients> coefficients;
   private final int numFeatures;
   private final double rawThreshold;
-  private double lossHi;
-  private double validationHi;
-  private double validationLo;
-  private double predictedHi;
-  private double predictedLo;
-  private double lossLo;
-  private double[] gradHi;
-  private double[] gradLo;
+  /**
+   * The running sums as double-double (hi[k] + lo[k]), allocated with the first block: Xᵀdz in
+   * [0, d), then Σdz, the training loss, the validation loss and the predicted positive weight.
+   */
+  private double[] hi;
+  private double[] lo;
   private transient InstanceBlock.Workspace workspace;
   private transient double[] scratch;
-  /** One block's Xᵀdz, before it is added to (gradHi, gradLo). */
+  /** One block's Xᵀdz, before it is added to the running sums. */
   private transient double[] blockGradient;
 
   /**
@@ -96,7 +94,7 @@ public final class BlockAggregator implements Serializable {
       throw new IllegalStateException("block has " + block.numFeatures() + " features, expected "
           + numFeatures);
     }
-    ensureGradient();
+    ensureSums();
     if (workspace == null) {
       workspace = new InstanceBlock.Workspace();
       scratch = new double[0];
@@ -106,7 +104,9 @@ public final class BlockAggregator implements Serializable {
     double[] y = block.labels();
     double[] w = block.weights();
     double[] vw = block.validationWeights();
-    double[] sums = new double[4]; // training loss, validation loss, Σdz, predicted positive weight
+    // This block's Σdz, training loss, validation loss and predicted positive weight: the running
+    // sums' last four entries.
+    double[] sums = new double[4];
     java.util.Arrays.fill(blockGradient, 0.0);
     block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset, (from, len, z) -> {
       double predicted = 0.0;
@@ -121,40 +121,31 @@ public final class BlockAggregator implements Serializable {
         if (scratch.length < len) {
           scratch = new double[len];
         }
-        sums[1] += loss.valueAndDerivatives(z, from, y, vw, scratch, len);
+        sums[2] += loss.valueAndDerivatives(z, from, y, vw, scratch, len);
       }
-      sums[0] += loss.valueAndDerivatives(z, from, y, w, z, len);
+      sums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
       double dzSum = 0.0;
       for (int i = 0; i < len; i++) {
         dzSum += z[i];
       }
-      sums[2] += dzSum;
+      sums[0] += dzSum;
     }, blockGradient, workspace);
     for (int j = 0; j < numFeatures; j++) {
-      addTo(gradHi, gradLo, j, blockGradient[j]);
+      addTo(j, blockGradient[j]);
     }
-    addTo(gradHi, gradLo, numFeatures, sums[2]);
-    double[] s = twoSum(lossHi, sums[0]);
-    lossHi = s[0];
-    lossLo += s[1];
-    if (vw != null) {
-      s = twoSum(validationHi, sums[1]);
-      validationHi = s[0];
-      validationLo += s[1];
+    for (int k = 0; k < sums.length; k++) {
+      addTo(numFeatures + k, sums[k]);
     }
-    s = twoSum(predictedHi, sums[3]);
-    predictedHi = s[0];
-    predictedLo += s[1];
     return this;
   }
 
-  /** (hi[j], lo[j]) += b, with the rounding error of hi[j] + b kept in lo[j]. */
-  private static void addTo(double[] hi, double[] lo, int j, double b) {
-    double a = hi[j];
+  /** (hi[k], lo[k]) += b, with the rounding error of hi[k] + b (a two-sum) kept in lo[k]. */
+  private void addTo(int k, double b) {
+    double a = hi[k];
     double sum = a + b;
     double bb = sum - a;
-    hi[j] = sum;
-    lo[j] += (a - (sum - bb)) + (b - bb);
+    hi[k] = sum;
+    lo[k] += (a - (sum - bb)) + (b - bb);
   }
 
   /**
@@ -164,61 +155,48 @@ public final class BlockAggregator implements Serializable {
    * @return this
    */
   public BlockAggregator merge(BlockAggregator other) {
-    if (other.gradHi == null) {
+    if (other.hi == null) {
       return this;
     }
-    ensureGradient();
-    double[] s = twoSum(lossHi, other.lossHi);
-    lossHi = s[0];
-    lossLo += other.lossLo + s[1];
-    double[] v = twoSum(validationHi, other.validationHi);
-    validationHi = v[0];
-    validationLo += other.validationLo + v[1];
-    double[] p = twoSum(predictedHi, other.predictedHi);
-    predictedHi = p[0];
-    predictedLo += other.predictedLo + p[1];
-    for (int j = 0; j <= numFeatures; j++) {
-      gradLo[j] += other.gradLo[j];
-      addTo(gradHi, gradLo, j, other.gradHi[j]);
+    ensureSums();
+    for (int k = 0; k < hi.length; k++) {
+      lo[k] += other.lo[k];
+      addTo(k, other.hi[k]);
     }
     return this;
   }
 
-  private static double[] twoSum(double a, double b) {
-    double sum = a + b;
-    double bb = sum - a;
-    return new double[] {sum, (a - (sum - bb)) + (b - bb)};
+  private void ensureSums() {
+    if (hi == null) {
+      hi = new double[numFeatures + 4];
+      lo = new double[numFeatures + 4];
+    }
   }
 
-  private void ensureGradient() {
-    if (gradHi == null) {
-      gradHi = new double[numFeatures + 1];
-      gradLo = new double[numFeatures + 1];
-    }
+  private double total(int k) {
+    return hi == null ? 0.0 : hi[k] + lo[k];
   }
 
   /** @return Σ w ℓ */
   public double lossSum() {
-    return lossHi + lossLo;
+    return total(numFeatures + 1);
   }
 
   /** @return Σ w ℓ over validation rows */
   public double validationLossSum() {
-    return validationHi + validationLo;
+    return total(numFeatures + 2);
   }
 
   /** @return Σw over training rows whose margin exceeds the decision threshold */
   public double predictedPositiveWeight() {
-    return predictedHi + predictedLo;
+    return total(numFeatures + 3);
   }
 
   /** @return (Xᵀdz, Σdz), length d + 1 */
   public double[] gradientSum() {
     double[] g = new double[numFeatures + 1];
-    if (gradHi != null) {
-      for (int j = 0; j <= numFeatures; j++) {
-        g[j] = gradHi[j] + gradLo[j];
-      }
+    for (int j = 0; j <= numFeatures; j++) {
+      g[j] = total(j);
     }
     return g;
   }
