@@ -183,9 +183,41 @@ public final class LogitLoss implements Serializable {
     if (!focal) {
       return bceBatch(margins, from, labels, weights, derivatives, n);
     }
+    return rows(margins, from, labels, weights, null, null, derivatives, n);
+  }
+
+  /**
+   * The batch kernel for rows that carry a second weight (e.g. validation weights beside training
+   * weights): derivatives and the returned sum as {@link #valueAndDerivatives(double[], int,
+   * double[], double[], double[], int)} with {@code weights}, and Σ otherWeights_i ℓ_i written to
+   * {@code otherSum[0]} — bit for bit what a second call with {@code otherWeights} would return, at
+   * the cost of computing each row's loss once. No allocation.
+   *
+   * @param margins logits z_i, indexed from 0
+   * @param from index in {@code labels}, {@code weights} and {@code otherWeights} of the first row
+   * @param labels labels in [0, 1]
+   * @param weights instance weights ≥ 0 for the derivatives and the returned sum
+   * @param otherWeights second weights ≥ 0
+   * @param otherSum output: element 0 receives the sum under {@code otherWeights}
+   * @param derivatives output, indexed from 0; may be the same array as {@code margins}
+   * @param n number of rows
+   * @return the weighted loss sum under {@code weights}
+   */
+  public double valueAndDerivatives(double[] margins, int from, double[] labels, double[] weights,
+      double[] otherWeights, double[] otherSum, double[] derivatives, int n) {
+    return rows(margins, from, labels, weights, otherWeights, otherSum, derivatives, n);
+  }
+
+  /** Row by row with {@link #row}; the second weights and their sum are optional (null). */
+  private double rows(double[] margins, int from, double[] labels, double[] weights,
+      double[] otherWeights, double[] otherSum, double[] derivatives, int n) {
     double sum = 0.0;
+    double other = 0.0;
     for (int i = 0; i < n; i++) {
       double v = row(margins[i], labels[from + i], derivatives, i);
+      if (otherWeights != null) {
+        other += otherWeights[from + i] * v;
+      }
       if (weights != null) {
         double w = weights[from + i];
         sum += w * v;
@@ -193,6 +225,9 @@ public final class LogitLoss implements Serializable {
       } else {
         sum += v;
       }
+    }
+    if (otherSum != null) {
+      otherSum[0] = other;
     }
     return sum;
   }

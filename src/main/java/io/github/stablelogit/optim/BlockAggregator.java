@@ -57,7 +57,8 @@ public final class BlockAggregator implements Serializable {
   private double[] hi;
   private double[] lo;
   private transient InstanceBlock.Workspace workspace;
-  private transient double[] scratch;
+  /** A chunk's validation loss sum. */
+  private transient double[] validation;
   /** One block's Xᵀdz, before it is added to the running sums. */
   private transient double[] blockGradient;
 
@@ -97,7 +98,7 @@ public final class BlockAggregator implements Serializable {
     ensureSums();
     if (workspace == null) {
       workspace = new InstanceBlock.Workspace();
-      scratch = new double[0];
+      validation = new double[1];
       blockGradient = new double[numFeatures];
     }
     Coefficients c = coefficients.value();
@@ -117,13 +118,13 @@ public final class BlockAggregator implements Serializable {
       }
       sums[3] += predicted;
       if (vw != null) {
-        // Validation rows carry training weight 0, so they add nothing to the gradient.
-        if (scratch.length < len) {
-          scratch = new double[len];
-        }
-        sums[2] += loss.valueAndDerivatives(z, from, y, vw, scratch, len);
+        // Validation rows carry training weight 0, so they add nothing to the gradient; each
+        // row's loss is computed once for both sums.
+        sums[1] += loss.valueAndDerivatives(z, from, y, w, vw, validation, z, len);
+        sums[2] += validation[0];
+      } else {
+        sums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
       }
-      sums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
       double dzSum = 0.0;
       for (int i = 0; i < len; i++) {
         dzSum += z[i];

@@ -186,6 +186,25 @@ class LogitLossFuzzTest {
       failures.add(String.format(Locale.ROOT, "seed %d %s: batch sum %s, per-row sum %s",
           batch.seed(), LogitLossTest.describe(loss), sum, expected));
     }
+    // With a second weight vector (validation weights): bit for bit two separate calls.
+    double[] other = new double[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+      other[i] = batch.w()[BATCH - 1 - i] * 0.75;
+    }
+    double[] twoOut = batch.z().clone();
+    double[] otherSum = {Double.NaN};
+    double twoSum = loss.valueAndDerivatives(twoOut, 0, batch.y(), batch.w(), other, otherSum,
+        twoOut, BATCH);
+    double separateOther = loss.valueAndDerivatives(batch.z(), 0, batch.y(), other,
+        new double[BATCH], BATCH);
+    if (Double.doubleToRawLongBits(twoSum) != Double.doubleToRawLongBits(sum)
+        || Double.doubleToRawLongBits(otherSum[0]) != Double.doubleToRawLongBits(separateOther)
+        || !java.util.Arrays.equals(twoOut, out)) {
+      failures.add(String.format(Locale.ROOT, "seed %d %s: with second weights sum %s (alone %s),"
+              + " second sum %s (alone %s), derivatives equal %s", batch.seed(),
+          LogitLossTest.describe(loss), twoSum, sum, otherSum[0], separateOther,
+          java.util.Arrays.equals(twoOut, out)));
+    }
   }
 
   private static String describe(Batch batch, int i) {
