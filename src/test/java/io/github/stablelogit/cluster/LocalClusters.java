@@ -23,7 +23,7 @@ import org.apache.spark.sql.SparkSession;
  * executors are child JVMs built by Spark's launcher. Only one SparkContext may exist per JVM, so
  * every test stops its session before the next one starts.
  */
-final class LocalClusters {
+public final class LocalClusters {
 
   /** The main class of a standalone executor JVM, as it appears on its command line. */
   static final String EXECUTOR_MAIN = "org.apache.spark.executor.CoarseGrainedExecutorBackend";
@@ -31,7 +31,7 @@ final class LocalClusters {
   private LocalClusters() {}
 
   /** A session builder on {@code master}, loopback only, no UI. */
-  static SparkSession.Builder session(String master, int shufflePartitions) {
+  public static SparkSession.Builder session(String master, int shufflePartitions) {
     return SparkSession.builder()
         .master(master)
         .appName("stablelogit-" + master)
@@ -42,14 +42,14 @@ final class LocalClusters {
   }
 
   /** {@code local-cluster[2,1,1024]} with 512 MB executors that start quickly. */
-  static SparkSession.Builder twoExecutorCluster(int shufflePartitions) {
+  public static SparkSession.Builder twoExecutorCluster(int shufflePartitions) {
     return session("local-cluster[2,1,1024]", shufflePartitions)
         .config("spark.executor.memory", "512m")
         .config("spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
   }
 
   /** Fails with instructions unless Surefire's launcher environment is present. */
-  static void requireLauncherEnvironment(String testClass) {
+  public static void requireLauncherEnvironment(String testClass) {
     for (String name : List.of("SPARK_HOME", "SPARK_SCALA_VERSION", "SPARK_DIST_CLASSPATH")) {
       String v = System.getenv(name);
       if (v == null || v.isEmpty()) {
@@ -62,7 +62,7 @@ final class LocalClusters {
   }
 
   /** Waits until {@code n} executors (besides the driver) have registered. */
-  static void awaitExecutors(SparkSession spark, int n, int seconds)
+  public static void awaitExecutors(SparkSession spark, int n, int seconds)
       throws InterruptedException {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     int registered = 0;
@@ -132,7 +132,7 @@ final class LocalClusters {
    *
    * @return the pids that had to be killed; empty if all exited in time
    */
-  static List<Long> awaitExecutorJvmsGone(Duration timeout) throws InterruptedException {
+  public static List<Long> awaitExecutorJvmsGone(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<ProcessHandle> alive = executorJvms();
     while (!alive.isEmpty() && System.nanoTime() < deadline) {
