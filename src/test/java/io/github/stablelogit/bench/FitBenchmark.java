@@ -226,33 +226,17 @@ public final class FitBenchmark {
         double decodeCpu = recorder.jobsAfter(beforeDecode).stream()
             .mapToDouble(j -> j.taskCpuNs / 1e9).sum();
         // Spark's own cost of one evaluation-shaped job: a treeAggregate over p tiny cached
-        // partitions that does no work (scheduling, task launch, result collection), median of 15.
-        JavaRDD<Integer> tiny = JavaSparkContext.fromSparkContext(sc)
+        // partitions that does no work (scheduling, task launch, result collection), median of 15;
+        // and the same job as LogitClassifier runs it in local mode, one task per core.
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+        JavaRDD<Integer> tiny = jsc
             .parallelize(java.util.stream.IntStream.range(0, parts).boxed().toList(), parts)
             .cache();
         tiny.count();
-        JobRecorder.drain(sc);
-        int beforeEmpty = recorder.lastJobId();
-        for (int k = 0; k < 15; k++) {
-          tiny.treeAggregate(0, (a, x) -> a, (a, b) -> a, 2);
-        }
-        JobRecorder.drain(sc);
-        double emptyJobSec = median(recorder.jobsAfter(beforeEmpty).stream()
-            .mapToDouble(JobRecorder.Job::seconds).toArray());
-        // The same job as LogitClassifier runs it in local mode: one task per core.
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-        double emptyGroupedJobSec = emptyJobSec;
-        if (jsc.isLocal() && parts > jsc.defaultParallelism()) {
-          JavaRDD<Integer> grouped = tiny.coalesce(jsc.defaultParallelism(), false);
-          JobRecorder.drain(sc);
-          int beforeGrouped = recorder.lastJobId();
-          for (int k = 0; k < 15; k++) {
-            grouped.treeAggregate(0, (a, x) -> a, (a, b) -> a, 2);
-          }
-          JobRecorder.drain(sc);
-          emptyGroupedJobSec = median(recorder.jobsAfter(beforeGrouped).stream()
-              .mapToDouble(JobRecorder.Job::seconds).toArray());
-        }
+        double emptyJobSec = emptyJobSec(sc, recorder, tiny);
+        double emptyGroupedJobSec = jsc.isLocal() && parts > jsc.defaultParallelism()
+            ? emptyJobSec(sc, recorder, tiny.coalesce(jsc.defaultParallelism(), false))
+            : emptyJobSec;
         tiny.unpersist(true);
         Map<String, Object> ds = new LinkedHashMap<>();
         ds.put("shape", shape.name());
@@ -461,6 +445,18 @@ public final class FitBenchmark {
           : (fitEndMs - first.endMs) / 1e3 / later.size();
     }
     return f;
+  }
+
+  /** Median wall time of 15 treeAggregate jobs over {@code rdd} that do nothing. */
+  private static double emptyJobSec(SparkContext sc, JobRecorder recorder, JavaRDD<Integer> rdd) {
+    JobRecorder.drain(sc);
+    int before = recorder.lastJobId();
+    for (int k = 0; k < 15; k++) {
+      rdd.treeAggregate(0, (a, x) -> a, (a, b) -> a, 2);
+    }
+    JobRecorder.drain(sc);
+    return median(recorder.jobsAfter(before).stream().mapToDouble(JobRecorder.Job::seconds)
+        .toArray());
   }
 
   private static String describe(Fit f) {
