@@ -9,8 +9,8 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Per block, chunk by chunk ({@link InstanceBlock#forEachChunk}, so each block is read from
  * memory once): margins z = Xβ + offset, per-row weighted derivatives and the loss sum with the
- * batch kernel {@link LogitLoss#valueAndDerivatives}, and the gradient Xᵀdz, summed in double in the
- * block's fixed chunk order. Each block's sums then enter the aggregator's running sums in
+ * batch kernel {@link LogitLoss#valueAndDerivatives}, and the gradient Xᵀdz, summed in double in
+ * the block's fixed chunk order. Each block's sums then enter the aggregator's running sums in
  * double-double arithmetic (an error-free two-sum per component), and aggregators merge the same
  * way. The running sums are then exact up to errors of order ε² relative to the summands, far below
  * the last bit of the result, so the result does not depend on how blocks are grouped into tasks or

@@ -27,8 +27,8 @@ import scala.Option;
  *
  * <p>In local mode there is one executor: the partitions are simply read in one task per core.
  * On a cluster the plan is made anew for every evaluation from where the partitions are cached at
- * that moment (asked of Spark's block manager master); when any partition is not cached anywhere (not
- * yet computed, evicted, or lost with an executor) that evaluation keeps one task per partition,
+ * that moment (asked of Spark's block manager master); when any partition is not cached anywhere
+ * (not yet computed, evicted, or lost with an executor) that evaluation keeps one task per partition,
  * so Spark recomputes and caches the missing ones where it schedules them. Executors get about
  * {@code defaultParallelism / executors} tasks each, i.e. one per core when executors are alike.
  *

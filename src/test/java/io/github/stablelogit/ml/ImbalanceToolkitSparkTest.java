@@ -17,6 +17,7 @@ import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -121,9 +122,9 @@ class ImbalanceToolkitSparkTest {
     assertThrows(IllegalArgumentException.class, () -> m.summary().thresholdMetrics(-1));
 
     // Brute force over every distinct score s, positive iff score >= s (Spark's rule).
-    List<Row> scored = m.transform(bank).select(
-        org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64").getItem(1).alias("p"),
-        col("label")).collectAsList();
+    Column p = org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64")
+        .getItem(1);
+    List<Row> scored = m.transform(bank).select(p.alias("p"), col("label")).collectAsList();
     double[][] rows = scored.stream().map(r -> new double[] {r.getDouble(0), r.getDouble(1)})
         .sorted((a, b) -> Double.compare(b[0], a[0])).toArray(double[][]::new);
     double positives = java.util.Arrays.stream(rows).mapToDouble(r -> r[1]).sum();
