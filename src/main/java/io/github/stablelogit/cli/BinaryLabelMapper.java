@@ -3,7 +3,7 @@ package io.github.stablelogit.cli;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import io.github.stablelogit.ml.io.LogitPersistence;
+import io.github.stablelogit.ml.io.Persistence;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
@@ -172,12 +172,12 @@ public final class BinaryLabelMapper extends Transformer implements MLWritable {
 
   @Override
   public MLWriter write() {
-    return LogitPersistence.paramsWriter(this);
+    return Persistence.paramsWriter(this);
   }
 
   /** @return a reader, found by Spark's PipelineModel loader through reflection */
   public static MLReader<BinaryLabelMapper> read() {
-    return LogitPersistence.paramsReader(BinaryLabelMapper.class, BinaryLabelMapper::new);
+    return Persistence.paramsReader(BinaryLabelMapper.class, BinaryLabelMapper::new);
   }
 
   /**

@@ -10,11 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.stablelogit.ml.IterationListener;
 import io.github.stablelogit.ml.LogitClassificationModel;
 import io.github.stablelogit.ml.LogitClassifier;
 import io.github.stablelogit.ml.LogitThresholdMetrics;
 import io.github.stablelogit.ml.LogitTrainingSummary;
-import io.github.stablelogit.optim.LogitMinimizer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -27,7 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -38,12 +37,12 @@ import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StringIndexerModel;
-import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.feature.VectorSizeHint;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.Params;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -509,7 +508,7 @@ public final class LogitJob {
     return EstimatorFlags.apply(a);
   }
 
-  private static Consumer<LogitMinimizer.Iteration> progress(PrintStream err) {
+  private static IterationListener progress(PrintStream err) {
     return it -> err.println(String.format(Locale.ROOT,
         "iteration %3d  objective %.10f  |gradient| %.3e%s  %7.2f s", it.iteration(),
         it.objective(), it.gradientNorm(), Double.isNaN(it.validationLoss()) ? ""

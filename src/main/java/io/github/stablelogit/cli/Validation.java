@@ -1,8 +1,8 @@
 package io.github.stablelogit.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.stablelogit.ml.LogitIteration;
 import io.github.stablelogit.ml.LogitTrainingSummary;
-import io.github.stablelogit.optim.LogitMinimizer;
 import java.util.Locale;
 
 /** What a fit with validation rows reports: their number and where their loss was lowest. */
@@ -30,7 +30,7 @@ final class Validation {
   static Validation of(LogitTrainingSummary s) {
     int best = -1;
     double bestLoss = Double.NaN;
-    for (LogitMinimizer.Iteration it : s.iterations()) {
+    for (LogitIteration it : s.iterations()) {
       double v = it.validationLoss();
       if (Double.isFinite(v) && (best < 0 || v < bestLoss)) {
         best = it.iteration();

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import io.github.stablelogit.loss.StableMath;
-import io.github.stablelogit.ml.io.LogitPersistence;
 import java.util.Locale;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.Vector;
@@ -36,6 +35,9 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
   private static final long serialVersionUID = 1L;
 
   private final String uid;
+  /** The data format version this library writes: {@link LogitClassificationModelIO}. */
+  public static final int FORMAT_VERSION = LogitClassificationModelIO.FORMAT_VERSION;
+
   private final LogitParams.Defs defs;
   private final Vector coefficients;
   private final double intercept;
@@ -218,6 +220,12 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     final int d = coefficients.size();
     final String featuresCol = getFeaturesCol();
     UserDefinedFunction marginUdf = udf((UDF1<Vector, Double>) v -> {
+      if (v == null) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "featuresCol '%s' is null "
+            + "in a row of partition %d; drop those rows (e.g. dataset.na().drop(new String[] "
+            + "{\"%s\"})) or impute the features before transform.", featuresCol,
+            org.apache.spark.TaskContext.getPartitionId(), featuresCol));
+      }
       checkSize(v.size(), d, featuresCol);
       return v.dot(beta) + b;
     }, DataTypes.DoubleType);
@@ -264,12 +272,12 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
 
   @Override
   public MLWriter write() {
-    return LogitPersistence.modelWriter(this);
+    return LogitClassificationModelIO.writer(this);
   }
 
   /** @return a reader for saved models */
   public static MLReader<LogitClassificationModel> read() {
-    return LogitPersistence.modelReader();
+    return LogitClassificationModelIO.reader();
   }
 
   /**

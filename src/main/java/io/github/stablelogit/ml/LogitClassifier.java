@@ -4,10 +4,10 @@ import static io.github.stablelogit.ml.SchemaChecks.col;
 import static org.apache.spark.sql.functions.lit;
 
 import io.github.stablelogit.loss.LogitLoss;
-import io.github.stablelogit.ml.io.LogitPersistence;
+import io.github.stablelogit.ml.io.Persistence;
 import io.github.stablelogit.optim.BlockPacker;
-import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.DataSummary.Problem;
+import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
 import io.github.stablelogit.optim.LogitMinimizer;
 import io.github.stablelogit.optim.LogitObjective;
@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Estimator;
-import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable$;
@@ -64,7 +63,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
 
   private final String uid;
   private final LogitParams.Defs defs;
-  private transient List<Consumer<LogitMinimizer.Iteration>> listeners = new ArrayList<>();
+  private transient List<IterationListener> listeners = new ArrayList<>();
 
   /** @param uid this estimator's uid */
   public LogitClassifier(String uid) {
@@ -95,30 +94,11 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
    * @param listener the callback
    * @return this
    */
-  public LogitClassifier addIterationListener(Consumer<LogitMinimizer.Iteration> listener) {
+  public LogitClassifier addIterationListener(IterationListener listener) {
     if (listeners == null) {
       listeners = new ArrayList<>();
     }
     listeners.add(listener);
-    return this;
-  }
-
-  /**
-   * Sets the storage precision of the cached training blocks. "float" stores feature values in
-   * single precision (about half the cached bytes and memory traffic per evaluation); labels,
-   * weights and every sum stay in double, so the fit is the double fit of the features rounded to
-   * float (relative rounding ≤ 2⁻²⁴ per value).
-   *
-   * @param v "double" (default) or "float" (case-insensitive)
-   * @return this
-   */
-  public LogitClassifier setPrecision(String v) {
-    String name = v == null ? "" : v.trim().toLowerCase(Locale.ROOT);
-    if (!Arrays.asList(SUPPORTED_PRECISIONS).contains(name)) {
-      throw new IllegalArgumentException("precision must be one of "
-          + Arrays.toString(SUPPORTED_PRECISIONS) + ", but was '" + v + "'");
-    }
-    set(precision(), name);
     return this;
   }
 
@@ -150,9 +130,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       DataSummary summary = summarize(blocks);
       validate(summary);
       double posWeight = getAutoPosWeight() ? autoPosWeight(summary) : getPosWeight();
-      LogitLoss loss = "focal".equals(getLoss())
-          ? LogitLoss.focal(getFocalGamma(), getFocalAlpha(), posWeight, getLabelSmoothing())
-          : LogitLoss.bce(posWeight, getLabelSmoothing());
+      LogitLoss loss = lossNamed(getLoss(), posWeight);
       double shift = getCorrectProbabilities() ? Math.log(posWeight) : 0.0;
       int d = summary.numFeatures();
       double reg = getRegParam();
@@ -169,10 +147,11 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           summary.rows(), d, summary.weightSum(), summary.validationRows() > 0
               ? ", " + summary.validationRows() + " validation rows" : "",
           reg, a, blocks.getNumPartitions(), objective.evaluationTasks()));
-      List<Consumer<LogitMinimizer.Iteration>> ls =
-          listeners == null ? List.of() : List.copyOf(listeners);
-      LogitMinimizer.Result result = LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(),
-          reg * a, getEarlyStoppingRounds(), it -> ls.forEach(l -> l.accept(it)));
+      List<IterationListener> ls = listeners == null ? List.of() : List.copyOf(listeners);
+      LogitMinimizer.Result result = minimize(objective, x0, reg * a, it -> {
+        LogitIteration pub = LogitTrainingSummary.toPublic(it);
+        ls.forEach(l -> l.onIteration(pub));
+      });
       double[] coef = objective.toOriginal(result.x());
       LogitClassificationModel model = new LogitClassificationModel(uid,
           Vectors.dense(Arrays.copyOf(coef, d)), coef[d] - shift);
@@ -202,6 +181,18 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       return model;
     } finally {
       blocks.unpersist(false);
+    }
+  }
+
+  private LogitMinimizer.Result minimize(LogitObjective objective, double[] x0, double regL1,
+      Consumer<LogitMinimizer.Iteration> listener) {
+    try {
+      return LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
+          getEarlyStoppingRounds(), listener);
+    } catch (LogitMinimizer.NonFiniteObjective e) {
+      NonFiniteObjectiveException pub = new NonFiniteObjectiveException(e.getMessage());
+      pub.initCause(e);
+      throw pub;
     }
   }
 
@@ -302,6 +293,13 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       throw new IllegalArgumentException("featuresCol '" + getFeaturesCol()
           + "' holds vectors of size 0; there is nothing to learn from.");
     }
+    if (getEarlyStoppingRounds() > 0 && s.validationRows() == 0) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "earlyStoppingRounds = %d needs validation rows, but validationIndicatorCol '%s' is "
+              + "true in none of the %d rows. Mark some rows as validation rows (e.g. a seeded 20 "
+              + "%% sample), or set earlyStoppingRounds to 0.",
+          getEarlyStoppingRounds(), getValidationIndicatorCol(), s.rows()));
+    }
     if (getLabelSmoothing() == 0.0) {
       double pos = s.labelWeightSum();
       double neg = s.weightSum() - pos;
@@ -343,12 +341,12 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
 
   @Override
   public MLWriter write() {
-    return LogitPersistence.paramsWriter(this);
+    return Persistence.paramsWriter(this);
   }
 
   /** @return a reader for saved estimators */
   public static MLReader<LogitClassifier> read() {
-    return LogitPersistence.paramsReader(LogitClassifier.class, LogitClassifier::new);
+    return Persistence.paramsReader(LogitClassifier.class, LogitClassifier::new);
   }
 
   /**

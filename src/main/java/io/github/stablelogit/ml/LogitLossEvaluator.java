@@ -3,16 +3,14 @@ package io.github.stablelogit.ml;
 import static io.github.stablelogit.ml.SchemaChecks.col;
 
 import io.github.stablelogit.loss.LogitLoss;
-import io.github.stablelogit.ml.io.LogitPersistence;
+import io.github.stablelogit.ml.io.Persistence;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.ml.evaluation.Evaluator;
 import org.apache.spark.ml.linalg.VectorUDT;
-import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
@@ -66,7 +64,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Saved and loaded like an estimator: {@link #write()}, {@link #read()}, {@link #load(String)}.
  */
-public final class LogitLossEvaluator extends Evaluator implements MLWritable {
+public final class LogitLossEvaluator extends Evaluator
+    implements LossParams<LogitLossEvaluator>, MLWritable {
 
   private static final long serialVersionUID = 1L;
 
@@ -88,57 +87,41 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
   private final Param<String> rawPredictionCol;
   private final Param<String> probabilityCol;
   private final Param<String> input;
-  private final DoubleParam posWeight;
-  private final DoubleParam focalGamma;
-  private final DoubleParam focalAlpha;
-  private final DoubleParam labelSmoothing;
+  private final LossParams.Defs lossDefs;
   private final Param<String> reduction;
 
   /** @param uid this evaluator's uid */
   public LogitLossEvaluator(String uid) {
     this.uid = uid;
     // Params read the owner's uid when created, so they come after it.
-    metricName = new Param<>(this, "metricName", "loss to evaluate: bce or focal",
-        ParamValidators.inArray(SUPPORTED_METRICS.toArray(new String[0])));
-    labelCol = new Param<>(this, "labelCol", "label column name (numeric, values in [0, 1])");
-    weightCol = new Param<>(this, "weightCol",
+    lossDefs = new LossParams.Defs(this);
+    metricName = ParamChecks.stringParam(this, "metricName", "loss to evaluate: bce or focal",
+        ParamChecks.oneOf(SUPPORTED_METRICS));
+    labelCol = ParamChecks.stringParam(this, "labelCol",
+        "label column name (numeric, values in [0, 1])", ParamChecks.NAME);
+    weightCol = ParamChecks.stringParam(this, "weightCol",
         "instance weight column name (numeric, finite, >= 0); unset or empty means all weights "
-            + "are 1");
-    rawPredictionCol = new Param<>(this, "rawPredictionCol",
+            + "are 1", ParamChecks.ANY);
+    rawPredictionCol = ParamChecks.stringParam(this, "rawPredictionCol",
         "raw prediction column name, read when input = rawPrediction: the logit z as a number, or "
-            + "the vector [-z, z]");
-    probabilityCol = new Param<>(this, "probabilityCol",
+            + "the vector [-z, z]", ParamChecks.NAME);
+    probabilityCol = ParamChecks.stringParam(this, "probabilityCol",
         "probability column name, read when input = probability: P(y = 1) as a number, or the "
-            + "vector [1 - p, p]");
-    input = new Param<>(this, "input",
+            + "vector [1 - p, p]", ParamChecks.NAME);
+    input = ParamChecks.stringParam(this, "input",
         "which prediction to evaluate: rawPrediction (the logit; exact for every finite logit) or "
             + "probability (PyTorch BCELoss semantics, logs clamped at -100)",
-        ParamValidators.inArray(SUPPORTED_INPUTS.toArray(new String[0])));
-    posWeight = new DoubleParam(this, "posWeight",
-        "weight of the positive-class term, as PyTorch's pos_weight (finite, > 0)",
-        ParamValidators.inRange(0.0, Double.MAX_VALUE, false, true));
-    focalGamma = new DoubleParam(this, "focalGamma",
-        "focal loss focusing parameter gamma (finite, >= 0)",
-        ParamValidators.inRange(0.0, Double.MAX_VALUE, true, true));
-    focalAlpha = new DoubleParam(this, "focalAlpha",
-        "focal loss class balance alpha in [0, 1], or < 0 for alpha_t = 1 (no balancing)",
-        ParamValidators.ltEq(1.0));
-    labelSmoothing = new DoubleParam(this, "labelSmoothing",
-        "label smoothing epsilon in [0, 1): labels become y(1 - eps) + eps/2",
-        ParamValidators.inRange(0.0, 1.0, true, false));
-    reduction = new Param<>(this, "reduction",
+        ParamChecks.oneOf(SUPPORTED_INPUTS));
+    reduction = ParamChecks.stringParam(this, "reduction",
         "how rows are combined: mean (sum(w * loss) / sum(w)) or sum (sum(w * loss))",
-        ParamValidators.inArray(SUPPORTED_REDUCTIONS.toArray(new String[0])));
+        ParamChecks.oneOf(SUPPORTED_REDUCTIONS));
 
+    setLossDefaults();
     setDefault(metricName, "bce");
     setDefault(labelCol, "label");
     setDefault(rawPredictionCol, "rawPrediction");
     setDefault(probabilityCol, "probability");
     setDefault(input, "rawPrediction");
-    setDefault(posWeight, 1.0);
-    setDefault(focalGamma, 2.0);
-    setDefault(focalAlpha, 0.25);
-    setDefault(labelSmoothing, 0.0);
     setDefault(reduction, "mean");
   }
 
@@ -150,6 +133,11 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
   @Override
   public String uid() {
     return uid;
+  }
+
+  @Override
+  public LossParams.Defs lossDefs() {
+    return lossDefs;
   }
 
   // ---- Param accessors: Spark finds Params through these public no-argument methods.
@@ -182,26 +170,6 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
   /** @return which prediction is evaluated, "rawPrediction" or "probability" (default "rawPrediction") */
   public Param<String> input() {
     return input;
-  }
-
-  /** @return positive-class weight (default 1) */
-  public DoubleParam posWeight() {
-    return posWeight;
-  }
-
-  /** @return focal γ (default 2) */
-  public DoubleParam focalGamma() {
-    return focalGamma;
-  }
-
-  /** @return focal α (default 0.25) */
-  public DoubleParam focalAlpha() {
-    return focalAlpha;
-  }
-
-  /** @return label smoothing ε (default 0) */
-  public DoubleParam labelSmoothing() {
-    return labelSmoothing;
   }
 
   /** @return "mean" (default) or "sum" */
@@ -241,26 +209,6 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
     return $(input);
   }
 
-  /** @return positive-class weight */
-  public double getPosWeight() {
-    return (Double) $(posWeight);
-  }
-
-  /** @return focal γ */
-  public double getFocalGamma() {
-    return (Double) $(focalGamma);
-  }
-
-  /** @return focal α */
-  public double getFocalAlpha() {
-    return (Double) $(focalAlpha);
-  }
-
-  /** @return label smoothing ε */
-  public double getLabelSmoothing() {
-    return (Double) $(labelSmoothing);
-  }
-
   /** @return "mean" or "sum" */
   public String getReduction() {
     return $(reduction);
@@ -270,73 +218,37 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
 
   /** @param v "bce" or "focal" (case-insensitive) @return this */
   public LogitLossEvaluator setMetricName(String v) {
-    set(metricName, oneOf("metricName", v, SUPPORTED_METRICS));
-    return this;
+    return setValid(metricName, ParamChecks.normalize(v, SUPPORTED_METRICS));
   }
 
   /** @param v label column name @return this */
   public LogitLossEvaluator setLabelCol(String v) {
-    set(labelCol, ParamChecks.requireName("labelCol", v));
-    return this;
+    return setValid(labelCol, v);
   }
 
   /** @param v weight column name (null or empty: all weights 1) @return this */
   public LogitLossEvaluator setWeightCol(String v) {
-    set(weightCol, v == null ? "" : v);
-    return this;
+    return setValid(weightCol, v == null ? "" : v);
   }
 
   /** @param v raw prediction column name @return this */
   public LogitLossEvaluator setRawPredictionCol(String v) {
-    set(rawPredictionCol, ParamChecks.requireName("rawPredictionCol", v));
-    return this;
+    return setValid(rawPredictionCol, v);
   }
 
   /** @param v probability column name @return this */
   public LogitLossEvaluator setProbabilityCol(String v) {
-    set(probabilityCol, ParamChecks.requireName("probabilityCol", v));
-    return this;
+    return setValid(probabilityCol, v);
   }
 
   /** @param v "rawPrediction" or "probability" (case-insensitive) @return this */
   public LogitLossEvaluator setInput(String v) {
-    set(input, oneOf("input", v, SUPPORTED_INPUTS));
-    return this;
-  }
-
-  /** @param v positive-class weight, finite and &gt; 0 @return this */
-  public LogitLossEvaluator setPosWeight(double v) {
-    ParamChecks.check(v > 0 && v < Double.POSITIVE_INFINITY, "posWeight", v, "a finite number > 0");
-    set(posWeight, v);
-    return this;
-  }
-
-  /** @param v focal γ, finite and ≥ 0 @return this */
-  public LogitLossEvaluator setFocalGamma(double v) {
-    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "focalGamma", v, "a finite number >= 0");
-    set(focalGamma, v);
-    return this;
-  }
-
-  /** @param v focal α in [0, 1], or &lt; 0 for α_t = 1 @return this */
-  public LogitLossEvaluator setFocalAlpha(double v) {
-    ParamChecks.check(v <= 1 && v > Double.NEGATIVE_INFINITY, "focalAlpha", v,
-        "in [0, 1], or < 0 to disable class balancing");
-    set(focalAlpha, v);
-    return this;
-  }
-
-  /** @param v label smoothing ε in [0, 1) @return this */
-  public LogitLossEvaluator setLabelSmoothing(double v) {
-    ParamChecks.check(v >= 0 && v < 1, "labelSmoothing", v, "in [0, 1)");
-    set(labelSmoothing, v);
-    return this;
+    return setValid(input, ParamChecks.normalize(v, SUPPORTED_INPUTS));
   }
 
   /** @param v "mean" or "sum" (case-insensitive) @return this */
   public LogitLossEvaluator setReduction(String v) {
-    set(reduction, oneOf("reduction", v, SUPPORTED_REDUCTIONS));
-    return this;
+    return setValid(reduction, ParamChecks.normalize(v, SUPPORTED_REDUCTIONS));
   }
 
   /**
@@ -345,9 +257,7 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
    * @return a {@link LogitLoss}
    */
   public LogitLoss logitLoss() {
-    return "focal".equals(getMetricName())
-        ? LogitLoss.focal(getFocalGamma(), getFocalAlpha(), getPosWeight(), getLabelSmoothing())
-        : LogitLoss.bce(getPosWeight(), getLabelSmoothing());
+    return lossNamed(getMetricName(), getPosWeight());
   }
 
   // ---- Evaluation
@@ -454,12 +364,12 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
 
   @Override
   public MLWriter write() {
-    return LogitPersistence.paramsWriter(this);
+    return Persistence.paramsWriter(this);
   }
 
   /** @return a reader for saved evaluators */
   public static MLReader<LogitLossEvaluator> read() {
-    return LogitPersistence.paramsReader(LogitLossEvaluator.class, LogitLossEvaluator::new);
+    return Persistence.paramsReader(LogitLossEvaluator.class, LogitLossEvaluator::new);
   }
 
   /**
@@ -469,20 +379,6 @@ public final class LogitLossEvaluator extends Evaluator implements MLWritable {
   public static LogitLossEvaluator load(String path) {
     return read().load(path);
   }
-
-  // ---- Validation helpers
-
-  private static String oneOf(String param, String v, List<String> allowed) {
-    String t = v == null ? "" : v.trim();
-    for (String a : allowed) {
-      if (a.equalsIgnoreCase(t)) {
-        return a;
-      }
-    }
-    throw new IllegalArgumentException(param + " must be one of " + allowed + ", but was '" + v
-        + "'");
-  }
-
 
   @Override
   public String toString() {

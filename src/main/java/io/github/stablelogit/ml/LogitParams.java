@@ -1,13 +1,12 @@
 package io.github.stablelogit.ml;
 
 import io.github.stablelogit.loss.LogitLoss;
-import java.util.Arrays;
-import java.util.Locale;
+import java.io.Serializable;
+import java.util.List;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.Params;
 
 /**
@@ -21,16 +20,19 @@ import org.apache.spark.ml.param.Params;
  *
  * @param <S> the implementing class, returned by setters for chaining
  */
-public interface LogitParams<S extends LogitParams<S>> extends Params {
+public interface LogitParams<S extends LogitParams<S>> extends LossParams<S> {
 
   /** Loss names accepted by {@link #loss()}. */
-  String[] SUPPORTED_LOSSES = {"bce", "focal"};
+  List<String> SUPPORTED_LOSSES = List.of("bce", "focal");
 
   /** Storage precisions accepted by {@link #precision()}. */
-  String[] SUPPORTED_PRECISIONS = {"double", "float"};
+  List<String> SUPPORTED_PRECISIONS = List.of("double", "float");
 
-  /** The Param instances of one owner. */
-  final class Defs {
+  /** The Param instances of one owner; each Param carries the one validator its setter uses. */
+  final class Defs implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final LossParams.Defs lossDefs;
     final Param<String> featuresCol;
     final Param<String> labelCol;
     final Param<String> weightCol;
@@ -47,10 +49,6 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     final IntParam aggregationDepth;
     final DoubleParam maxBlockSizeInMB;
     final Param<String> loss;
-    final DoubleParam posWeight;
-    final DoubleParam focalGamma;
-    final DoubleParam focalAlpha;
-    final DoubleParam labelSmoothing;
     final BooleanParam autoPosWeight;
     final BooleanParam correctProbabilities;
     final Param<String> validationIndicatorCol;
@@ -60,72 +58,78 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
 
     /** @param o the owner, whose uid must already be set */
     public Defs(Params o) {
-      featuresCol = new Param<>(o, "featuresCol", "features column name (Vector)");
-      labelCol = new Param<>(o, "labelCol", "label column name (numeric, values in [0, 1])");
-      weightCol = new Param<>(o, "weightCol",
-          "instance weight column name (numeric, finite, >= 0); unset means all weights are 1");
-      predictionCol = new Param<>(o, "predictionCol", "prediction column name");
-      rawPredictionCol = new Param<>(o, "rawPredictionCol",
-          "raw prediction column name: the vector [-z, z] of the logit z");
-      probabilityCol = new Param<>(o, "probabilityCol",
-          "class probability column name: the vector [1 - sigmoid(z), sigmoid(z)]");
-      threshold = new DoubleParam(o, "threshold",
+      lossDefs = new LossParams.Defs(o);
+      featuresCol = ParamChecks.stringParam(o, "featuresCol", "features column name (Vector)",
+          ParamChecks.NAME);
+      labelCol = ParamChecks.stringParam(o, "labelCol",
+          "label column name (numeric, values in [0, 1])", ParamChecks.NAME);
+      weightCol = ParamChecks.stringParam(o, "weightCol", "instance weight column name (numeric, "
+          + "finite, >= 0); unset or empty means all weights are 1", ParamChecks.ANY);
+      predictionCol = ParamChecks.stringParam(o, "predictionCol", "prediction column name",
+          ParamChecks.ANY);
+      rawPredictionCol = ParamChecks.stringParam(o, "rawPredictionCol",
+          "raw prediction column name: the vector [-z, z] of the logit z", ParamChecks.ANY);
+      probabilityCol = ParamChecks.stringParam(o, "probabilityCol",
+          "class probability column name: the vector [1 - sigmoid(z), sigmoid(z)]",
+          ParamChecks.ANY);
+      threshold = ParamChecks.doubleParam(o, "threshold",
           "threshold in [0, 1] on P(label = 1) above which the prediction is 1",
-          ParamValidators.inRange(0.0, 1.0));
-      maxIter = new IntParam(o, "maxIter", "maximum number of iterations (>= 0)",
-          ParamValidators.gtEq(0));
-      tol = new DoubleParam(o, "tol", "convergence tolerance on the gradient norm (>= 0): stop "
-          + "when max|g| <= tol * |objective| (g in standardized variables)",
-          ParamValidators.gtEq(0));
-      regParam = new DoubleParam(o, "regParam", "regularization strength lambda (>= 0)",
-          ParamValidators.gtEq(0));
-      elasticNetParam = new DoubleParam(o, "elasticNetParam",
-          "elastic net mixing a in [0, 1]: 0 is L2, 1 is L1", ParamValidators.inRange(0.0, 1.0));
-      fitIntercept = new BooleanParam(o, "fitIntercept", "whether to fit an intercept term");
-      standardization = new BooleanParam(o, "standardization",
+          ParamChecks.UNIT_INTERVAL);
+      maxIter = ParamChecks.intParam(o, "maxIter", "maximum number of iterations (>= 0)",
+          ParamChecks.INT_NON_NEGATIVE);
+      tol = ParamChecks.doubleParam(o, "tol", "convergence tolerance on the gradient norm "
+          + "(finite, >= 0): stop when max|g| <= tol * |objective| (g in standardized variables)",
+          ParamChecks.FINITE_NON_NEGATIVE);
+      regParam = ParamChecks.doubleParam(o, "regParam",
+          "regularization strength lambda (finite, >= 0)", ParamChecks.FINITE_NON_NEGATIVE);
+      elasticNetParam = ParamChecks.doubleParam(o, "elasticNetParam",
+          "elastic net mixing a in [0, 1]: 0 is L2, 1 is L1", ParamChecks.UNIT_INTERVAL);
+      fitIntercept = ParamChecks.booleanParam(o, "fitIntercept",
+          "whether to fit an intercept term");
+      standardization = ParamChecks.booleanParam(o, "standardization",
           "whether the penalty applies to standardized coefficients (coefficients are always "
               + "reported in the original space)");
-      aggregationDepth = new IntParam(o, "aggregationDepth",
-          "suggested depth for treeAggregate (>= 2)", ParamValidators.gtEq(2));
-      maxBlockSizeInMB = new DoubleParam(o, "maxBlockSizeInMB",
-          "maximum memory in MB for stacking input rows into blocks (>= 0); 0 chooses automatically",
-          ParamValidators.gtEq(0.0));
-      loss = new Param<>(o, "loss", "loss function: bce or focal",
-          ParamValidators.inArray(SUPPORTED_LOSSES));
-      posWeight = new DoubleParam(o, "posWeight",
-          "weight of the positive-class term, as PyTorch's pos_weight (finite, > 0)",
-          ParamValidators.inRange(0.0, Double.MAX_VALUE, false, true));
-      focalGamma = new DoubleParam(o, "focalGamma", "focal loss focusing parameter gamma (>= 0)",
-          ParamValidators.inRange(0.0, Double.MAX_VALUE, true, true));
-      focalAlpha = new DoubleParam(o, "focalAlpha",
-          "focal loss class balance alpha in [0, 1], or < 0 for alpha_t = 1 (no balancing)",
-          ParamValidators.ltEq(1.0));
-      labelSmoothing = new DoubleParam(o, "labelSmoothing",
-          "label smoothing epsilon in [0, 1): labels become y(1 - eps) + eps/2",
-          ParamValidators.inRange(0.0, 1.0, true, false));
-      autoPosWeight = new BooleanParam(o, "autoPosWeight", "whether to set posWeight to the "
-          + "weighted negatives / weighted positives of the training data (overrides posWeight)");
-      correctProbabilities = new BooleanParam(o, "correctProbabilities", "whether to shift the "
-          + "intercept by -log(posWeight) after training so that probabilities estimate the real "
-          + "class frequency again (rankings are unchanged)");
-      validationIndicatorCol = new Param<>(o, "validationIndicatorCol", "boolean column: true "
-          + "marks validation rows, left out of training and scored every iteration");
-      earlyStoppingRounds = new IntParam(o, "earlyStoppingRounds", "stop when the validation "
-          + "loss has not improved for this many iterations and return the best iterate "
-          + "(0 = off; needs validationIndicatorCol)", ParamValidators.gtEq(0));
-      lossCol = new Param<>(o, "lossCol", "model output column with each row's unweighted loss, "
-          + "added when the label column is present (empty = not produced)");
-      precision = new Param<>(o, "precision", "storage precision of the cached training features: "
-          + "double, or float (half the memory and memory traffic; arithmetic stays in double, "
-          + "the features are rounded to float once)", ParamValidators.inArray(SUPPORTED_PRECISIONS));
+      aggregationDepth = ParamChecks.intParam(o, "aggregationDepth",
+          "suggested depth for treeAggregate (>= 2)",
+          new ParamChecks.Valid(">= 2", v -> (Integer) v >= 2));
+      maxBlockSizeInMB = ParamChecks.doubleParam(o, "maxBlockSizeInMB", "maximum memory in MB "
+          + "for stacking input rows into blocks (finite, >= 0); 0 chooses automatically",
+          ParamChecks.FINITE_NON_NEGATIVE);
+      loss = ParamChecks.stringParam(o, "loss", "loss function: bce or focal",
+          ParamChecks.oneOf(SUPPORTED_LOSSES));
+      autoPosWeight = ParamChecks.booleanParam(o, "autoPosWeight", "whether to set posWeight to "
+          + "the weighted negatives / weighted positives of the training data (overrides "
+          + "posWeight)");
+      correctProbabilities = ParamChecks.booleanParam(o, "correctProbabilities", "whether to "
+          + "shift the intercept by -log(posWeight) after training so that probabilities "
+          + "estimate the real class frequency again (rankings are unchanged)");
+      validationIndicatorCol = ParamChecks.stringParam(o, "validationIndicatorCol", "boolean "
+          + "column: true marks validation rows, left out of training and scored every "
+          + "iteration", ParamChecks.ANY);
+      earlyStoppingRounds = ParamChecks.intParam(o, "earlyStoppingRounds", "stop when the "
+          + "validation loss has not improved for this many iterations and return the best "
+          + "iterate (0 = off; needs validationIndicatorCol)", ParamChecks.INT_NON_NEGATIVE);
+      lossCol = ParamChecks.stringParam(o, "lossCol", "model output column with each row's "
+          + "unweighted loss, added when the label column is present (empty = not produced)",
+          ParamChecks.ANY);
+      precision = ParamChecks.stringParam(o, "precision", "storage precision of the cached "
+          + "training features: double, or float (half the memory and memory traffic; "
+          + "arithmetic stays in double, the features are rounded to float once)",
+          ParamChecks.oneOf(SUPPORTED_PRECISIONS));
     }
   }
 
   /** @return this owner's Param instances */
   Defs defs();
 
+  @Override
+  default LossParams.Defs lossDefs() {
+    return defs().lossDefs;
+  }
+
   /** Sets Spark's defaults and ours; called by each constructor after {@link #defs()} exists. */
   default void setLogitDefaults() {
+    setLossDefaults();
     Defs p = defs();
     setDefault(p.featuresCol, "features");
     setDefault(p.labelCol, "label");
@@ -142,10 +146,6 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     setDefault(p.aggregationDepth, 2);
     setDefault(p.maxBlockSizeInMB, 0.0);
     setDefault(p.loss, "bce");
-    setDefault(p.posWeight, 1.0);
-    setDefault(p.focalGamma, 2.0);
-    setDefault(p.focalAlpha, 0.25);
-    setDefault(p.labelSmoothing, 0.0);
     setDefault(p.autoPosWeight, false);
     setDefault(p.correctProbabilities, false);
     setDefault(p.earlyStoppingRounds, 0);
@@ -233,26 +233,6 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
   /** @return loss name, "bce" or "focal" (default "bce") */
   default Param<String> loss() {
     return defs().loss;
-  }
-
-  /** @return positive-class weight (default 1) */
-  default DoubleParam posWeight() {
-    return defs().posWeight;
-  }
-
-  /** @return focal γ (default 2) */
-  default DoubleParam focalGamma() {
-    return defs().focalGamma;
-  }
-
-  /** @return focal α (default 0.25) */
-  default DoubleParam focalAlpha() {
-    return defs().focalAlpha;
-  }
-
-  /** @return label smoothing ε (default 0) */
-  default DoubleParam labelSmoothing() {
-    return defs().labelSmoothing;
   }
 
   /** @return whether posWeight is set from the class balance (default false) */
@@ -398,186 +378,133 @@ public interface LogitParams<S extends LogitParams<S>> extends Params {
     return $(loss());
   }
 
-  /** @return positive-class weight */
-  default double getPosWeight() {
-    return (Double) $(posWeight());
-  }
-
-  /** @return focal γ */
-  default double getFocalGamma() {
-    return (Double) $(focalGamma());
-  }
-
-  /** @return focal α */
-  default double getFocalAlpha() {
-    return (Double) $(focalAlpha());
-  }
-
-  /** @return label smoothing ε */
-  default double getLabelSmoothing() {
-    return (Double) $(labelSmoothing());
-  }
-
   /**
    * The loss these parameters describe.
    *
    * @return a {@link LogitLoss}
    */
   default LogitLoss logitLoss() {
-    return "focal".equals(getLoss())
-        ? LogitLoss.focal(getFocalGamma(), getFocalAlpha(), getPosWeight(), getLabelSmoothing())
-        : LogitLoss.bce(getPosWeight(), getLabelSmoothing());
+    return lossNamed(getLoss(), getPosWeight());
   }
 
-  // ---- Setters, each validating with a message that names the parameter and its range
+  // ---- Setters: each checks the value with its Param's validator (the one Spark applies to
+  // values in a ParamMap) and names the parameter, its range and the value when it is invalid.
 
   /** @param v features column name @return this */
   default S setFeaturesCol(String v) {
-    return setChecked(featuresCol(), ParamChecks.requireName("featuresCol", v));
+    return setValid(featuresCol(), v);
   }
 
   /** @param v label column name @return this */
   default S setLabelCol(String v) {
-    return setChecked(labelCol(), ParamChecks.requireName("labelCol", v));
+    return setValid(labelCol(), v);
   }
 
   /** @param v weight column name (empty string: all weights 1) @return this */
   default S setWeightCol(String v) {
-    return setChecked(weightCol(), v == null ? "" : v);
+    return setValid(weightCol(), v == null ? "" : v);
   }
 
   /** @param v prediction column name (empty: not produced) @return this */
   default S setPredictionCol(String v) {
-    return setChecked(predictionCol(), v == null ? "" : v);
+    return setValid(predictionCol(), v == null ? "" : v);
   }
 
   /** @param v raw prediction column name (empty: not produced) @return this */
   default S setRawPredictionCol(String v) {
-    return setChecked(rawPredictionCol(), v == null ? "" : v);
+    return setValid(rawPredictionCol(), v == null ? "" : v);
   }
 
   /** @param v probability column name (empty: not produced) @return this */
   default S setProbabilityCol(String v) {
-    return setChecked(probabilityCol(), v == null ? "" : v);
+    return setValid(probabilityCol(), v == null ? "" : v);
   }
 
   /** @param v threshold in [0, 1] @return this */
   default S setThreshold(double v) {
-    ParamChecks.check(v >= 0 && v <= 1, "threshold", v, "in [0, 1]");
-    return setChecked(threshold(), v);
+    return setValid(threshold(), v);
   }
 
   /** @param v maximum iterations ≥ 0 @return this */
   default S setMaxIter(int v) {
-    ParamChecks.check(v >= 0, "maxIter", v, ">= 0");
-    return setChecked(maxIter(), v);
+    return setValid(maxIter(), v);
   }
 
-  /** @param v tolerance ≥ 0 @return this */
+  /** @param v tolerance, finite and ≥ 0 @return this */
   default S setTol(double v) {
-    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "tol", v, "a finite number >= 0");
-    return setChecked(tol(), v);
+    return setValid(tol(), v);
   }
 
-  /** @param v λ ≥ 0 @return this */
+  /** @param v λ, finite and ≥ 0 @return this */
   default S setRegParam(double v) {
-    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "regParam", v, "a finite number >= 0");
-    return setChecked(regParam(), v);
+    return setValid(regParam(), v);
   }
 
   /** @param v a in [0, 1] @return this */
   default S setElasticNetParam(double v) {
-    ParamChecks.check(v >= 0 && v <= 1, "elasticNetParam", v, "in [0, 1]");
-    return setChecked(elasticNetParam(), v);
+    return setValid(elasticNetParam(), v);
   }
 
   /** @param v whether to fit an intercept @return this */
   default S setFitIntercept(boolean v) {
-    return setChecked(fitIntercept(), v);
+    return setValid(fitIntercept(), v);
   }
 
   /** @param v whether to penalize standardized coefficients @return this */
   default S setStandardization(boolean v) {
-    return setChecked(standardization(), v);
+    return setValid(standardization(), v);
   }
 
   /** @param v treeAggregate depth ≥ 2 @return this */
   default S setAggregationDepth(int v) {
-    ParamChecks.check(v >= 2, "aggregationDepth", v, ">= 2");
-    return setChecked(aggregationDepth(), v);
+    return setValid(aggregationDepth(), v);
   }
 
-  /** @param v block size limit in MB ≥ 0 (0 = automatic) @return this */
+  /** @param v block size limit in MB, finite and ≥ 0 (0 = automatic) @return this */
   default S setMaxBlockSizeInMB(double v) {
-    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "maxBlockSizeInMB", v, "a finite number >= 0");
-    return setChecked(maxBlockSizeInMB(), v);
+    return setValid(maxBlockSizeInMB(), v);
   }
 
   /** @param v "bce" or "focal" (case-insensitive) @return this */
   default S setLoss(String v) {
-    String name = v == null ? "" : v.trim().toLowerCase(Locale.ROOT);
-    if (!Arrays.asList(SUPPORTED_LOSSES).contains(name)) {
-      throw new IllegalArgumentException("loss must be one of " + Arrays.toString(SUPPORTED_LOSSES)
-          + ", but was '" + v + "'");
-    }
-    return setChecked(loss(), name);
-  }
-
-  /** @param v positive-class weight, finite and &gt; 0 @return this */
-  default S setPosWeight(double v) {
-    ParamChecks.check(v > 0 && v < Double.POSITIVE_INFINITY, "posWeight", v, "a finite number > 0");
-    return setChecked(posWeight(), v);
-  }
-
-  /** @param v focal γ ≥ 0 @return this */
-  default S setFocalGamma(double v) {
-    ParamChecks.check(v >= 0 && v < Double.POSITIVE_INFINITY, "focalGamma", v, "a finite number >= 0");
-    return setChecked(focalGamma(), v);
-  }
-
-  /** @param v focal α in [0, 1], or &lt; 0 for α_t = 1 @return this */
-  default S setFocalAlpha(double v) {
-    ParamChecks.check(v <= 1 && v > Double.NEGATIVE_INFINITY, "focalAlpha", v,
-        "in [0, 1], or < 0 to disable class balancing");
-    return setChecked(focalAlpha(), v);
-  }
-
-  /** @param v label smoothing ε in [0, 1) @return this */
-  default S setLabelSmoothing(double v) {
-    ParamChecks.check(v >= 0 && v < 1, "labelSmoothing", v, "in [0, 1)");
-    return setChecked(labelSmoothing(), v);
+    return setValid(loss(), ParamChecks.normalize(v, SUPPORTED_LOSSES));
   }
 
   /** @param v whether to set posWeight from the class balance @return this */
   default S setAutoPosWeight(boolean v) {
-    return setChecked(autoPosWeight(), v);
+    return setValid(autoPosWeight(), v);
   }
 
   /** @param v whether to correct probabilities for posWeight @return this */
   default S setCorrectProbabilities(boolean v) {
-    return setChecked(correctProbabilities(), v);
+    return setValid(correctProbabilities(), v);
   }
 
   /** @param v boolean validation indicator column ("" = none) @return this */
   default S setValidationIndicatorCol(String v) {
-    return setChecked(validationIndicatorCol(), v == null ? "" : v);
+    return setValid(validationIndicatorCol(), v == null ? "" : v);
   }
 
   /** @param v early stopping patience ≥ 0 (0 = off) @return this */
   default S setEarlyStoppingRounds(int v) {
-    ParamChecks.check(v >= 0, "earlyStoppingRounds", v, ">= 0");
-    return setChecked(earlyStoppingRounds(), v);
+    return setValid(earlyStoppingRounds(), v);
   }
 
   /** @param v per-row loss column name ("" = not produced) @return this */
   default S setLossCol(String v) {
-    return setChecked(lossCol(), v == null ? "" : v);
+    return setValid(lossCol(), v == null ? "" : v);
   }
 
-  @SuppressWarnings("unchecked")
-  private <T> S setChecked(Param<T> param, T value) {
-    set(param, value);
-    return (S) this;
+  /**
+   * Sets the storage precision of the cached training blocks. "float" stores feature values in
+   * single precision (about half the cached bytes and memory traffic per evaluation); labels,
+   * weights and every sum stay in double, so the fit is the double fit of the features rounded to
+   * float (relative rounding ≤ 2⁻²⁴ per value).
+   *
+   * @param v "double" (default) or "float" (case-insensitive)
+   * @return this
+   */
+  default S setPrecision(String v) {
+    return setValid(precision(), ParamChecks.normalize(v, SUPPORTED_PRECISIONS));
   }
-
 }

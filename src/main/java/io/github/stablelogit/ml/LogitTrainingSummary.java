@@ -14,7 +14,7 @@ public final class LogitTrainingSummary implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  private final List<LogitMinimizer.Iteration> history;
+  private final List<LogitIteration> history;
   private final boolean converged;
   private final String convergenceReason;
   private final int bestIteration;
@@ -37,7 +37,7 @@ public final class LogitTrainingSummary implements Serializable {
   LogitTrainingSummary(LogitMinimizer.Result result, DataSummary data, int numFeatures,
       double posWeightUsed, double predictedPositiveFraction, List<String> warnings,
       int objectiveEvaluations, double trainingSeconds) {
-    this.history = List.copyOf(result.history());
+    this.history = result.history().stream().map(LogitTrainingSummary::toPublic).toList();
     this.converged = result.converged();
     this.convergenceReason = result.reason();
     this.bestIteration = result.bestIteration();
@@ -52,6 +52,12 @@ public final class LogitTrainingSummary implements Serializable {
     this.warnings = List.copyOf(warnings);
     this.objectiveEvaluations = objectiveEvaluations;
     this.trainingSeconds = trainingSeconds;
+  }
+
+  /** The public record of one of the optimizer's iterations. */
+  static LogitIteration toPublic(LogitMinimizer.Iteration it) {
+    return new LogitIteration(it.iteration(), it.objective(), it.gradientNorm(), it.stepSize(),
+        it.evaluations(), it.elapsedSeconds(), it.validationLoss());
   }
 
   void attach(LogitClassificationModel fitted, org.apache.spark.sql.Dataset<?> rows) {
@@ -108,26 +114,26 @@ public final class LogitTrainingSummary implements Serializable {
 
   /** @return the objective at each iteration, the starting point first (as Spark's summary) */
   public double[] objectiveHistory() {
-    return history.stream().mapToDouble(LogitMinimizer.Iteration::objective).toArray();
+    return history.stream().mapToDouble(LogitIteration::objective).toArray();
   }
 
   /** @return ‖g‖∞ in the optimizer's (standardized) variables at each iteration */
   public double[] gradientNormHistory() {
-    return history.stream().mapToDouble(LogitMinimizer.Iteration::gradientNorm).toArray();
+    return history.stream().mapToDouble(LogitIteration::gradientNorm).toArray();
   }
 
   /** @return Euclidean step length in the optimizer's variables at each iteration (0 first) */
   public double[] stepSizeHistory() {
-    return history.stream().mapToDouble(LogitMinimizer.Iteration::stepSize).toArray();
+    return history.stream().mapToDouble(LogitIteration::stepSize).toArray();
   }
 
   /** @return mean validation loss at each iteration (NaN without validationIndicatorCol) */
   public double[] validationLossHistory() {
-    return history.stream().mapToDouble(LogitMinimizer.Iteration::validationLoss).toArray();
+    return history.stream().mapToDouble(LogitIteration::validationLoss).toArray();
   }
 
   /** @return the per-iteration records */
-  public List<LogitMinimizer.Iteration> iterations() {
+  public List<LogitIteration> iterations() {
     return history;
   }
 

@@ -18,8 +18,8 @@ import scala.collection.Iterator;
 import scala.reflect.ClassTag$;
 
 /**
- * Minimizes a {@link LogitObjective} with breeze's L-BFGS, or OWL-QN when there is an L1 penalty —
- * the optimizers Spark's own LogisticRegression uses.
+ * Minimizes an {@link Objective} (e.g. {@link LogitObjective}) with breeze's L-BFGS, or OWL-QN
+ * when there is an L1 penalty — the optimizers Spark's own LogisticRegression uses.
  *
  * <p>Convergence is decided on the gradient alone: the fit stops when ‖g‖∞ ≤ tol · |f|, where g is
  * the gradient in the optimizer's variables (standardized, see {@link LogitObjective}; the
@@ -65,33 +65,39 @@ public final class LogitMinimizer {
    * @param x the returned point (the best-validation iterate when stopped early)
    * @param history every iteration
    * @param converged whether the gradient test passed
-   * @param reason why it stopped
+   * @param reason why it stopped, in one sentence with the gradient norm and tol
+   * @param stop which exit ended the fit
    * @param bestIteration the iteration whose point is returned
    * @param stoppedEarly whether validation early stopping ended the fit
    */
   public record Result(double[] x, List<Iteration> history, boolean converged, String reason,
-      int bestIteration, boolean stoppedEarly) {
-    /** @return objective per iteration, the initial point first */
-    public double[] objectiveHistory() {
-      return history.stream().mapToDouble(Iteration::objective).toArray();
-    }
+      Stop stop, int bestIteration, boolean stoppedEarly) {}
 
-    /** @return gradient norm ‖g‖∞ per iteration */
-    public double[] gradientNormHistory() {
-      return history.stream().mapToDouble(Iteration::gradientNorm).toArray();
-    }
-
-    /** @return number of iterations taken (the initial point is iteration 0) */
-    public int iterations() {
-      return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
-    }
+  /** Every way a minimization ends; each has its own reason text. */
+  public enum Stop {
+    /** The gradient test passed: ‖g‖∞ ≤ tol·|f|. */
+    CONVERGED,
+    /** The validation loss did not improve for earlyStoppingRounds iterations. */
+    EARLY_STOPPING,
+    /** maxIter iterations ran without the gradient test passing. */
+    MAX_ITER,
+    /** breeze's line search (OWL-QN) could not decrease the objective any further. */
+    LINE_SEARCH_FAILED,
+    /**
+     * The slope-based phase found no descent direction: the directional derivative along both the
+     * L-BFGS direction and the negative gradient is exactly 0 (the gradient is 0 to rounding).
+     */
+    NO_DESCENT_DIRECTION
   }
 
-  /** Thrown when the objective or its gradient stops being finite; never a NaN model. */
-  public static final class NonFiniteObjectiveException extends ArithmeticException {
+  /**
+   * Thrown when the objective or its gradient stops being finite; never a NaN model. The
+   * estimators turn it into their public exception with the same message.
+   */
+  public static final class NonFiniteObjective extends ArithmeticException {
     private static final long serialVersionUID = 1L;
 
-    NonFiniteObjectiveException(String message) {
+    NonFiniteObjective(String message) {
       super(message);
     }
   }
@@ -112,7 +118,7 @@ public final class LogitMinimizer {
    * @return the result
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static Result minimize(LogitObjective objective, double[] x0, int maxIter, double tol,
+  public static Result minimize(Objective objective, double[] x0, int maxIter, double tol,
       double regL1, int earlyStoppingRounds, Consumer<Iteration> listener) {
     FirstOrderMinimizer$ fom = FirstOrderMinimizer$.MODULE$;
     FirstOrderMinimizer.ConvergenceCheck<DenseVector<Object>> check =
@@ -132,8 +138,7 @@ public final class LogitMinimizer {
         optimizer.iterations(BreezeBridge.of(new CachingEvaluator(objective)),
             new DenseVector<Object>(x0.clone()));
     double[] x = x0.clone();
-    String reason = "no iteration ran";
-    boolean searchFailed = false;
+    boolean flat = false;
     while (states.hasNext()) {
       FirstOrderMinimizer.State<DenseVector<Object>, Object, Object> s = states.next();
       x = toArray(s.x());
@@ -142,26 +147,27 @@ public final class LogitMinimizer {
       if (rec.record(s.iter(), x, s.adjustedValue(), gNorm)) {
         return rec.result(x);
       }
-      if (l1 == null && gNorm <= FLAT * Math.max(1.0, Math.abs(s.adjustedValue()))) {
-        searchFailed = true;
+      if (s.iter() >= maxIter) {
+        return rec.stopped(x, Stop.MAX_ITER, String.format(Locale.ROOT,
+            "maxIter %d reached (gradient norm %.3e, tol %.3e)", maxIter, gNorm, tol));
+      }
+      if (l1 == null && (s.searchFailed()
+          || gNorm <= FLAT * Math.max(1.0, Math.abs(s.adjustedValue())))) {
+        flat = true;
         break;
       }
       if (s.searchFailed()) {
-        searchFailed = true;
-        reason = String.format(Locale.ROOT, "line search could not decrease the objective further "
-            + "(gradient norm %.3e, tol %.3e)", gNorm, tol);
-        break;
-      }
-      if (s.iter() >= maxIter) {
-        reason = String.format(Locale.ROOT, "maxIter %d reached (gradient norm %.3e, tol %.3e)",
-            maxIter, gNorm, tol);
-        break;
+        return rec.stopped(x, Stop.LINE_SEARCH_FAILED, String.format(Locale.ROOT,
+            "line search could not decrease the objective further (gradient norm %.3e, tol "
+                + "%.3e)", gNorm, tol));
       }
     }
-    if (searchFailed && l1 == null && rec.lastIteration() < maxIter) {
-      return polish(objective, x, maxIter, rec);
+    if (!flat) {
+      // breeze ends its iterator only through the checks above (maxIter, search failure).
+      throw new IllegalStateException("breeze's optimizer ended without a reason at iteration "
+          + rec.lastIteration());
     }
-    return rec.stopped(x, reason);
+    return polish(objective, x, maxIter, tol, rec);
   }
 
   /**
@@ -173,7 +179,7 @@ public final class LogitMinimizer {
    * full step when the slope along the direction has shrunk by the strong-Wolfe factor, and
    * otherwise moves to the zero of the secant of the slope. It stops on the same gradient test.
    */
-  private static Result polish(LogitObjective objective, double[] start, int maxIter,
+  private static Result polish(Objective objective, double[] start, int maxIter, double tol,
       Recorder rec) {
     BLAS blas = BLAS.getInstance();
     int n = start.length;
@@ -193,7 +199,9 @@ public final class LogitMinimizer {
         d0 = blas.ddot(n, g, 1, p, 1);
       }
       if (d0 == 0) {
-        break;
+        return rec.stopped(x, Stop.NO_DESCENT_DIRECTION, String.format(Locale.ROOT,
+            "no descent direction: the slope along -gradient is 0 (gradient norm %.3e, tol %.3e)",
+            maxAbs(g), tol));
       }
       // Bracket the zero of the slope d(α) = ∇f(x + αp)ᵀp, d(0) < 0, by doubling and regula falsi.
       double alpha = 1.0;
@@ -240,8 +248,8 @@ public final class LogitMinimizer {
         return rec.result(x);
       }
     }
-    return rec.stopped(x, String.format(Locale.ROOT, "maxIter %d reached (gradient norm %.3e)",
-        maxIter, maxAbs(g)));
+    return rec.stopped(x, Stop.MAX_ITER, String.format(Locale.ROOT,
+        "maxIter %d reached (gradient norm %.3e, tol %.3e)", maxIter, maxAbs(g), tol));
   }
 
   /** The L-BFGS direction −H·g by the two-loop recursion over (s, y) pairs, oldest first. */
@@ -275,7 +283,7 @@ public final class LogitMinimizer {
    * stopping, and the gradient test.
    */
   private static final class Recorder {
-    private final LogitObjective objective;
+    private final Objective objective;
     private final double tol;
     private final int earlyStoppingRounds;
     private final Consumer<Iteration> listener;
@@ -287,9 +295,10 @@ public final class LogitMinimizer {
     private double bestValidation = Double.POSITIVE_INFINITY;
     private boolean converged;
     private boolean stoppedEarly;
+    private Stop stop;
     private String reason;
 
-    Recorder(LogitObjective objective, double tol, int earlyStoppingRounds,
+    Recorder(Objective objective, double tol, int earlyStoppingRounds,
         Consumer<Iteration> listener) {
       this.objective = objective;
       this.tol = tol;
@@ -302,14 +311,13 @@ public final class LogitMinimizer {
       if (!Double.isFinite(f) || !Double.isFinite(gNorm)) {
         double lastFinite = history.isEmpty() ? Double.NaN
             : history.get(history.size() - 1).objective();
-        throw new NonFiniteObjectiveException(String.format(Locale.ROOT,
+        throw new NonFiniteObjective(String.format(Locale.ROOT,
             "the objective became %s (gradient norm %s) at iteration %d; the last finite objective "
                 + "was %s at iteration %d. No model was produced. Try standardization=true, a "
                 + "larger regParam, rescaling extreme feature values, or a smaller posWeight.",
             f, gNorm, iter, lastFinite, Math.max(0, iter - 1)));
       }
-      double validation = objective.hasValidation()
-          ? objective.evaluationAt(x).validationLoss() : Double.NaN;
+      double validation = objective.validationLoss(x);
       double step = previous == null ? 0.0 : distance(previous, x);
       Iteration it = new Iteration(iter, f, gNorm, step, objective.evaluations(),
           (System.nanoTime() - start) / 1e9, validation);
@@ -336,6 +344,7 @@ public final class LogitMinimizer {
       }
       if (gNorm <= tol * Math.abs(f)) {
         converged = true;
+        stop = Stop.CONVERGED;
         reason = String.format(Locale.ROOT, "gradient norm %.3e <= tol %.3e x |objective|",
             gNorm, tol);
         return true;
@@ -343,6 +352,7 @@ public final class LogitMinimizer {
       if (earlyStoppingRounds > 0 && !Double.isNaN(validation)
           && iter - bestIteration >= earlyStoppingRounds) {
         stoppedEarly = true;
+        stop = Stop.EARLY_STOPPING;
         reason = String.format(Locale.ROOT, "early stopping: validation loss %.10g at iteration %d "
             + "did not improve for %d iterations", bestValidation, bestIteration,
             earlyStoppingRounds);
@@ -359,12 +369,13 @@ public final class LogitMinimizer {
       if (!converged && !stoppedEarly) {
         LOG.warn("optimizer stopped before convergence: " + reason);
       }
-      return new Result(bestX == null ? x : bestX, history, converged, reason, bestIteration,
-          stoppedEarly);
+      return new Result(bestX == null ? x : bestX, List.copyOf(history), converged, reason, stop,
+          bestIteration, stoppedEarly);
     }
 
-    Result stopped(double[] x, String why) {
-      reason = why;
+    Result stopped(double[] x, Stop why, String text) {
+      stop = why;
+      reason = text;
       return result(x);
     }
   }
@@ -375,12 +386,12 @@ public final class LogitMinimizer {
    * on; each miss is one pass over the blocks.
    */
   static final class CachingEvaluator implements BreezeBridge.Evaluator {
-    private final LogitObjective objective;
+    private final Objective objective;
     private double[] lastX;
     private double lastValue;
     private double[] lastGradient;
 
-    CachingEvaluator(LogitObjective objective) {
+    CachingEvaluator(Objective objective) {
       this.objective = objective;
     }
 

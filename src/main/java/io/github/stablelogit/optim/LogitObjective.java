@@ -35,7 +35,7 @@ import org.apache.spark.broadcast.Broadcast;
  * treeAggregate over 200 cached partitions takes ≈ 0.3 s, over two ≈ 10 ms). The sums do not
  * depend on that grouping ({@link BlockAggregator}).
  */
-public final class LogitObjective {
+public final class LogitObjective implements Objective {
 
   /** The cached blocks, one per partition. */
   private final JavaRDD<InstanceBlock> blocks;
@@ -125,12 +125,18 @@ public final class LogitObjective {
     return numFeatures + (fitIntercept ? 1 : 0);
   }
 
+  @Override
+  public double validationLoss(double[] x) {
+    return hasValidation() ? evaluationAt(x).validationLoss() : Double.NaN;
+  }
+
   /** @return whether the blocks hold validation rows */
   public boolean hasValidation() {
     return validationWeightSum > 0;
   }
 
   /** @return how many times the objective was evaluated (one pass over the blocks each) */
+  @Override
   public int evaluations() {
     return evaluations;
   }
@@ -143,6 +149,7 @@ public final class LogitObjective {
    * @param regL1 λa
    * @return weights, one per optimizer variable
    */
+  @Override
   public double[] l1Weights(double regL1) {
     double[] w = new double[dimension()];
     for (int j = 0; j < numFeatures; j++) {
@@ -177,6 +184,7 @@ public final class LogitObjective {
    * @param gradient output, same length
    * @return the objective value (without the L1 part)
    */
+  @Override
   public double evaluate(double[] x, double[] gradient) {
     evaluations++;
     double[] coef = toOriginal(x);

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.stablelogit.ml.IterationListener;
 import io.github.stablelogit.ml.LogitClassificationModel;
 import io.github.stablelogit.ml.LogitClassifier;
-import io.github.stablelogit.optim.LogitMinimizer;
+import io.github.stablelogit.ml.LogitIteration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkContext;
 import org.apache.spark.ml.linalg.Vectors;
@@ -172,7 +172,7 @@ class ExecutorLossSparkTest {
    * Iteration listener: after iteration {@value #KILL_AT}, force-kills the executor JVM that caches
    * the most partitions of the training blocks and waits for the process to exit.
    */
-  private static final class Killer implements Consumer<LogitMinimizer.Iteration> {
+  private static final class Killer implements IterationListener {
     private final SparkContext sc;
     private final ClusterEvents events;
     private final Map<String, Long> pids;
@@ -193,7 +193,7 @@ class ExecutorLossSparkTest {
     }
 
     @Override
-    public void accept(LogitMinimizer.Iteration it) {
+    public void onIteration(LogitIteration it) {
       if (it.iteration() != KILL_AT || victim != null) {
         return;
       }

@@ -115,6 +115,7 @@ class LocalClusterSparkTest {
       assertEquals(2, taskJvms.size(), "tasks should run in 2 executor JVMs: " + taskJvms);
 
       saveLoadAndTransform(df, model, tmp);
+      broadcastAndCaptureScoreOnExecutors(cluster, df, model);
       System.out.printf(Locale.ROOT, "local-cluster: save, load, transform done after %.1f s%n",
           (System.nanoTime() - t0) / 1e9);
     } finally {
@@ -161,6 +162,44 @@ class LocalClusterSparkTest {
   }
 
   /** Estimator and model persistence, then the loaded model's transform on the executors. */
+  /**
+   * The fitted model (with its training summary) is Java-serializable, as Spark's models are:
+   * broadcast it, and capture it in a closure, and score rows inside mapPartitions on the executor
+   * JVMs; the probabilities equal the model's transform bit for bit.
+   */
+  private static void broadcastAndCaptureScoreOnExecutors(SparkSession spark, Dataset<Row> df,
+      LogitClassificationModel model) {
+    assertTrue(model.hasSummary(), "the broadcast model should carry its summary");
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    org.apache.spark.broadcast.Broadcast<LogitClassificationModel> bc = jsc.broadcast(model);
+    try {
+      List<Row> expected = model.transform(df).select("features", "probability").collectAsList();
+      List<double[]> viaBroadcast = df.select("features").javaRDD().mapPartitions(it -> {
+        LogitClassificationModel m = bc.value();
+        List<double[]> out = new ArrayList<>();
+        String executor = org.apache.spark.SparkEnv.get().executorId();
+        while (it.hasNext()) {
+          Vector x = (Vector) it.next().get(0);
+          out.add(new double[] {m.predictProbability(x), "driver".equals(executor) ? 1 : 0,
+              m.summary().totalIterations()});
+        }
+        return out.iterator();
+      }).collect();
+      List<Double> viaClosure = df.select("features").javaRDD()
+          .map(r -> model.predictProbability((Vector) r.get(0))).collect();
+      assertEquals(expected.size(), viaBroadcast.size());
+      for (int i = 0; i < expected.size(); i++) {
+        double p = ((Vector) expected.get(i).get(1)).apply(1);
+        assertEquals(p, viaBroadcast.get(i)[0], 0.0, "row " + i + " via broadcast");
+        assertEquals(0.0, viaBroadcast.get(i)[1], "row " + i + " was scored on the driver");
+        assertEquals(model.summary().totalIterations(), viaBroadcast.get(i)[2]);
+        assertEquals(p, viaClosure.get(i), 0.0, "row " + i + " via closure");
+      }
+    } finally {
+      bc.destroy();
+    }
+  }
+
   private static void saveLoadAndTransform(Dataset<Row> df, LogitClassificationModel model,
       Path tmp) throws java.io.IOException {
     String estimatorDir = tmp.resolve("estimator").toString();

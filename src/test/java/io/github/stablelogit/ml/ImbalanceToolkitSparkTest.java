@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.loss.StableMath;
-import io.github.stablelogit.optim.LogitMinimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -216,7 +215,7 @@ class ImbalanceToolkitSparkTest {
         new StructField("features", new VectorUDT(), false, Metadata.empty()),
         new StructField("isVal", DataTypes.BooleanType, false, Metadata.empty())});
     Dataset<Row> data = spark.createDataFrame(rows, schema).repartition(2).cache();
-    List<LogitMinimizer.Iteration> seen = new ArrayList<>();
+    List<LogitIteration> seen = new ArrayList<>();
     LogitClassifier clf = new LogitClassifier().setValidationIndicatorCol("isVal")
         .setEarlyStoppingRounds(5).setMaxIter(200).setTol(1e-12)
         .addIterationListener(seen::add);

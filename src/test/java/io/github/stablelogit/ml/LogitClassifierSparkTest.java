@@ -98,7 +98,9 @@ class LogitClassifierSparkTest {
   @CsvSource({"posWeight, 0", "focalGamma, -1", "focalAlpha, 1.5", "labelSmoothing, 1.0",
       "loss, hinge", "threshold, 2", "regParam, -1", "elasticNetParam, 2", "aggregationDepth, 1",
       "posWeight, NaN", "tol, -1e-3", "maxIter, -1", "maxBlockSizeInMB, -1",
-      "earlyStoppingRounds, -1"})
+      "earlyStoppingRounds, -1", "tol, Infinity", "regParam, Infinity",
+      "maxBlockSizeInMB, Infinity", "posWeight, Infinity", "focalGamma, Infinity",
+      "focalAlpha, -Infinity", "tol, NaN", "regParam, NaN"})
   void settersRejectInvalidValuesNamingTheParam(String name, String value) {
     LogitClassifier clf = new LogitClassifier();
     Object before = clf.getOrDefault(clf.getParam(name));
@@ -338,6 +340,118 @@ class LogitClassifierSparkTest {
     for (int k = 0; k < last; k++) {
       assertTrue(g[k] > tol * Math.abs(f[k]), "iteration " + k + " already met the test: |g| "
           + g[k] + ", tol x |f| " + tol * Math.abs(f[k]));
+    }
+  }
+
+  /**
+   * Every Param's validator is the one its setter uses: for each settable value the two routes
+   * (setter, ParamMap) agree on accepting or rejecting it.
+   */
+  @Test
+  void settersAndParamMapsAcceptExactlyTheSameValues() {
+    double[] doubles = {Double.NEGATIVE_INFINITY, -1, -0.0, 0, 1e-300, 0.5, 1, 1.5, 2, 1e300,
+        Double.POSITIVE_INFINITY, Double.NaN};
+    LogitClassifier clf = new LogitClassifier();
+    for (Param<?> p : clf.params()) {
+      if (!(p instanceof org.apache.spark.ml.param.DoubleParam)) {
+        continue;
+      }
+      for (double v : doubles) {
+        boolean viaMap = accepts(() -> ParamMap.empty().put(paramPair(clf, p.name(),
+            Double.toString(v))));
+        boolean viaSetter = accepts(() -> set(new LogitClassifier(), p.name(),
+            Double.toString(v)));
+        assertEquals(viaMap, viaSetter, p.name() + " = " + v);
+      }
+    }
+    // A ParamMap with tol = Infinity used to be accepted and "converged" at iteration 0.
+    assertThrows(IllegalArgumentException.class,
+        () -> clf.fit(cancer, ParamMap.empty().put(clf.tol().w(Double.POSITIVE_INFINITY))));
+  }
+
+  private static boolean accepts(Runnable r) {
+    try {
+      r.run();
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The stop reason is the true one: breast cancer at tol 1e-14 cannot converge in 26 iterations,
+   * and the summary says maxIter was reached (it used to say "no iteration ran").
+   */
+  @Test
+  void maxIterStopIsReportedAsSuch() {
+    LogitTrainingSummary s = new LogitClassifier().setRegParam(0.01).setTol(1e-14).setMaxIter(26)
+        .fit(cancer).summary();
+    assertFalse(s.converged());
+    assertEquals(26, s.totalIterations());
+    assertTrue(s.convergenceReason().startsWith("maxIter 26 reached"), s.convergenceReason());
+  }
+
+  @Test
+  void earlyStoppingWithoutAnyValidationRowIsRefused() {
+    Dataset<Row> noneMarked = cancer.withColumn("isVal", org.apache.spark.sql.functions.lit(false));
+    IllegalArgumentException e = fitFails(new LogitClassifier().setValidationIndicatorCol("isVal")
+        .setEarlyStoppingRounds(3), noneMarked);
+    assertMentions(e, "earlyStoppingRounds = 3", "validationIndicatorCol 'isVal'",
+        "none of the 569 rows", "set earlyStoppingRounds to 0");
+  }
+
+  @Test
+  void nullFeaturesAtTransformGiveTheUsualMessage() {
+    StructType schema = new StructType(new StructField[] {
+        new StructField("features", new VectorUDT(), true, Metadata.empty())});
+    Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create((Object) null)), schema);
+    Exception e = assertThrows(Exception.class,
+        () -> cancerModel.transform(df).select("probability").collectAsList());
+    Throwable root = e;
+    while (root.getCause() != null && !(root instanceof IllegalArgumentException)) {
+      root = root.getCause();
+    }
+    assertTrue(root instanceof IllegalArgumentException, "no IllegalArgumentException in " + e);
+    assertMentions((Exception) root, "featuresCol 'features' is null", "partition 0",
+        "drop those rows");
+  }
+
+  /**
+   * The estimator, a fitted model and its summary are Java-serializable (Spark's models can be
+   * broadcast and captured in closures; LocalClusterSparkTest does that on executor JVMs), and
+   * come back with the same params, coefficients and history.
+   */
+  @Test
+  void estimatorModelAndSummaryAreJavaSerializable() throws Exception {
+    LogitClassifier clf = new LogitClassifier().setLoss("focal").setPosWeight(3.0);
+    LogitClassifier clf2 = roundTrip(clf);
+    assertEquals(clf.uid(), clf2.uid());
+    assertEquals("focal", clf2.getLoss());
+    assertEquals(3.0, clf2.getPosWeight());
+    clf2.setTol(1e-3);
+    assertEquals(1e-3, clf2.getTol(), "params of the copy are usable");
+    assertThrows(IllegalArgumentException.class, () -> clf2.setTol(Double.POSITIVE_INFINITY));
+
+    LogitClassificationModel m2 = roundTrip(cancerModel);
+    assertEquals(cancerModel.coefficients(), m2.coefficients());
+    assertEquals(cancerModel.intercept(), m2.intercept());
+    assertEquals(cancerModel.getThreshold(), m2.getThreshold());
+    assertArrayEquals(cancerModel.summary().objectiveHistory(), m2.summary().objectiveHistory());
+    assertEquals(cancerModel.summary().iterations(), m2.summary().iterations());
+    assertEquals(cancerModel.summary().convergenceReason(), m2.summary().convergenceReason());
+    Vector x = Vectors.dense(cancerLocal.x()[0]);
+    assertEquals(cancerModel.predictProbability(x), m2.predictProbability(x), 0.0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T roundTrip(T value) throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(value);
+    }
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      return (T) in.readObject();
     }
   }
 

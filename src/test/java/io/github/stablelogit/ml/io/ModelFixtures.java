@@ -1,6 +1,7 @@
 package io.github.stablelogit.ml.io;
 
 import io.github.stablelogit.ml.LogitClassificationModel;
+import io.github.stablelogit.ml.LogitClassificationModelIO;
 import io.github.stablelogit.ml.LogitClassifier;
 import io.github.stablelogit.ml.SparkTestSupport;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class ModelFixtures {
   }
 
   public static void main(String[] args) throws IOException {
-    int version = LogitPersistence.FORMAT_VERSION;
+    int version = LogitClassificationModelIO.FORMAT_VERSION;
     Path dir = modelDir(version);
     if (Files.exists(dir)) {
       throw new IllegalStateException(dir + " exists: fixtures of a released format are never "

@@ -1,5 +1,6 @@
 package io.github.stablelogit.ml.io;
 
+import io.github.stablelogit.ml.LogitClassificationModelIO;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,7 +86,7 @@ class PersistenceGuaranteesSparkTest {
 
   @Test
   void everyCommittedFormatVersionLoadsAndPredictsAsWhenSaved() throws IOException {
-    for (int v = 1; v <= LogitPersistence.FORMAT_VERSION; v++) {
+    for (int v = 1; v <= LogitClassificationModelIO.FORMAT_VERSION; v++) {
       LogitClassificationModel m = LogitClassificationModel.load(ModelFixtures.modelDir(v)
           .toString());
       List<String> lines = Files.readAllLines(ModelFixtures.expectedFile(v));
@@ -137,7 +138,7 @@ class PersistenceGuaranteesSparkTest {
 
   private void rewriteData(Path m, Row row) throws IOException {
     deleteRecursively(m.resolve("data"));
-    spark.createDataFrame(List.of(row), LogitPersistence.DATA_SCHEMA).repartition(1).write()
+    spark.createDataFrame(List.of(row), LogitClassificationModelIO.DATA_SCHEMA).repartition(1).write()
         .parquet(m.resolve("data").toString());
   }
 
