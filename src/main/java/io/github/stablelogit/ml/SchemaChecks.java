@@ -60,7 +60,7 @@ final class SchemaChecks {
   }
 
   /** Appends the prediction columns that are switched on (a column named "" is not produced). */
-  static StructType appendPredictionColumns(StructType schema, LogitParams<?> p) {
+  static StructType appendPredictionColumns(StructType schema, ClassifierParams<?> p) {
     StructType out = schema;
     if (!p.getRawPredictionCol().isEmpty()) {
       out = append(out, p.getRawPredictionCol(), new VectorUDT());
