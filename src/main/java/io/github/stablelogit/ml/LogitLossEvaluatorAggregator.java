@@ -1,5 +1,6 @@
 package io.github.stablelogit.ml;
 
+import io.github.stablelogit.loss.CompensatedSum;
 import io.github.stablelogit.loss.LogitLoss;
 import java.io.Serializable;
 import java.util.Iterator;
@@ -12,9 +13,9 @@ import org.apache.spark.sql.Row;
 /**
  * The single pass of {@link LogitLossEvaluator}: per partition, the weighted loss sum, the weight
  * sum, the row count and, for each input column, how many rows are invalid and the first invalid
- * value. Sums are double-double, so the result hardly depends on the order Spark merges partitions
- * in; the first invalid value is the one at the smallest (partition, row) position, whatever the
- * merge order.
+ * value. Sums are double-double ({@link CompensatedSum}), so the result hardly depends on the
+ * order Spark merges partitions in; the first invalid value is the one at the smallest (partition,
+ * row) position, whatever the merge order.
  *
  * <p>Rows read: (prediction, label[, weight]) — prediction a Vector or a double, label and weight
  * doubles (cast by the caller).
@@ -34,10 +35,13 @@ final class LogitLossEvaluatorAggregator implements Serializable {
   /** Relative tolerance of the [−z, z] shape check on raw prediction vectors. */
   private static final double RAW_SYMMETRY_TOL = 1e-9;
 
+  /** Indices in {@link #sums}. */
+  private static final int LOSS_SUM = 0;
+  private static final int WEIGHT_SUM = 1;
+
   long rows;
-  /** Σ w·ℓ and Σ w, each as a normalized double-double (hi, lo). */
-  private final double[] lossSum = new double[2];
-  private final double[] weightSum = new double[2];
+  /** Σ w·ℓ and Σ w, as {@link CompensatedSum}s. */
+  private final double[] sums = CompensatedSum.zeros(2);
   private final long[] badCount = new long[3];
   private final int[] badPartition = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
   private final long[] badRow = new long[3];
@@ -45,12 +49,12 @@ final class LogitLossEvaluatorAggregator implements Serializable {
 
   /** @return Σ w·ℓ over the valid rows */
   double lossSum() {
-    return lossSum[0] + lossSum[1];
+    return CompensatedSum.value(sums, LOSS_SUM);
   }
 
   /** @return Σ w over the valid rows */
   double weightSum() {
-    return weightSum[0] + weightSum[1];
+    return CompensatedSum.value(sums, WEIGHT_SUM);
   }
 
   /** @return the number of invalid rows of one kind */
@@ -71,8 +75,7 @@ final class LogitLossEvaluatorAggregator implements Serializable {
    */
   LogitLossEvaluatorAggregator merge(LogitLossEvaluatorAggregator o) {
     rows += o.rows;
-    ddAdd(lossSum, o.lossSum[0], o.lossSum[1]);
-    ddAdd(weightSum, o.weightSum[0], o.weightSum[1]);
+    CompensatedSum.merge(sums, o.sums);
     for (int k = 0; k < 3; k++) {
       badCount[k] += o.badCount[k];
       if (o.badValue[k] != null && (badValue[k] == null || o.badPartition[k] < badPartition[k]
@@ -94,24 +97,8 @@ final class LogitLossEvaluatorAggregator implements Serializable {
   }
 
   private void add(double weightedLoss, double weight) {
-    ddAdd(lossSum, weightedLoss, 0.0);
-    ddAdd(weightSum, weight, 0.0);
-  }
-
-  /** acc ← acc + (bh + bl) in double-double arithmetic (two-sum, then renormalize). */
-  private static void ddAdd(double[] acc, double bh, double bl) {
-    double ah = acc[0];
-    double s = ah + bh;
-    if (!Double.isFinite(s)) { // overflow: keep +∞ rather than turn the error terms into NaN
-      acc[0] = s;
-      acc[1] = 0.0;
-      return;
-    }
-    double bb = s - ah;
-    double e = (ah - (s - bb)) + (bh - bb) + (acc[1] + bl);
-    double hi = s + e;
-    acc[0] = hi;
-    acc[1] = e - (hi - s);
+    CompensatedSum.add(sums, LOSS_SUM, weightedLoss);
+    CompensatedSum.add(sums, WEIGHT_SUM, weight);
   }
 
   /**
