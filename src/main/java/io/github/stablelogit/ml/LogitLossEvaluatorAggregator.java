@@ -2,6 +2,7 @@ package io.github.stablelogit.ml;
 
 import io.github.stablelogit.loss.CompensatedSum;
 import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.loss.ProbabilityLoss;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
@@ -28,9 +29,6 @@ final class LogitLossEvaluatorAggregator implements Serializable {
   static final int PREDICTION = 0;
   static final int LABEL = 1;
   static final int WEIGHT = 2;
-
-  /** PyTorch's BCELoss lower bound on each log term. */
-  static final double LOG_CLAMP = -100.0;
 
   /** Relative tolerance of the [−z, z] shape check on raw prediction vectors. */
   private static final double RAW_SYMMETRY_TOL = 1e-9;
@@ -99,39 +97,6 @@ final class LogitLossEvaluatorAggregator implements Serializable {
   private void add(double weightedLoss, double weight) {
     CompensatedSum.add(sums, LOSS_SUM, weightedLoss);
     CompensatedSum.add(sums, WEIGHT_SUM, weight);
-  }
-
-  /**
-   * The PyTorch {@code BCELoss} form on a probability: each log clamped at −100, so p = 0 or 1
-   * gives a finite loss. Labels are smoothed and the focal factor applied as in {@link LogitLoss}.
-   *
-   * @param p P(y = 1) in [0, 1]
-   * @param y label in [0, 1]
-   * @param loss the loss whose parameters to use
-   * @return the unweighted loss, ≥ 0 and finite
-   */
-  static double probabilityLoss(double p, double y, LogitLoss loss) {
-    double eps = loss.labelSmoothing();
-    double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
-    double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
-    double pwy = loss.posWeight() * yp;
-    double b = 0.0;
-    if (pwy > 0) {
-      b -= pwy * Math.max(Math.log(p), LOG_CLAMP);
-    }
-    if (q > 0) {
-      b -= q * Math.max(Math.log1p(-p), LOG_CLAMP);
-    }
-    if (!loss.isFocal()) {
-      return b;
-    }
-    double alpha = loss.alpha();
-    double alphaT = alpha >= 0 ? alpha * yp + (1.0 - alpha) * q : 1.0;
-    double gamma = loss.gamma();
-    // 1 − p_t = y'(1 − p) + (1 − y')p: a sum of non-negative terms.
-    double m = yp * (1.0 - p) + q * p;
-    double mg = gamma == 0.0 ? 1.0 : gamma == 1.0 ? m : gamma == 2.0 ? m * m : Math.pow(m, gamma);
-    return alphaT * mg * b;
   }
 
   /**
@@ -216,7 +181,7 @@ final class LogitLossEvaluatorAggregator implements Serializable {
 
         // A zero weight contributes nothing, even where the loss itself would be huge.
         if (ok && w > 0.0) {
-          double l = probabilityInput ? probabilityLoss(x, y, loss) : loss.value(x, y);
+          double l = probabilityInput ? ProbabilityLoss.value(loss, x, y) : loss.value(x, y);
           agg.add(w * l, w);
         }
       }
