@@ -1,6 +1,7 @@
 package io.github.stablelogit.loss;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -39,6 +40,9 @@ import java.util.Locale;
 public final class LogitLoss implements Serializable {
 
   private static final long serialVersionUID = 1L;
+
+  /** The loss names {@link #of} accepts, in lower case: "bce" and "focal". */
+  public static final List<String> SUPPORTED = List.of("bce", "focal");
 
   /** Below this, m is re-derived in log space: log(m) of a subnormal m has lost precision. */
   private static final double TINY = 0x1.0p-900;
@@ -102,6 +106,47 @@ public final class LogitLoss implements Serializable {
   public static LogitLoss focal(
       double gamma, double alpha, double posWeight, double labelSmoothing) {
     return new LogitLoss(true, gamma, alpha, posWeight, labelSmoothing);
+  }
+
+  /**
+   * The loss named {@code name}, the one place that maps a loss name and parameters to a loss.
+   *
+   * @param name "bce" or "focal" ({@link #SUPPORTED}), case-insensitive, surrounding blanks ignored
+   * @param gamma γ, used by focal only
+   * @param alpha α, used by focal only
+   * @param posWeight pw
+   * @param labelSmoothing ε
+   * @return {@link #bce bce(posWeight, labelSmoothing)} or {@link #focal focal(gamma, alpha,
+   *     posWeight, labelSmoothing)}
+   * @throws IllegalArgumentException if the name is not supported or a parameter the loss uses is
+   *     outside its range
+   */
+  public static LogitLoss of(
+      String name, double gamma, double alpha, double posWeight, double labelSmoothing) {
+    return checkName(name).equals("focal")
+        ? focal(gamma, alpha, posWeight, labelSmoothing)
+        : bce(posWeight, labelSmoothing);
+  }
+
+  /**
+   * Validates a loss name.
+   *
+   * @param name a loss name, case-insensitive, surrounding blanks ignored
+   * @return the name as in {@link #SUPPORTED}
+   * @throws IllegalArgumentException "loss must be one of [bce, focal], but was 'x'" otherwise
+   */
+  public static String checkName(String name) {
+    String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+    if (!SUPPORTED.contains(n)) {
+      throw new IllegalArgumentException(
+          "loss must be one of " + SUPPORTED + ", but was '" + name + "'");
+    }
+    return n;
+  }
+
+  /** @return the name of the loss, "bce" or "focal" (an element of {@link #SUPPORTED}) */
+  public String name() {
+    return focal ? "focal" : "bce";
   }
 
   /** @return true for focal loss, false for BCE */
