@@ -1,15 +1,18 @@
 package io.github.stablelogit.loss;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * A binary classification loss evaluated on the logit z (the margin βᵀx + b), never on a probability.
+ * A binary classification loss evaluated on the logit z (the margin βᵀx + b), never on a
+ * probability ({@link ProbabilityLoss} scores probabilities with the same parameters).
  *
  * <p><b>Definitions.</b> With ε = labelSmoothing, pw = posWeight and σ the logistic function:
  *
  * <ul>
- *   <li>Smoothed label: y' = y(1−ε) + ε/2. Labels may be soft, anywhere in [0, 1].
+ *   <li>Smoothed label ({@link LabelSmoothing}): y' = y(1−ε) + ε/2. Labels may be soft, anywhere
+ *       in [0, 1].
  *   <li>BCE: ℓ(z, y) = −[pw·y'·log σ(z) + (1−y')·log(1−σ(z))], as PyTorch's {@code
  *       BCEWithLogitsLoss(pos_weight=pw)}.
  *   <li>Focal (Lin et al., 2017, "Focal Loss for Dense Object Detection"): ℓ(z, y) = −α_t (1−p_t)^γ
@@ -19,8 +22,8 @@ import java.util.Locale;
  * </ul>
  *
  * <p><b>Numerics.</b> Everything is computed from z in forms that neither overflow nor cancel:
- * −log σ(z) = softplus(−z), −log(1−σ(z)) = softplus(z), and 1−p_t = y'·σ(−z) + (1−y')·σ(z), a sum of
- * non-negative terms instead of a difference. The focal derivative is analytic,
+ * −log σ(z) = softplus(−z), −log(1−σ(z)) = softplus(z), and 1−p_t = y'·σ(−z) + (1−y')·σ(z), a sum
+ * of non-negative terms instead of a difference. The focal derivative is analytic,
  *
  * <pre>
  *   dℓ/dz = α_t m^γ [γ (m'/m) B + B'],   m = 1−p_t,  m'/m = (1−2y') / (y'/σ(z) + (1−y')/σ(−z)),
@@ -28,15 +31,18 @@ import java.util.Locale;
  * </pre>
  *
  * so the factor m^(γ−1), which is unbounded for γ &lt; 1 as m → 0, never appears on its own. When
- * m^γ would underflow while B is large, the product is formed in log space. For every finite logit,
- * labels in [0, 1], γ ≥ 0, α &lt; 0 or in [0, 1] and pw &gt; 0 the value and derivative are finite and
- * never NaN.
+ * m^γ would underflow while B is large, the product is formed in log space. For every finite
+ * logit, labels in [0, 1], γ ≥ 0, α &lt; 0 or in [0, 1] and pw &gt; 0 the value and derivative are
+ * finite and never NaN.
  *
  * <p>Instances are immutable, thread-safe and {@link Serializable}; they carry no Spark types.
  */
 public final class LogitLoss implements Serializable {
 
   private static final long serialVersionUID = 1L;
+
+  /** The loss names {@link #of} accepts, in lower case: "bce" and "focal". */
+  public static final List<String> SUPPORTED = List.of("bce", "focal");
 
   /** Below this, m is re-derived in log space: log(m) of a subnormal m has lost precision. */
   private static final double TINY = 0x1.0p-900;
@@ -52,15 +58,16 @@ public final class LogitLoss implements Serializable {
   private final double alpha;
   private final double posWeight;
   private final double labelSmoothing;
-  /** m at or above which m^γ is a normal number (γ log m &gt; {@link #EXP_UNDERFLOW}) and m ≥ TINY. */
+  /**
+   * m at or above which m^γ is a normal number (γ log m &gt; {@link #EXP_UNDERFLOW}) and m ≥ TINY.
+   */
   private final transient double directPowFloor;
 
   private LogitLoss(
       boolean focal, double gamma, double alpha, double posWeight, double labelSmoothing) {
     checkArgument(posWeight > 0 && posWeight < Double.POSITIVE_INFINITY,
         "posWeight", posWeight, "a finite number > 0");
-    checkArgument(labelSmoothing >= 0 && labelSmoothing < 1,
-        "labelSmoothing", labelSmoothing, "in [0, 1)");
+    LabelSmoothing.checked(labelSmoothing);
     checkArgument(gamma >= 0 && gamma < Double.POSITIVE_INFINITY,
         "focalGamma", gamma, "a finite number >= 0");
     checkArgument(alpha <= 1 && alpha > Double.NEGATIVE_INFINITY,
@@ -96,8 +103,50 @@ public final class LogitLoss implements Serializable {
    * @return the loss
    * @throws IllegalArgumentException if a parameter is outside its range or NaN
    */
-  public static LogitLoss focal(double gamma, double alpha, double posWeight, double labelSmoothing) {
+  public static LogitLoss focal(
+      double gamma, double alpha, double posWeight, double labelSmoothing) {
     return new LogitLoss(true, gamma, alpha, posWeight, labelSmoothing);
+  }
+
+  /**
+   * The loss named {@code name}, the one place that maps a loss name and parameters to a loss.
+   *
+   * @param name "bce" or "focal" ({@link #SUPPORTED}), case-insensitive, surrounding blanks ignored
+   * @param gamma γ, used by focal only
+   * @param alpha α, used by focal only
+   * @param posWeight pw
+   * @param labelSmoothing ε
+   * @return {@link #bce bce(posWeight, labelSmoothing)} or {@link #focal focal(gamma, alpha,
+   *     posWeight, labelSmoothing)}
+   * @throws IllegalArgumentException if the name is not supported or a parameter the loss uses is
+   *     outside its range
+   */
+  public static LogitLoss of(
+      String name, double gamma, double alpha, double posWeight, double labelSmoothing) {
+    return checkName(name).equals("focal")
+        ? focal(gamma, alpha, posWeight, labelSmoothing)
+        : bce(posWeight, labelSmoothing);
+  }
+
+  /**
+   * Validates a loss name.
+   *
+   * @param name a loss name, case-insensitive, surrounding blanks ignored
+   * @return the name as in {@link #SUPPORTED}
+   * @throws IllegalArgumentException "loss must be one of [bce, focal], but was 'x'" otherwise
+   */
+  public static String checkName(String name) {
+    String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+    if (!SUPPORTED.contains(n)) {
+      throw new IllegalArgumentException(
+          "loss must be one of " + SUPPORTED + ", but was '" + name + "'");
+    }
+    return n;
+  }
+
+  /** @return the name of the loss, "bce" or "focal" (an element of {@link #SUPPORTED}) */
+  public String name() {
+    return focal ? "focal" : "bce";
   }
 
   /** @return true for focal loss, false for BCE */
@@ -244,8 +293,8 @@ public final class LogitLoss implements Serializable {
     for (int i = 0; i < n; i++) {
       double z = margins[i];
       double y = labels[from + i];
-      double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
-      double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
+      double yp = LabelSmoothing.positive(y, eps);
+      double q = LabelSmoothing.negative(y, eps);
       double e = Math.exp(-Math.abs(z));
       double u = 1.0 + e;
       double inv = 1.0 / u;
@@ -273,8 +322,8 @@ public final class LogitLoss implements Serializable {
   private double row(double z, double y, double[] d, int i) {
     double eps = labelSmoothing;
     // y' and 1 − y', each formed without subtracting from 1 after smoothing.
-    double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
-    double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
+    double yp = LabelSmoothing.positive(y, eps);
+    double q = LabelSmoothing.negative(y, eps);
 
     // One exp, one log and one division serve softplus(±z) and σ(±z). log1p(e) comes from the
     // (intrinsic, much cheaper) log: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly,
@@ -298,7 +347,7 @@ public final class LogitLoss implements Serializable {
       return b;
     }
 
-    double alphaT = alpha >= 0 ? alpha * yp + (1.0 - alpha) * q : 1.0;
+    double alphaT = classWeight(yp, q);
     if (gamma == 0.0) {
       d[i] = alphaT * db;
       return alphaT * b;
@@ -324,6 +373,17 @@ public final class LogitLoss implements Serializable {
     double logM = m >= TINY ? Math.log(m) : logMissProbability(z, yp, q);
     d[i] = alphaT * timesPowM(m, logM, bracket);
     return alphaT * timesPowM(m, logM, b);
+  }
+
+  /**
+   * The focal class weight α_t = α·y' + (1−α)(1−y'), or 1 when α &lt; 0 (no class weighting).
+   *
+   * @param yp the smoothed label y'
+   * @param q 1 − y', formed by {@link LabelSmoothing#negative}
+   * @return α_t
+   */
+  double classWeight(double yp, double q) {
+    return alpha >= 0 ? alpha * yp + (1.0 - alpha) * q : 1.0;
   }
 
   /** m^γ for m ≥ {@link #TINY}, with exact or cheaper forms for common γ. */

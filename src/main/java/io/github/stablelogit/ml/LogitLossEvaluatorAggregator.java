@@ -1,6 +1,8 @@
 package io.github.stablelogit.ml;
 
+import io.github.stablelogit.loss.CompensatedSum;
 import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.loss.ProbabilityLoss;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
@@ -12,9 +14,9 @@ import org.apache.spark.sql.Row;
 /**
  * The single pass of {@link LogitLossEvaluator}: per partition, the weighted loss sum, the weight
  * sum, the row count and, for each input column, how many rows are invalid and the first invalid
- * value. Sums are double-double, so the result hardly depends on the order Spark merges partitions
- * in; the first invalid value is the one at the smallest (partition, row) position, whatever the
- * merge order.
+ * value. Sums are double-double ({@link CompensatedSum}), so the result hardly depends on the
+ * order Spark merges partitions in; the first invalid value is the one at the smallest (partition,
+ * row) position, whatever the merge order.
  *
  * <p>Rows read: (prediction, label[, weight]) — prediction a Vector or a double, label and weight
  * doubles (cast by the caller).
@@ -28,16 +30,16 @@ final class LogitLossEvaluatorAggregator implements Serializable {
   static final int LABEL = 1;
   static final int WEIGHT = 2;
 
-  /** PyTorch's BCELoss lower bound on each log term. */
-  static final double LOG_CLAMP = -100.0;
-
   /** Relative tolerance of the [−z, z] shape check on raw prediction vectors. */
   private static final double RAW_SYMMETRY_TOL = 1e-9;
 
+  /** Indices in {@link #sums}. */
+  private static final int LOSS_SUM = 0;
+  private static final int WEIGHT_SUM = 1;
+
   long rows;
-  /** Σ w·ℓ and Σ w, each as a normalized double-double (hi, lo). */
-  private final double[] lossSum = new double[2];
-  private final double[] weightSum = new double[2];
+  /** Σ w·ℓ and Σ w, as {@link CompensatedSum}s. */
+  private final double[] sums = CompensatedSum.zeros(2);
   private final long[] badCount = new long[3];
   private final int[] badPartition = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
   private final long[] badRow = new long[3];
@@ -45,12 +47,12 @@ final class LogitLossEvaluatorAggregator implements Serializable {
 
   /** @return Σ w·ℓ over the valid rows */
   double lossSum() {
-    return lossSum[0] + lossSum[1];
+    return CompensatedSum.value(sums, LOSS_SUM);
   }
 
   /** @return Σ w over the valid rows */
   double weightSum() {
-    return weightSum[0] + weightSum[1];
+    return CompensatedSum.value(sums, WEIGHT_SUM);
   }
 
   /** @return the number of invalid rows of one kind */
@@ -71,8 +73,7 @@ final class LogitLossEvaluatorAggregator implements Serializable {
    */
   LogitLossEvaluatorAggregator merge(LogitLossEvaluatorAggregator o) {
     rows += o.rows;
-    ddAdd(lossSum, o.lossSum[0], o.lossSum[1]);
-    ddAdd(weightSum, o.weightSum[0], o.weightSum[1]);
+    CompensatedSum.merge(sums, o.sums);
     for (int k = 0; k < 3; k++) {
       badCount[k] += o.badCount[k];
       if (o.badValue[k] != null && (badValue[k] == null || o.badPartition[k] < badPartition[k]
@@ -94,57 +95,8 @@ final class LogitLossEvaluatorAggregator implements Serializable {
   }
 
   private void add(double weightedLoss, double weight) {
-    ddAdd(lossSum, weightedLoss, 0.0);
-    ddAdd(weightSum, weight, 0.0);
-  }
-
-  /** acc ← acc + (bh + bl) in double-double arithmetic (two-sum, then renormalize). */
-  private static void ddAdd(double[] acc, double bh, double bl) {
-    double ah = acc[0];
-    double s = ah + bh;
-    if (!Double.isFinite(s)) { // overflow: keep +∞ rather than turn the error terms into NaN
-      acc[0] = s;
-      acc[1] = 0.0;
-      return;
-    }
-    double bb = s - ah;
-    double e = (ah - (s - bb)) + (bh - bb) + (acc[1] + bl);
-    double hi = s + e;
-    acc[0] = hi;
-    acc[1] = e - (hi - s);
-  }
-
-  /**
-   * The PyTorch {@code BCELoss} form on a probability: each log clamped at −100, so p = 0 or 1
-   * gives a finite loss. Labels are smoothed and the focal factor applied as in {@link LogitLoss}.
-   *
-   * @param p P(y = 1) in [0, 1]
-   * @param y label in [0, 1]
-   * @param loss the loss whose parameters to use
-   * @return the unweighted loss, ≥ 0 and finite
-   */
-  static double probabilityLoss(double p, double y, LogitLoss loss) {
-    double eps = loss.labelSmoothing();
-    double yp = eps == 0.0 ? y : y * (1.0 - eps) + 0.5 * eps;
-    double q = eps == 0.0 ? 1.0 - y : (1.0 - y) * (1.0 - eps) + 0.5 * eps;
-    double pwy = loss.posWeight() * yp;
-    double b = 0.0;
-    if (pwy > 0) {
-      b -= pwy * Math.max(Math.log(p), LOG_CLAMP);
-    }
-    if (q > 0) {
-      b -= q * Math.max(Math.log1p(-p), LOG_CLAMP);
-    }
-    if (!loss.isFocal()) {
-      return b;
-    }
-    double alpha = loss.alpha();
-    double alphaT = alpha >= 0 ? alpha * yp + (1.0 - alpha) * q : 1.0;
-    double gamma = loss.gamma();
-    // 1 − p_t = y'(1 − p) + (1 − y')p: a sum of non-negative terms.
-    double m = yp * (1.0 - p) + q * p;
-    double mg = gamma == 0.0 ? 1.0 : gamma == 1.0 ? m : gamma == 2.0 ? m * m : Math.pow(m, gamma);
-    return alphaT * mg * b;
+    CompensatedSum.add(sums, LOSS_SUM, weightedLoss);
+    CompensatedSum.add(sums, WEIGHT_SUM, weight);
   }
 
   /**
@@ -229,7 +181,7 @@ final class LogitLossEvaluatorAggregator implements Serializable {
 
         // A zero weight contributes nothing, even where the loss itself would be huge.
         if (ok && w > 0.0) {
-          double l = probabilityInput ? probabilityLoss(x, y, loss) : loss.value(x, y);
+          double l = probabilityInput ? ProbabilityLoss.value(loss, x, y) : loss.value(x, y);
           agg.add(w * l, w);
         }
       }

@@ -1,5 +1,6 @@
 package io.github.stablelogit.optim;
 
+import io.github.stablelogit.loss.CompensatedSum;
 import io.github.stablelogit.loss.LogitLoss;
 import java.io.Serializable;
 import org.apache.spark.broadcast.Broadcast;
@@ -11,12 +12,13 @@ import org.apache.spark.broadcast.Broadcast;
  * memory once): margins z = Xβ + offset, per-row weighted derivatives and the loss sum with the
  * batch kernel {@link LogitLoss#valueAndDerivatives}, and the gradient Xᵀdz, summed in double in
  * the block's fixed chunk order. Each block's sums then enter the aggregator's running sums in
- * double-double arithmetic (an error-free two-sum per component), and aggregators merge the same
- * way. The running sums are then exact up to errors of order ε² relative to the summands, far below
+ * double-double arithmetic ({@link CompensatedSum}), and aggregators merge the same way. The
+ * running sums are then exact up to errors of order ε² relative to the summands, far below
  * the last bit of the result, so the result does not depend on how blocks are grouped into tasks or
  * in which order Spark combines the tasks' results (short of a tie at that level): the same blocks
  * give the same bits on every run, whether each cached partition is its own task or several are
- * read by one task (as evaluations do, {@link ExecutorGroups}).
+ * read by one task (as evaluations do, {@link ExecutorGroups}). A sum that overflows reads as ±∞,
+ * as the plain sum would, never as a NaN made by the error term.
  *
  * <p>Layout of the gradient: d feature components, then the derivative sum Σdz (for the intercept).
  */
@@ -51,11 +53,10 @@ public final class BlockAggregator implements Serializable {
   private final int numFeatures;
   private final double rawThreshold;
   /**
-   * The running sums as double-double (hi[k] + lo[k]), allocated with the first block: Xᵀdz in
+   * The running sums ({@link CompensatedSum} layout), allocated with the first block: Xᵀdz in
    * [0, d), then Σdz, the training loss, the validation loss and the predicted positive weight.
    */
-  private double[] hi;
-  private double[] lo;
+  private double[] sums;
   private transient InstanceBlock.Workspace workspace;
   /** A chunk's validation loss sum. */
   private transient double[] validation;
@@ -107,7 +108,7 @@ public final class BlockAggregator implements Serializable {
     double[] vw = block.validationWeights();
     // This block's Σdz, training loss, validation loss and predicted positive weight: the running
     // sums' last four entries.
-    double[] sums = new double[4];
+    double[] blockSums = new double[4];
     java.util.Arrays.fill(blockGradient, 0.0);
     block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset, (from, len, z) -> {
       double predicted = 0.0;
@@ -116,37 +117,26 @@ public final class BlockAggregator implements Serializable {
           predicted += w[from + i];
         }
       }
-      sums[3] += predicted;
+      blockSums[3] += predicted;
       if (vw != null) {
         // Validation rows carry training weight 0, so they add nothing to the gradient; each
         // row's loss is computed once for both sums.
-        sums[1] += loss.valueAndDerivatives(z, from, y, w, vw, validation, z, len);
-        sums[2] += validation[0];
+        blockSums[1] += loss.valueAndDerivatives(z, from, y, w, vw, validation, z, len);
+        blockSums[2] += validation[0];
       } else {
-        sums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
+        blockSums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
       }
       double dzSum = 0.0;
       for (int i = 0; i < len; i++) {
         dzSum += z[i];
       }
-      sums[0] += dzSum;
+      blockSums[0] += dzSum;
     }, blockGradient, workspace);
-    for (int j = 0; j < numFeatures; j++) {
-      addTo(j, blockGradient[j]);
-    }
-    for (int k = 0; k < sums.length; k++) {
-      addTo(numFeatures + k, sums[k]);
+    CompensatedSum.addAll(sums, blockGradient, numFeatures);
+    for (int k = 0; k < blockSums.length; k++) {
+      CompensatedSum.add(sums, numFeatures + k, blockSums[k]);
     }
     return this;
-  }
-
-  /** (hi[k], lo[k]) += b, with the rounding error of hi[k] + b (a two-sum) kept in lo[k]. */
-  private void addTo(int k, double b) {
-    double a = hi[k];
-    double sum = a + b;
-    double bb = sum - a;
-    hi[k] = sum;
-    lo[k] += (a - (sum - bb)) + (b - bb);
   }
 
   /**
@@ -156,26 +146,22 @@ public final class BlockAggregator implements Serializable {
    * @return this
    */
   public BlockAggregator merge(BlockAggregator other) {
-    if (other.hi == null) {
+    if (other.sums == null) {
       return this;
     }
     ensureSums();
-    for (int k = 0; k < hi.length; k++) {
-      lo[k] += other.lo[k];
-      addTo(k, other.hi[k]);
-    }
+    CompensatedSum.merge(sums, other.sums);
     return this;
   }
 
   private void ensureSums() {
-    if (hi == null) {
-      hi = new double[numFeatures + 4];
-      lo = new double[numFeatures + 4];
+    if (sums == null) {
+      sums = CompensatedSum.zeros(numFeatures + 4);
     }
   }
 
   private double total(int k) {
-    return hi == null ? 0.0 : hi[k] + lo[k];
+    return sums == null ? 0.0 : CompensatedSum.value(sums, k);
   }
 
   /** @return Σ w ℓ */

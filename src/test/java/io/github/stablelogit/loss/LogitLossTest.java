@@ -1,5 +1,6 @@
 package io.github.stablelogit.loss;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -284,7 +285,8 @@ class LogitLossTest {
   @Test
   void batchOfZeroRowsIsZero() {
     LogitLoss loss = LogitLoss.focal(2.0, 0.25, 1.0, 0.0);
-    assertEquals(0.0, loss.valueAndDerivatives(new double[0], new double[0], null, new double[0], 0));
+    assertEquals(0.0,
+        loss.valueAndDerivatives(new double[0], new double[0], null, new double[0], 0));
   }
 
   // ----------------------------------------------------------------- object contracts
@@ -332,12 +334,67 @@ class LogitLossTest {
 
   @Test
   void factoriesAcceptTheEdgesOfTheRanges() {
-    LogitLoss.bce(Double.MIN_VALUE, 0.0);
-    LogitLoss.bce(1e6, Math.nextDown(1.0));
-    LogitLoss.focal(0.0, 1.0, 1.0, 0.0);
-    LogitLoss.focal(25.0, 0.0, 1.0, 0.0);
-    LogitLoss.focal(2.0, -1.0, 1.0, 0.0);
-    LogitLoss.focal(2.0, -1e-300, 1.0, 0.0);
+    LogitLoss tinyPw = assertDoesNotThrow(() -> LogitLoss.bce(Double.MIN_VALUE, 0.0));
+    assertEquals(Double.MIN_VALUE, tinyPw.posWeight());
+    // pw → 0: only the negative term is left, softplus(z) for a soft label's negative part.
+    assertEquals(0.5 * StableMath.softplus(1.0), tinyPw.value(1.0, 0.5), 1e-15);
+
+    double almostOne = Math.nextDown(1.0);
+    LogitLoss strongest = assertDoesNotThrow(() -> LogitLoss.bce(1e6, almostOne));
+    assertEquals(almostOne, strongest.labelSmoothing());
+    assertEquals(1e6, strongest.posWeight());
+    // ε → 1 maps every label to 1/2: y' = 1/2 up to 2⁻⁵³ whatever y.
+    double halfBce = 1e6 * 0.5 * StableMath.softplus(-2.0) + 0.5 * StableMath.softplus(2.0);
+    assertEquals(halfBce, strongest.value(2.0, 0.0), 1e-9 * halfBce);
+    assertEquals(halfBce, strongest.value(2.0, 1.0), 1e-9 * halfBce);
+
+    LogitLoss gammaZero = assertDoesNotThrow(() -> LogitLoss.focal(0.0, 1.0, 1.0, 0.0));
+    assertEquals(0.0, gammaZero.gamma());
+    assertEquals(1.0, gammaZero.alpha());
+    // α = 1 weights positives only: a negative row costs nothing, a positive row its BCE.
+    assertEquals(0.0, gammaZero.value(3.0, 0.0), 0.0);
+    assertEquals(StableMath.softplus(-3.0), gammaZero.value(3.0, 1.0), 1e-15);
+
+    LogitLoss bigGamma = assertDoesNotThrow(() -> LogitLoss.focal(25.0, 0.0, 1.0, 0.0));
+    assertEquals(25.0, bigGamma.gamma());
+    assertEquals(0.0, bigGamma.alpha());
+    // α = 0 weights negatives only; m = σ(z) = 1/2 at z = 0.
+    assertEquals(0.0, bigGamma.value(0.0, 1.0), 0.0);
+    assertEquals(Math.pow(0.5, 25) * Math.log(2), bigGamma.value(0.0, 0.0), 1e-22);
+    assertTrue(Double.isFinite(bigGamma.derivative(-1e300, 0.0)));
+
+    for (double alpha : new double[] {-1.0, -1e-300}) {
+      LogitLoss noAlpha = assertDoesNotThrow(() -> LogitLoss.focal(2.0, alpha, 1.0, 0.0));
+      assertEquals(alpha, noAlpha.alpha());
+      // α < 0 means α_t = 1: (1 − σ(1))² · softplus(−1) for a positive row at z = 1.
+      double expected = Math.pow(StableMath.sigmoid(-1.0), 2) * StableMath.softplus(-1.0);
+      assertEquals(expected, noAlpha.value(1.0, 1.0), 1e-15);
+    }
+  }
+
+  @Test
+  void ofMapsTheLossNameAndParametersToTheFactories() {
+    assertEquals(List.of("bce", "focal"), LogitLoss.SUPPORTED);
+    assertEquals(LogitLoss.bce(3.0, 0.1), LogitLoss.of("bce", 2.0, 0.25, 3.0, 0.1));
+    assertEquals(LogitLoss.focal(2.0, 0.25, 3.0, 0.1), LogitLoss.of("focal", 2.0, 0.25, 3.0, 0.1));
+    // Case and surrounding blanks do not matter; BCE ignores the focal parameters.
+    assertEquals(LogitLoss.bce(1.0, 0.0), LogitLoss.of(" BCE ", Double.NaN, 7.0, 1.0, 0.0));
+    assertEquals(LogitLoss.focal(0.5, -1.0, 1.0, 0.0), LogitLoss.of("Focal", 0.5, -1.0, 1.0, 0.0));
+    losses().forEach(loss -> assertEquals(loss, LogitLoss.of(loss.name(), loss.gamma(),
+        loss.alpha(), loss.posWeight(), loss.labelSmoothing())));
+    assertEquals("focal", LogitLoss.checkName(" FOCAL"));
+  }
+
+  @Test
+  void ofRejectsUnknownNamesAndInvalidParameters() {
+    for (String name : new String[] {"x", "", "logistic", "bce2", null}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> LogitLoss.of(name, 2.0, 0.25, 1.0, 0.0));
+      assertEquals("loss must be one of [bce, focal], but was '" + name + "'", e.getMessage());
+    }
+    assertRejected("gamma", () -> LogitLoss.of("focal", -1.0, 0.25, 1.0, 0.0));
+    assertRejected("posWeight", () -> LogitLoss.of("bce", 2.0, 0.25, 0.0, 0.0));
+    assertRejected("labelSmoothing", () -> LogitLoss.of("bce", 2.0, 0.25, 1.0, 1.0));
   }
 
   @Test
