@@ -27,7 +27,7 @@ import org.apache.spark.ml.param.Params;
 public interface ClassifierParams<S extends ClassifierParams<S>> extends LossParams<S> {
 
   /** Loss names accepted by {@link #loss()}. */
-  List<String> SUPPORTED_LOSSES = List.of("bce", "focal");
+  List<String> SUPPORTED_LOSSES = LogitLoss.SUPPORTED;
 
   /** Storage precisions accepted by {@link #precision()}. */
   List<String> SUPPORTED_PRECISIONS = List.of("double", "float");

@@ -3,6 +3,7 @@ package io.github.stablelogit.ml;
 import static io.github.stablelogit.ml.SchemaChecks.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.github.stablelogit.loss.LabelSmoothing;
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.io.Persistence;
 import io.github.stablelogit.optim.BlockPacker;
@@ -322,7 +323,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
   /** The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE. */
   private static double initialIntercept(DataSummary s, LogitLoss loss) {
     double eps = loss.labelSmoothing();
-    double pos = (1 - eps) * s.labelWeightSum() + 0.5 * eps * s.weightSum();
+    double pos = LabelSmoothing.positiveWeight(s.labelWeightSum(), s.weightSum(), eps);
     double neg = s.weightSum() - pos;
     if (!(pos > 0 && neg > 0)) {
       return 0.0;

@@ -70,7 +70,7 @@ public final class LogitLossEvaluator extends Evaluator
   private static final long serialVersionUID = 1L;
 
   /** Values of {@link #metricName()}. */
-  public static final List<String> SUPPORTED_METRICS = List.of("bce", "focal");
+  public static final List<String> SUPPORTED_METRICS = LogitLoss.SUPPORTED;
 
   /** Values of {@link #input()}. */
   public static final List<String> SUPPORTED_INPUTS = List.of("rawPrediction", "probability");

@@ -125,9 +125,7 @@ public interface LossParams<S extends LossParams<S>> extends Params {
    * @return the loss
    */
   default LogitLoss lossNamed(String name, double posWeight) {
-    return "focal".equals(name)
-        ? LogitLoss.focal(getFocalGamma(), getFocalAlpha(), posWeight, getLabelSmoothing())
-        : LogitLoss.bce(posWeight, getLabelSmoothing());
+    return LogitLoss.of(name, getFocalGamma(), getFocalAlpha(), posWeight, getLabelSmoothing());
   }
 
   /**

@@ -100,15 +100,6 @@ class PersistenceGuaranteesSparkTest {
   }
 
   @Test
-  void missingDataIsRefusedWithThePath() throws IOException {
-    Path m = copyOfFixture(1);
-    deleteRecursively(m.resolve("data"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> LogitClassificationModel.load(m.toString()));
-    assertTrue(e.getMessage().contains(m.getFileName().toString()), e.getMessage());
-  }
-
-  @Test
   void truncatedDataIsRefused() throws IOException {
     Path m = copyOfFixture(1);
     Path part = dataPart(m);
