@@ -14,12 +14,12 @@ import org.apache.spark.sql.Row;
 
 /**
  * Packs one partition's rows into {@link InstanceBlock}s in a single pass: decodes each row,
- * validates it (finite features, label in [0, 1], finite non-negative weight, consistent vector size),
- * appends it, and closes a block once its cheaper representation (dense or CSR) reaches the size
- * limit. Dense rows are written once, straight into the array the block will hold (sized for a
+ * validates it (finite features, label in [0, 1], finite non-negative weight, consistent vector
+ * size), appends it, and closes a block once its cheaper representation (dense or CSR) reaches the
+ * size limit. Dense rows are written once, straight into the array the block will hold (sized for a
  * full block); CSR rows into growable buffers. A block switches representation at most once, when
- * the other one becomes cheaper. Statistics of the accepted rows are computed per block while it is hot in cache;
- * rejected rows are counted with their first example and never enter a block.
+ * the other one becomes cheaper. Statistics of the accepted rows are computed per block while it
+ * is hot in cache; rejected rows are counted with their first example and never enter a block.
  *
  * <p>Input rows are (features: Vector, label: Double, weight: Double[, validation: Boolean]); nulls
  * in the first three are rejected, a null validation flag means a training row. Validation rows are
@@ -63,7 +63,8 @@ public final class BlockPacker implements Serializable {
   public BlockPacker(String featuresCol, String labelCol, String weightCol,
       double maxBlockSizeInMB, boolean hasValidation, boolean singlePrecision) {
     if (!(maxBlockSizeInMB > 0)) {
-      throw new IllegalArgumentException("maxBlockSizeInMB must be > 0, but was " + maxBlockSizeInMB);
+      throw new IllegalArgumentException(
+          "maxBlockSizeInMB must be > 0, but was " + maxBlockSizeInMB);
     }
     this.featuresCol = featuresCol;
     this.labelCol = labelCol;
@@ -74,8 +75,9 @@ public final class BlockPacker implements Serializable {
   }
 
   /**
-   * Lazily packs a partition. The last block carries the rejected-row counts of the whole partition;
-   * a partition with rejected rows but no accepted row yields one empty block carrying them.
+   * Lazily packs a partition. The last block carries the rejected-row counts of the whole
+   * partition; a partition with rejected rows but no accepted row yields one empty block carrying
+   * them.
    *
    * @param partition partition index, for messages
    * @param rows the partition's rows
@@ -460,9 +462,7 @@ public final class BlockPacker implements Serializable {
       if (widened.length < len) {
         widened = new double[len];
       }
-      for (int k = 0; k < len; k++) {
-        widened[k] = f[k];
-      }
+      FloatWidening.widen(f, 0, widened, len);
       return widened;
     }
 

@@ -3,6 +3,7 @@ package io.github.stablelogit.optim;
 import breeze.linalg.DenseVector;
 import breeze.optimize.DiffFunction;
 import java.lang.invoke.MethodHandles;
+import java.util.List;
 import org.apache.xbean.asm9.ClassWriter;
 import org.apache.xbean.asm9.MethodVisitor;
 import org.apache.xbean.asm9.Opcodes;
@@ -17,10 +18,11 @@ import scala.Tuple2;
  * such a pair, and javac also refuses to subclass the Scala classes that have it, and {@code
  * java.lang.reflect.Proxy} refuses the interface. So this class defines, once per JVM, a tiny class
  * that implements the trait the way scalac would — a constructor running the traits' initializers,
- * {@code calculate} delegating to an {@link Evaluator}, and the generic {@code apply} — with the ASM
- * library that Spark itself ships (shaded as {@code org.apache.xbean.asm9}, used by Spark's closure
- * cleaner). Every other method is the trait's own default. The optimizer runs on the driver only,
- * so the generated class never travels to executors.
+ * {@code calculate} delegating to an {@link Evaluator}, the generic {@code apply} and the {@code
+ * repr} bridge — with the ASM library that Spark itself ships (shaded as {@code
+ * org.apache.xbean.asm9}, used by Spark's closure cleaner). Every other method is the trait's own
+ * default (BreezeBridgeTest checks that none is left abstract). The optimizer runs on the driver
+ * only, so the generated class never travels to executors.
  */
 final class BreezeBridge {
 
@@ -35,9 +37,13 @@ final class BreezeBridge {
 
   private static final String NAME = "io/github/stablelogit/optim/BreezeBridge$Function";
   private static final String EVALUATOR = "io/github/stablelogit/optim/BreezeBridge$Evaluator";
-  private static final String[] TRAITS = {"scala/Function1", "breeze/linalg/ImmutableNumericOps",
-      "breeze/linalg/NumericOps", "breeze/optimize/StochasticDiffFunction",
-      "breeze/optimize/DiffFunction"};
+  /**
+   * The traits whose initializers the constructor runs, supertraits first, as scalac would for a
+   * class extending DiffFunction. BreezeBridgeTest checks this against the breeze on the classpath.
+   */
+  static final List<String> TRAITS = List.of("scala/Function1",
+      "breeze/linalg/ImmutableNumericOps", "breeze/linalg/NumericOps",
+      "breeze/optimize/StochasticDiffFunction", "breeze/optimize/DiffFunction");
   private static volatile Class<?> generated;
 
   private BreezeBridge() {}
@@ -118,6 +124,18 @@ final class BreezeBridge {
     apply.visitInsn(Opcodes.ARETURN);
     apply.visitMaxs(0, 0);
     apply.visitEnd();
+
+    // ImmutableNumericOps.repr(): Object is abstract; the traits' defaults return narrower types,
+    // so scalac adds this bridge to the class (to DiffFunction's repr, i.e. this object).
+    MethodVisitor repr = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_BRIDGE
+        | Opcodes.ACC_SYNTHETIC, "repr", "()Ljava/lang/Object;", null, null);
+    repr.visitCode();
+    repr.visitVarInsn(Opcodes.ALOAD, 0);
+    repr.visitMethodInsn(Opcodes.INVOKESTATIC, "breeze/optimize/DiffFunction", "repr$",
+        "(Lbreeze/optimize/DiffFunction;)Lbreeze/optimize/DiffFunction;", true);
+    repr.visitInsn(Opcodes.ARETURN);
+    repr.visitMaxs(0, 0);
+    repr.visitEnd();
 
     cw.visitEnd();
     return cw.toByteArray();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.Partition;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
@@ -17,6 +18,8 @@ import org.apache.spark.scheduler.ExecutorCacheTaskLocation;
 import org.apache.spark.storage.BlockId;
 import org.apache.spark.storage.BlockManagerId;
 import org.apache.spark.storage.RDDBlockId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Option;
 
 /**
@@ -28,15 +31,32 @@ import scala.Option;
  * <p>In local mode there is one executor: the partitions are simply read in one task per core.
  * On a cluster the plan is made anew for every evaluation from where the partitions are cached at
  * that moment (asked of Spark's block manager master); when any partition is not cached anywhere
- * (not yet computed, evicted, or lost with an executor) that evaluation keeps one task per partition,
- * so Spark recomputes and caches the missing ones where it schedules them. Executors get about
- * {@code defaultParallelism / executors} tasks each, i.e. one per core when executors are alike.
+ * (not yet computed, evicted, or lost with an executor) that evaluation keeps one task per
+ * partition, so Spark recomputes and caches the missing ones where it schedules them. Executors get
+ * about {@code defaultParallelism / executors} tasks each, i.e. one per core when executors are
+ * alike.
+ *
+ * <p>The cluster path calls Spark APIs that are {@code private[spark]} (public in bytecode): the
+ * block manager master's {@code getLocations} and {@code SparkContext.getExecutorIds}. Should a
+ * Spark release change them, the resulting {@link LinkageError} (e.g. {@link NoSuchMethodError})
+ * or {@link ReflectiveOperationException} makes every evaluation fall back to one task per
+ * partition, with one warning per JVM, instead of failing the fit.
  *
  * <p>The sums do not depend on the grouping ({@link BlockAggregator}), so neither do the bits.
  */
 final class ExecutorGroups implements PartitionCoalescer, Serializable {
 
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutorGroups.class);
+  /** Whether the fallback has been reported in this JVM (package-private for its test). */
+  static final AtomicBoolean FALLBACK_REPORTED = new AtomicBoolean();
+
+  /**
+   * Tests only: when not null, {@link #tasks} takes the cluster path even in local mode and that
+   * path throws this (a {@link LinkageError} or {@link ReflectiveOperationException}) where it
+   * would first call Spark's private API, as a Spark release without that API would.
+   */
+  static volatile Throwable simulatedApiFailure;
 
   /** Preferred location ({@code executor_host_id}) of each group. */
   private final String[] locations;
@@ -61,10 +81,35 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
     if (slots < 1 || p <= 1) {
       return blocks;
     }
-    if (jsc.isLocal()) {
+    Throwable simulated = simulatedApiFailure;
+    if (jsc.isLocal() && simulated == null) {
       return p > slots ? blocks.coalesce(slots, false) : blocks;
     }
-    SparkContext sc = jsc.sc();
+    try {
+      return onCluster(blocks, jsc.sc(), p, slots, simulated);
+    } catch (LinkageError | ReflectiveOperationException e) {
+      if (FALLBACK_REPORTED.compareAndSet(false, true)) {
+        LOG.warn("Cannot ask Spark where the cached training blocks are ({}): this Spark version "
+            + "lacks an API that the grouping of evaluation tasks uses, so every evaluation reads "
+            + "them in one task per partition (same results, more per-task overhead). Reported "
+            + "once per JVM.", e.toString(), e);
+      }
+      return blocks;
+    }
+  }
+
+  /**
+   * The grouping from where the partitions are cached now.
+   *
+   * @throws ReflectiveOperationException as Scala code may throw it undeclared, or simulated
+   */
+  private static JavaRDD<InstanceBlock> onCluster(JavaRDD<InstanceBlock> blocks, SparkContext sc,
+      int p, int slots, Throwable simulated) throws ReflectiveOperationException {
+    if (simulated instanceof LinkageError le) {
+      throw le;
+    } else if (simulated instanceof ReflectiveOperationException re) {
+      throw re;
+    }
     // Where each partition is cached now, asked of the block manager master in one request (the
     // scheduler's own copy of the cache locations may predate the job that cached the blocks).
     BlockId[] ids = new BlockId[p];

@@ -12,10 +12,10 @@ import java.util.Arrays;
  * packed with {@code precision = "float"} (half the cached bytes and memory traffic; all arithmetic
  * stays in double, see {@link #forEachChunk}).
  *
- * <p>Blocks are built once per partition by {@link BlockPacker}, cached, and read on every objective
- * evaluation by {@link BlockAggregator}. Each block carries the statistics of its own rows, gathered
- * while it was packed, so no extra pass over the input is needed for means, deviations and class
- * weights.
+ * <p>Blocks are built once per partition by {@link BlockPacker}, cached, and read on every
+ * objective evaluation by {@link BlockAggregator}. Each block carries the statistics of its own
+ * rows, gathered while it was packed, so no extra pass over the input is needed for means,
+ * deviations and class weights.
  */
 public final class InstanceBlock implements Serializable {
 
@@ -210,9 +210,9 @@ public final class InstanceBlock implements Serializable {
   /**
    * One evaluation pass over the block, chunk by chunk so that main memory is read once: for each
    * chunk of rows, margins z = Xβ + offset, then {@code kernel} turns them into derivatives dz in
-   * place, then gradient[0..d) += X_chunkᵀ dz while the chunk is still in cache. Chunks have a fixed
-   * size (a function of d, or of the non-zeros for CSR), so the summation order is the same on every
-   * run.
+   * place, then gradient[0..d) += X_chunkᵀ dz while the chunk is still in cache. Chunks have a
+   * fixed size (a function of d, or of the non-zeros for CSR), so the summation order is the same
+   * on every run.
    *
    * <p>Single-precision blocks: values are widened to double (exactly) before any arithmetic, a
    * chunk at a time for dense blocks and a value at a time in the CSR loops, so the arithmetic is
@@ -362,17 +362,5 @@ public final class InstanceBlock implements Serializable {
       System.arraycopy(z, 0, margins, from, len);
       Arrays.fill(z, 0, len, 0.0);
     }, new double[numFeatures], new Workspace());
-  }
-
-  /**
-   * gradient[0..d) += Xᵀ dz (for tests and benchmarks).
-   *
-   * @param blas the BLAS implementation
-   * @param dz n per-row derivatives
-   * @param gradient accumulator of length ≥ d
-   */
-  void addTransposed(BLAS blas, double[] dz, double[] gradient) {
-    forEachChunk(blas, new double[numFeatures], 0.0,
-        (from, len, z) -> System.arraycopy(dz, from, z, 0, len), gradient, new Workspace());
   }
 }

@@ -17,9 +17,9 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Records every Spark job: its submission and end time (the scheduler's wall clock, ms), the name
- * of its result stage (Spark's call site, e.g. "treeAggregate at LogitObjective.java:127"), how many
- * stages actually ran (skipped ones excluded), its tasks and their summed executor run time and
- * CPU time (the CPU time is the robust number on a loaded machine).
+ * of its result stage (Spark's call site, e.g. "treeAggregate at LogitObjective.java:127"), how
+ * many stages actually ran (skipped ones excluded), its tasks and their summed executor run time
+ * and CPU time (the CPU time is the robust number on a loaded machine).
  */
 final class JobRecorder extends SparkListener {
 
@@ -52,7 +52,8 @@ final class JobRecorder extends SparkListener {
   @Override
   public void onJobStart(SparkListenerJobStart e) {
     List<StageInfo> stages = CollectionConverters.asJava(e.stageInfos());
-    StageInfo result = stages.stream().max(Comparator.comparingInt(StageInfo::stageId)).orElse(null);
+    StageInfo result =
+        stages.stream().max(Comparator.comparingInt(StageInfo::stageId)).orElse(null);
     Job j = new Job(e.jobId(), e.time(), result == null ? "?" : result.name());
     jobs.put(e.jobId(), j);
     for (StageInfo s : stages) {

@@ -109,14 +109,11 @@ public final class CpuTimeBenchmark {
         ops.add(new Op("block " + tag + ": aggregate", n, () -> bb.aggregate(s)));
         ops.add(new Op("block " + tag + ": margins", n, () -> bb.margins(s, def)));
         ops.add(new Op("block " + tag + ": kernel", n, () -> bb.kernel(s)));
-        ops.add(new Op("block " + tag + ": transposed", n, () -> bb.transposed(s, def)));
         if (distinct == 1) {
           BlockAggregationBenchmark.Impl java = new BlockAggregationBenchmark.Impl();
           java.blas = "java";
           java.setup();
           ops.add(new Op("block " + tag + ": margins (Java BLAS)", n, () -> bb.margins(s, java)));
-          ops.add(new Op("block " + tag + ": transposed (Java BLAS)", n,
-              () -> bb.transposed(s, java)));
           ops.add(new Op("block " + tag + ": pack", n, () -> bb.pack(s)));
         }
       }
@@ -164,8 +161,9 @@ public final class CpuTimeBenchmark {
           op.rowsPerCall(), med, med * op.rowsPerCall() / 1e3, min, max));
     }
     double bw = 8.0 / FitBenchmark.median(perRow.get("stream sum 400 MiB (per double)"));
-    md.append(String.format(Locale.ROOT, "%nStream-read bandwidth by CPU time (1 thread): %.2f GB/s"
-        + " → a 1 MiB block costs at least %.0f µs of CPU to read once.%n", bw, 1048576 / bw / 1e3));
+    md.append(String.format(Locale.ROOT,
+        "%nStream-read bandwidth by CPU time (1 thread): %.2f GB/s → a 1 MiB block costs at"
+            + " least %.0f µs of CPU to read once.%n", bw, 1048576 / bw / 1e3));
     Path dir = Paths.get(out);
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("cpu-latest.md"), md.toString(), StandardCharsets.UTF_8);

@@ -39,8 +39,9 @@ import org.apache.spark.storage.StorageLevel;
  * <p>Run: {@code mvn -Pbench test-compile exec:exec -Dbench.args="--shapes dense-1Mx50,a9a-like
  * --partitions 4 --repeats 3"}. Options (defaults in brackets): --shapes [dense-1Mx50,a9a-like],
  * --partitions [4], --repeats [3], --maxIter [100], --tol [1e-6], --reg [1e-3], --contenders
- * [spark,ours] (add float for LogitClassifier with precision=float), --focal [true] (adds LogitClassifier with focal loss), --warmup [1], --master [local[*]], --seed [42], --bw-mb [400], --out
- * [${bench.out} or target/bench].
+ * [spark,ours] (add float for LogitClassifier with precision=float), --focal [true] (adds
+ * LogitClassifier with focal loss), --warmup [1], --master [local[*]], --seed [42], --bw-mb [400],
+ * --out [${bench.out} or target/bench].
  *
  * <p>Method. A SparkListener records every job of a fit (scheduler timestamps). The objective
  * evaluations are the jobs whose result stage is {@code treeAggregate at RDDLossFunction} (Spark)
@@ -384,7 +385,8 @@ public final class FitBenchmark {
         f.coefficients = m.coefficients().toArray();
         f.intercept = m.intercept();
       } else {
-        LogitClassifier clf = new LogitClassifier().setLoss(contender.equals(FOCAL) ? "focal" : "bce")
+        LogitClassifier clf = new LogitClassifier()
+            .setLoss(contender.equals(FOCAL) ? "focal" : "bce")
             .setRegParam(o.reg).setElasticNetParam(0.0).setTol(o.tol).setMaxIter(maxIter)
             .setStandardization(true).setFitIntercept(true);
         if (contender.equals(FOCAL)) {
@@ -462,7 +464,8 @@ public final class FitBenchmark {
   private static String describe(Fit f) {
     return String.format(Locale.ROOT, "%s p=%d %s #%d: fit %.2fs, %d iters, %d evals (reported %d),"
             + " %d jobs/%d stages/%d tasks, pre-eval %.2fs, 1st eval %.3fs, to 1st iter %.2fs"
-            + " (listener %.2fs), eval job %.1fms (tasks %.1fms, cpu %.1fms), setup cpu %.2fs, process cpu %.2fs, load %.1f→%.1f, eval wall %.1fms, cached %.1f MB"
+            + " (listener %.2fs), eval job %.1fms (tasks %.1fms, cpu %.1fms), setup cpu %.2fs,"
+            + " process cpu %.2fs, load %.1f→%.1f, eval wall %.1fms, cached %.1f MB"
             + " [%s], gc %.2fs, objective %.12g, jobs %s",
         f.shape, f.partitions, f.contender, f.repeat, f.fitSec, f.iterations, f.evaluations,
         f.reportedEvaluations, f.jobs, f.stagesRun, f.tasks, f.preEvalSec, f.firstEvalSec,
@@ -914,7 +917,8 @@ public final class FitBenchmark {
         Map<String, Object> acc = accuracy.stream().filter(a -> a.get("shape").equals(k[0])
             && a.get("partitions").equals(p)).findFirst().orElse(Map.of());
         b.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f"
-                + " | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s"
+                + " | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s"
+                + " | %s / %s"
                 + " |%n", k[0], p,
             d(r, "fitSparkOverOurs"), d(r, "toFirstIterSparkOverOurs"),
             d(r, "setupSparkOverOurs"), d(r, "evalJobSparkOverOurs"),

@@ -29,7 +29,8 @@ import org.apache.spark.storage.StorageLevel;
  * writes {@code target/bench/evaluation-tasks.md}:
  *
  * <pre>
- * mvn -Pbench test-compile exec:exec -Dbench.main=io.github.stablelogit.optim.EvaluationTasksBenchmark \
+ * mvn -Pbench test-compile exec:exec \
+ *     -Dbench.main=io.github.stablelogit.optim.EvaluationTasksBenchmark \
  *     -Dbench.args="--partitions 4,32,128"
  * </pre>
  *

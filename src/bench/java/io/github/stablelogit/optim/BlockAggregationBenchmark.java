@@ -1,6 +1,7 @@
 package io.github.stablelogit.optim;
 
 import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.blas.JavaBLAS;
 import io.github.stablelogit.loss.LogitLoss;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
@@ -35,16 +36,18 @@ import scala.reflect.ClassTag$;
  *   <li>{@code aggregate}: {@link BlockAggregator#add}, the whole per-block work of an evaluation;
  *   <li>{@code aggregateFocal}: the same with focal loss (γ = 2, α = 0.25);
  *   <li>its parts: {@code kernel} (the loss batch kernel with the block's weights), and
- *       {@code margins} / {@code transposed}, each the chunked pass of {@code
- *       InstanceBlock.forEachChunk} with a trivial kernel (so both read the block once and run
- *       both products: they bound the BLAS part, they do not split it);
+ *       {@code margins}, the chunked pass of {@code InstanceBlock.forEachChunk} with a trivial
+ *       kernel that sets dz = 0 (it reads the block once as an evaluation does: it bounds the
+ *       BLAS part, it does not split it; the former {@code transposed}, Xᵀdz alone, is gone with
+ *       the test-only method it called);
  *   <li>{@code pack}: {@link BlockPacker} turning the next block's worth of Spark Rows of a long
  *       partition into a block (validation, copy, statistics) — the setup pass without Spark's
  *       row decoding.
  * </ul>
  *
- * {@code precision}: feature storage, double or float. Shapes: {@code dense50} (Gaussian, 50 features: about 2.5k rows a block) and {@code csrA9a} (123
- * binary features, 14 non-zeros a row: about 5.5k rows a block). {@code distinctBlocks} = 1 keeps
+ * {@code precision}: feature storage, double or float. Shapes: {@code dense50} (Gaussian, 50
+ * features: about 2.5k rows a block) and {@code csrA9a} (123 binary features, 14 non-zeros a row:
+ * about 5.5k rows a block). {@code distinctBlocks} = 1 keeps
  * the block hot in cache; 128 cycles through 128 distinct blocks (~128 MiB), so every block comes
  * from memory as in a real pass. Rows and bytes per block are printed at setup. Constructors and
  * package-private methods are looked up reflectively, so the benchmark keeps compiling when their
@@ -105,13 +108,10 @@ public class BlockAggregationBenchmark {
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
     BLAS blas = InstanceBlock.blas();
     Method margins;
-    Method transposed;
     double[] beta;
     double offset = -1.0;
     double[] buf;
     double[] margins0;
-    double[] dz0;
-    double[] grad;
     int next;
 
     @Setup
@@ -159,9 +159,6 @@ public class BlockAggregationBenchmark {
       margins = InstanceBlock.class.getDeclaredMethod("margins", BLAS.class, double[].class,
           double.class, double[].class);
       margins.setAccessible(true);
-      transposed = InstanceBlock.class.getDeclaredMethod("addTransposed", BLAS.class,
-          double[].class, double[].class);
-      transposed.setAccessible(true);
       int maxN = 0;
       for (InstanceBlock b : blocks) {
         maxN = Math.max(maxN, b.numRows());
@@ -169,15 +166,11 @@ public class BlockAggregationBenchmark {
       buf = new double[maxN];
       margins0 = new double[maxN];
       margins.invoke(blocks[0], blas, beta, offset, margins0);
-      dz0 = new double[maxN];
-      loss.valueAndDerivatives(margins0.clone(), blocks[0].labels(), blocks[0].weights(), dz0, n);
-      grad = new double[d + 1];
       System.out.printf(Locale.ROOT, "%n# %s (%s): %d rows x %d features per block, %s, %d bytes"
               + " (%.1f bytes/row), BLAS %s%n", shape, precision, n, d,
           blocks[0].isSparse() ? "CSR" : "dense", blocks[0].sizeInBytes(),
           (double) blocks[0].sizeInBytes() / n, blas.getClass().getSimpleName()
-              + " (java: " + dev.ludovic.netlib.blas.JavaBLAS.getInstance().getClass().getSimpleName()
-              + ")");
+              + " (java: " + JavaBLAS.getInstance().getClass().getSimpleName() + ")");
     }
 
     /** @return bytes of the first block */
@@ -208,7 +201,7 @@ public class BlockAggregationBenchmark {
 
     @Setup
     public void setup() {
-      impl = blas.equals("java") ? dev.ludovic.netlib.blas.JavaBLAS.getInstance()
+      impl = blas.equals("java") ? JavaBLAS.getInstance()
           : BLAS.getInstance();
     }
   }
@@ -311,13 +304,6 @@ public class BlockAggregationBenchmark {
   public double kernel(Blocks s) {
     InstanceBlock b = s.nextBlock();
     return s.loss.valueAndDerivatives(s.margins0, b.labels(), b.weights(), s.buf, b.numRows());
-  }
-
-  /** gradient += Xᵀdz. */
-  @Benchmark
-  public double transposed(Blocks s, Impl b) throws Exception {
-    s.transposed.invoke(s.nextBlock(), b.impl, s.dz0, s.grad);
-    return s.grad[0];
   }
 
   /** BlockPacker: the next block of a long partition (rows decoded, validated, copied, moments). */
