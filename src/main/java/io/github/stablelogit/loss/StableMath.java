@@ -3,9 +3,10 @@ package io.github.stablelogit.loss;
 /**
  * Overflow-free logistic primitives, each written once and shared by the loss kernel and the model.
  *
- * <p>All functions accept every finite double (and ±∞ where stated) and never return NaN for such input.
- * They are accurate to a few ulps in relative terms over the whole double range: the forms below never
- * subtract two nearly equal numbers and never evaluate {@code exp} of a positive argument.
+ * <p>All functions accept every finite double (and ±∞ where stated) and never return NaN for such
+ * input. They are accurate to a few ulps in relative terms over the whole double range: the forms
+ * below never subtract two nearly equal numbers and never evaluate {@code exp} of a positive
+ * argument.
  */
 public final class StableMath {
 

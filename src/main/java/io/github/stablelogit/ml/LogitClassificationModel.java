@@ -25,8 +25,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A fitted linear logit model: z = βᵀx + b. {@code transform} adds the same columns as Spark's
  * LogisticRegressionModel — rawPrediction = [−z, z], probability = [σ(−z), σ(z)] (each computed
- * without cancellation, so tiny probabilities keep their relative precision) and prediction = 1 when
- * σ(z) &gt; threshold — so BinaryClassificationEvaluator, Pipeline, CrossValidator and
+ * without cancellation, so tiny probabilities keep their relative precision) and prediction = 1
+ * when σ(z) &gt; threshold — so BinaryClassificationEvaluator, Pipeline, CrossValidator and
  * TrainValidationSplit work unchanged. An output column whose name is set to "" is not produced.
  */
 public final class LogitClassificationModel extends Model<LogitClassificationModel>
@@ -257,7 +257,8 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
             }
             return loss.value(m, y);
           }, DataTypes.DoubleType);
-      out = out.withColumn(getLossCol(), rowLoss.apply(z, col(labelCol).cast(DataTypes.DoubleType)));
+      out = out.withColumn(getLossCol(),
+          rowLoss.apply(z, col(labelCol).cast(DataTypes.DoubleType)));
     }
     return out.drop(tmp);
   }

@@ -40,18 +40,19 @@ import org.slf4j.LoggerFactory;
  *   (1/Σᵢwᵢ) Σᵢ wᵢ ℓ(zᵢ, yᵢ) + λ[(1−a)/2·‖β‖² + a·‖β‖₁]
  * </pre>
  *
- * where ℓ is BCE-with-logits (with PyTorch's pos_weight) or sigmoid focal loss, as defined in {@link
- * LogitLoss}; wᵢ comes from weightCol (default 1), λ = regParam, a = elasticNetParam, and the
- * intercept is not penalised. With {@code standardization} (default) the penalty applies to
+ * where ℓ is BCE-with-logits (with PyTorch's pos_weight) or sigmoid focal loss, as defined in
+ * {@link LogitLoss}; wᵢ comes from weightCol (default 1), λ = regParam, a = elasticNetParam, and
+ * the intercept is not penalised. With {@code standardization} (default) the penalty applies to
  * standardized coefficients β_jσ_j, as in Spark's LogisticRegression; coefficients are always
  * reported in the original space. The mean divides by the instance-weight sum, never by posWeight,
  * so it is one global mean whatever the partitioning.
  *
  * <p>Training packs each partition once into cached blocks (statistics gathered in the same pass),
- * evaluates the objective with BLAS over the blocks combined by {@code treeAggregate}, and minimizes
- * with breeze's L-BFGS (OWL-QN with L1), stopping when the gradient norm is below {@code tol}. Bad
- * input (NaN/Inf features, labels outside [0, 1], negative weights, mixed vector sizes, empty or
- * single-class data) fails before the optimizer starts, with a message naming the column and value.
+ * evaluates the objective with BLAS over the blocks combined by {@code treeAggregate}, and
+ * minimizes with breeze's L-BFGS (OWL-QN with L1), stopping when the gradient norm is below {@code
+ * tol}. Bad input (NaN/Inf features, labels outside [0, 1], negative weights, mixed vector sizes,
+ * empty or single-class data) fails before the optimizer starts, with a message naming the column
+ * and value.
  */
 public final class LogitClassifier extends Estimator<LogitClassificationModel>
     implements LogitParams<LogitClassifier>, MLWritable {
@@ -161,8 +162,8 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       if (positiveFraction <= 0.0 || positiveFraction >= 1.0) {
         String w = String.format(Locale.ROOT, "the model predicts only class %s on the training "
             + "data at threshold %s (%.4g%% of the training weight is positive). For imbalanced "
-            + "data set posWeight (e.g. negatives/positives) or autoPosWeight=true, use focal loss, "
-            + "or tune the threshold.", positiveFraction <= 0.0 ? "0" : "1", getThreshold(),
+            + "data set posWeight (e.g. negatives/positives) or autoPosWeight=true, use focal "
+            + "loss, or tune the threshold.", positiveFraction <= 0.0 ? "0" : "1", getThreshold(),
             100.0 * summary.labelWeightSum() / summary.weightSum());
         LOG.warn(w);
         warnings.add(w);
@@ -320,7 +321,9 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     }
   }
 
-  /** The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE. */
+  /**
+   * The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE.
+   */
   private static double initialIntercept(DataSummary s, LogitLoss loss) {
     double eps = loss.labelSmoothing();
     double pos = LabelSmoothing.positiveWeight(s.labelWeightSum(), s.weightSum(), eps);

@@ -35,8 +35,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p><b>Input.</b> {@code input = "rawPrediction"} (default) reads the logit z from
  * rawPredictionCol — a numeric column holding z, or vectors [−z, z] of size 2 (what {@link
- * LogitClassificationModel} and Spark's LogisticRegressionModel write), of which element 1 is used —
- * and evaluates {@link LogitLoss} exactly, stably for every finite logit. {@code input =
+ * LogitClassificationModel} and Spark's LogisticRegressionModel write), of which element 1 is used
+ * — and evaluates {@link LogitLoss} exactly, stably for every finite logit. {@code input =
  * "probability"} reads p = P(y = 1) from probabilityCol — a numeric column, or vectors of size 2 of
  * which element 1 is used — with PyTorch's {@code BCELoss} semantics: each log term is clamped at
  * −100,
@@ -167,7 +167,10 @@ public final class LogitLossEvaluator extends Evaluator
     return probabilityCol;
   }
 
-  /** @return which prediction is evaluated, "rawPrediction" or "probability" (default "rawPrediction") */
+  /**
+   * @return which prediction is evaluated, "rawPrediction" or "probability" (default
+   *     "rawPrediction")
+   */
   public Param<String> input() {
     return input;
   }

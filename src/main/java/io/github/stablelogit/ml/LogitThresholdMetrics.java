@@ -22,9 +22,9 @@ import org.apache.spark.sql.types.StructType;
  * and F-measure by threshold, their areas — and the decision threshold that maximizes F1, F0.5, F2
  * or Youden's J.
  *
- * <p><b>How it is computed.</b> {@link #of} runs Spark's {@link BinaryClassificationMetrics} once on
- * (score, label, weight) triples, where the score is element 1 of a probability vector [1 − p, p]
- * or a plain double p, collects its curves to the driver (one point per distinct score, or about
+ * <p><b>How it is computed.</b> {@link #of} runs Spark's {@link BinaryClassificationMetrics} once
+ * on (score, label, weight) triples, where the score is element 1 of a probability vector
+ * [1 − p, p] or a plain double p, collects its curves to the driver (one point per distinct score, or about
  * {@code numBins} points), and releases Spark's cached data. Everything afterwards is computed from
  * those arrays; the {@code Dataset}-returning methods build small local frames from them. The
  * object keeps no {@code Dataset} or RDD and can be Java-serialized; after deserialization the
@@ -46,13 +46,15 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p><b>Metrics.</b> With TP, FP the weighted sums of positive and negative rows predicted positive
  * and P, N the weighted class totals (Spark's definitions): precision = TP / (TP + FP), taken as 1
- * when nothing is predicted positive; recall = TPR = TP / P; FPR = FP / N; F_β = (1 + β²)·precision·
- * recall / (β²·precision + recall), 0 when precision + recall = 0; Youden's J = TPR − FPR.
+ * when nothing is predicted positive; recall = TPR = TP / P; FPR = FP / N;
+ * F_β = (1 + β²)·precision·recall / (β²·precision + recall), 0 when precision + recall = 0;
+ * Youden's J = TPR − FPR.
  *
- * <p><b>Ties.</b> {@code bestThreshold} considers every threshold of the curves and, among those whose
- * metric is within {@link #TIE_TOLERANCE} of the maximum, picks the largest one (the most
+ * <p><b>Ties.</b> {@code bestThreshold} considers every threshold of the curves and, among those
+ * whose metric is within {@link #TIE_TOLERANCE} of the maximum, picks the largest one (the most
  * conservative classifier). The tolerance absorbs rounding of Spark's weighted sums, which depends
- * on the partitioning, so that thresholds whose metrics are equal in exact arithmetic count as tied.
+ * on the partitioning, so that thresholds whose metrics are equal in exact arithmetic count as
+ * tied.
  *
  * <p><b>Input.</b> Labels must be exactly 0 or 1 (soft labels are rejected: ROC and PR curves need
  * hard labels), probabilities non-null and in [0, 1], weights non-null, finite and ≥ 0 (every
@@ -151,7 +153,8 @@ public final class LogitThresholdMetrics implements Serializable {
     return area;
   }
 
-  // ---- Spark's curves (score >= threshold is positive), shaped as BinaryLogisticRegressionSummary.
+  // ---- Spark's curves (score >= threshold is positive), shaped as
+  // BinaryLogisticRegressionSummary.
 
   /**
    * @return the ROC curve: columns "FPR", "TPR", one row per threshold in descending order, with

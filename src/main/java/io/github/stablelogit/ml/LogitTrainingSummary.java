@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * What happened during {@link LogitClassifier#fit}: the objective, gradient norm, step size and
- * validation loss per iteration, why the optimizer stopped, the posWeight actually used, the training
- * data's size, and warnings (e.g. a model that predicts a single class). Not saved with the model.
+ * validation loss per iteration, why the optimizer stopped, the posWeight actually used, the
+ * training data's size, and warnings (e.g. a model that predicts a single class). Not saved with
+ * the model.
  */
 public final class LogitTrainingSummary implements Serializable {
 

@@ -15,8 +15,8 @@ final class SchemaChecks {
   private SchemaChecks() {}
 
   /**
-   * The column with exactly this name. Unlike {@code functions.col(name)}, dots and backticks in the
-   * name are not parsed ("emp.var.rate" is one column, not field "var" of struct "emp").
+   * The column with exactly this name. Unlike {@code functions.col(name)}, dots and backticks in
+   * the name are not parsed ("emp.var.rate" is one column, not field "var" of struct "emp").
    */
   static Column col(String name) {
     return functions.col("`" + name.replace("`", "``") + "`");

@@ -4,10 +4,10 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * Mergeable statistics of training rows, gathered while they are packed into blocks: weighted count,
- * per-feature weighted mean and sum of squared deviations (merged with Chan et al.'s pairwise update,
- * so no precision is lost to the textbook Σx² − n·mean² cancellation), the weighted label sum, and
- * the rows rejected as invalid, by kind, with the first example of each.
+ * Mergeable statistics of training rows, gathered while they are packed into blocks: weighted
+ * count, per-feature weighted mean and sum of squared deviations (merged with Chan et al.'s
+ * pairwise update, so no precision is lost to the textbook Σx² − n·mean² cancellation), the
+ * weighted label sum, and the rows rejected as invalid, by kind, with the first example of each.
  *
  * <p>The feature standard deviation is the unbiased weighted one that Spark's {@code Summarizer}
  * reports: sqrt(M2 / (W − Σw²/W)).
@@ -184,7 +184,8 @@ public final class DataSummary implements Serializable {
             other.numFeatures));
       }
     }
-    if (other.weightSum > 0 && other.mean != null && other.mean.length == Math.max(numFeatures, 0)) {
+    if (other.weightSum > 0 && other.mean != null
+        && other.mean.length == Math.max(numFeatures, 0)) {
       if (weightSum == 0 || mean == null) {
         mean = other.mean.clone();
         m2 = other.m2.clone();

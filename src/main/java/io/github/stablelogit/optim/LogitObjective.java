@@ -18,9 +18,9 @@ import org.apache.spark.broadcast.Broadcast;
  * receives the per-coordinate weights from {@link #l1Weights}.
  *
  * <p>The optimizer works in standardized space for conditioning, without a scaled copy of the data:
- * its variables are γ_j = β_jσ_j (then β_j = γ_j/σ_j is what the blocks see) and, with an intercept,
- * the intercept of virtually centered features b̃ = b + Σ μ_jβ_j. Features with σ_j = 0 carry no
- * information and keep β_j = 0, as in Spark.
+ * its variables are γ_j = β_jσ_j (then β_j = γ_j/σ_j is what the blocks see) and, with an
+ * intercept, the intercept of virtually centered features b̃ = b + Σ μ_jβ_j. Features with σ_j = 0
+ * carry no information and keep β_j = 0, as in Spark.
  *
  * <p>With the penalty on raw coefficients ({@code standardization} off) the L2 term's curvature in
  * γ_j is λ/σ_j², which for features on scales from 1e-3 to 1e3 spans twelve orders of magnitude and

@@ -44,8 +44,8 @@ import org.junit.jupiter.api.Timeout;
  * finish, the cached blocks lost with the executor must be rebuilt from lineage (the rows are
  * generated in the tasks, see {@link GeneratedRows}, so a rebuilt partition shows up as
  * regenerated rows), and the model must
- * be bit-identical to an undisturbed fit of the same data on the same cluster, since the blocks of a
- * partition are a pure function of its rows and the aggregation does not depend on where or in
+ * be bit-identical to an undisturbed fit of the same data on the same cluster, since the blocks of
+ * a partition are a pure function of its rows and the aggregation does not depend on where or in
  * which order partitions are combined. The standalone Master launches a replacement executor; it
  * and the surviving executor must be gone once the session stops.
  *

@@ -41,12 +41,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Trains {@link LogitClassifier} on {@code local-cluster[2,1,1024]}: a Master and two Workers inside
- * this JVM that launch two executor JVMs. Everything the estimator ships to executors (block packer,
- * aggregators, broadcasts, the model's UDFs) must therefore serialize and load there. The result must
- * equal a {@code local[2]} fit of the same rows in the same 4 partitions bit for bit: the blocks
- * are the same, and the sums do not depend on how tasks group them (4 partitions in one task per
- * executor here, in one task per thread there) nor on the executors' JIT tier (C1 only here).
+ * Trains {@link LogitClassifier} on {@code local-cluster[2,1,1024]}: a Master and two Workers
+ * inside this JVM that launch two executor JVMs. Everything the estimator ships to executors (block
+ * packer, aggregators, broadcasts, the model's UDFs) must therefore serialize and load there. The
+ * result must equal a {@code local[2]} fit of the same rows in the same 4 partitions bit for bit:
+ * the blocks are the same, and the sums do not depend on how tasks group them (4 partitions in one
+ * task per executor here, in one task per thread there) nor on the executors' JIT tier (C1 only
+ * here).
  *
  * <p>The executor JVMs are built by Spark's launcher from {@code SPARK_HOME} (a stub with an empty
  * {@code jars/}) and take their classpath from {@code SPARK_DIST_CLASSPATH}; Surefire sets both,

@@ -68,7 +68,7 @@ class StandaloneClusterIT {
   private static Path runDir;
   private static String masterUrl;
   private static String masterWebUi;
-  private static final List<Long> clusterPids = new ArrayList<>();
+  private static final List<Long> CLUSTER_PIDS = new ArrayList<>();
   private static Thread shutdownHook;
   private static final long T0 = System.nanoTime();
 
@@ -103,7 +103,7 @@ class StandaloneClusterIT {
     try {
       script(Duration.ofSeconds(upTimeout + 60), "up", upEnv, "standalone-up.sh", "2", "1", "1g");
     } finally {
-      clusterPids.addAll(recordedPids());
+      CLUSTER_PIDS.addAll(recordedPids());
     }
     Map<String, String> env = readEnvFile(runDir.resolve("cluster.env"));
     masterUrl = env.get("MASTER_URL");
@@ -113,7 +113,7 @@ class StandaloneClusterIT {
     JsonNode state = masterState();
     assertEquals(2, state.path("aliveworkers").asInt(), "alive workers: " + state);
     System.out.printf(Locale.ROOT, "[cluster-it] %s up in %.1f s, pids %s%n", masterUrl,
-        seconds(t), clusterPids);
+        seconds(t), CLUSTER_PIDS);
   }
 
   @AfterAll
@@ -121,7 +121,7 @@ class StandaloneClusterIT {
     if (runDir == null) {
       return;
     }
-    List<Long> pids = new ArrayList<>(clusterPids);
+    List<Long> pids = new ArrayList<>(CLUSTER_PIDS);
     pids.addAll(recordedPids());
     script(Duration.ofMinutes(1), "down", "standalone-down.sh");
     if (shutdownHook != null) {
@@ -448,7 +448,8 @@ class StandaloneClusterIT {
     try {
       new ProcessBuilder("bash", scripts.resolve("standalone-down.sh").toString())
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(runDir.resolve("logs/down.log").toFile()))
+          .redirectOutput(
+              ProcessBuilder.Redirect.appendTo(runDir.resolve("logs/down.log").toFile()))
           .start().waitFor(60, TimeUnit.SECONDS);
     } catch (Exception | Error ignored) {
       // best effort while the JVM exits

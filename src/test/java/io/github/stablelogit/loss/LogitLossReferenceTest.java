@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * <p>{@code reference/logit_loss_reference.csv} holds, for a grid of logits (0 up to ±1e300),
  * hard and soft labels and loss parameters, the value and derivative evaluated analytically with
  * mpmath at 50 significant digits and rounded to the nearest double, plus the derivative scale: the
- * sum of the absolute values of the derivative's additive terms before they cancel. It is written by
- * {@code src/test/resources/reference/generate_logit_loss_reference.py}; this test needs no Python.
+ * sum of the absolute values of the derivative's additive terms before they cancel. It is written
+ * by {@code src/test/resources/reference/generate_logit_loss_reference.py}; this test needs no
+ * Python.
  *
  * <p>{@code reference/torch_1_13_reference.csv} holds what PyTorch 1.13 (float64) computes for a
  * subset of the same inputs, written by {@code generate_torch_comparison.py} in the same folder.
@@ -151,15 +152,16 @@ class LogitLossReferenceTest {
    * The derivative tolerance is the condition-number-honest form.
    *
    * <p>The derivative is a sum of terms of both signs, e.g. (1−y')σ(z) − pw·y'·σ(−z) for BCE. Each
-   * term can be computed to a few ulps, but for soft labels (0 &lt; y' &lt; 1) the terms cancel near
-   * the derivative's root, and there no double algorithm can be accurate relative to the tiny
+   * term can be computed to a few ulps, but for soft labels (0 &lt; y' &lt; 1) the terms cancel
+   * near the derivative's root, and there no double algorithm can be accurate relative to the tiny
    * result: the best achievable error is a few ulps of the terms. So:
    *
    * <ul>
    *   <li>soft labels (including hard labels with labelSmoothing &gt; 0): |got − ref| ≤ 1e-12 ·
-   *       max(|ref|, derivativeScale) + 1e-300, with derivativeScale = Σ |terms| from the reference;
-   *   <li>hard labels with labelSmoothing = 0, where all terms share one sign and nothing cancels:
-   *       |got − ref| ≤ 1e-12 · |ref| + 1e-300, relative accuracy all the way down to underflow.
+   *       max(|ref|, derivativeScale) + 1e-300, with derivativeScale = Σ |terms| from the
+   * reference;   <li>hard labels with labelSmoothing = 0, where all terms share one sign and
+   * nothing cancels:       |got − ref| ≤ 1e-12 · |ref| + 1e-300, relative accuracy all the way down
+   * to underflow.
    * </ul>
    */
   static double derivativeTolerance(Row row) {

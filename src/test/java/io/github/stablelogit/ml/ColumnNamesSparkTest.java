@@ -73,8 +73,8 @@ class ColumnNamesSparkTest {
         col("`row.loss`")).collectAsList();
     assertEquals(ra.size(), rb.size());
     for (int i = 0; i < ra.size(); i++) {
-      assertArrayEquals(((Vector) ra.get(i).get(1)).toArray(), ((Vector) rb.get(i).get(1)).toArray(),
-          0.0);
+      assertArrayEquals(((Vector) ra.get(i).get(1)).toArray(),
+          ((Vector) rb.get(i).get(1)).toArray(), 0.0);
       assertEquals(ra.get(i).getDouble(2), rb.get(i).getDouble(2), 0.0);
       assertEquals(ra.get(i).getDouble(3), rb.get(i).getDouble(3), 0.0);
     }

@@ -76,7 +76,9 @@ class LogitLossEvaluatorSparkTest {
 
   // ---- frames and references
 
-  /** A frame of logits: z, [−z, z], σ(z), [σ(−z), σ(z)], label, weight; in 2 partitions, in order. */
+  /**
+   * A frame of logits: z, [−z, z], σ(z), [σ(−z), σ(z)], label, weight; in 2 partitions, in order.
+   */
   private static Dataset<Row> logitFrame(double[] z, double[] y, double[] w) {
     List<Row> rows = new ArrayList<>(z.length);
     for (int i = 0; i < z.length; i++) {
@@ -127,11 +129,14 @@ class LogitLossEvaluatorSparkTest {
     return s / sw;
   }
 
-  /** PyTorch BCELoss (log terms clamped at −100) with pos_weight, smoothing and the focal factor. */
+  /**
+   * PyTorch BCELoss (log terms clamped at −100) with pos_weight, smoothing and the focal factor.
+   */
   private static double torchStyleLoss(double p, double y, double pw, double eps, boolean focal,
       double gamma, double alpha) {
     double ys = y * (1 - eps) + eps / 2;
-    double ce = -(pw * ys * Math.max(Math.log(p), -100) + (1 - ys) * Math.max(Math.log1p(-p), -100));
+    double ce = -(pw * ys * Math.max(Math.log(p), -100)
+        + (1 - ys) * Math.max(Math.log1p(-p), -100));
     if (!focal) {
       return ce;
     }
@@ -334,8 +339,8 @@ class LogitLossEvaluatorSparkTest {
   }
 
   /**
-   * The reason to prefer logits: at z = 50 on a correct label, σ(z) is exactly 1.0 in double, so the
-   * probability input loses the loss log(1 + e^−50) ≈ 1.9e-22 entirely, and on a wrong label it
+   * The reason to prefer logits: at z = 50 on a correct label, σ(z) is exactly 1.0 in double, so
+   * the probability input loses the loss log(1 + e^−50) ≈ 1.9e-22 entirely, and on a wrong label it
    * reports the clamp's 100 instead of ≈ z.
    */
   @Test

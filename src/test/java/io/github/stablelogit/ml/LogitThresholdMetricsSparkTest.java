@@ -447,7 +447,8 @@ class LogitThresholdMetricsSparkTest {
     // numBins 0 is exact. With numBins > 0 Spark's bins depend on a sampled range partitioning
     // (seeded by RDD id), so two runs on the same data may bin differently: compare loosely.
     for (int bins : new int[] {0, 50}) {
-      LogitThresholdMetrics m = LogitThresholdMetrics.of(df, "probability", "label", "weight", bins);
+      LogitThresholdMetrics m =
+          LogitThresholdMetrics.of(df, "probability", "label", "weight", bins);
       BinaryClassificationEvaluator ev = new BinaryClassificationEvaluator()
           .setRawPredictionCol("probability").setLabelCol("label").setWeightCol("weight")
           .setNumBins(bins);

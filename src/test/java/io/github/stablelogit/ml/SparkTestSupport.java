@@ -40,7 +40,8 @@ public final class SparkTestSupport {
   public static Path sampleData() {
     Path p = Paths.get("sample-data").toAbsolutePath();
     if (!p.toFile().isDirectory()) {
-      throw new IllegalStateException("sample-data/ not found from " + Paths.get("").toAbsolutePath());
+      throw new IllegalStateException(
+          "sample-data/ not found from " + Paths.get("").toAbsolutePath());
     }
     return p;
   }

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 
 class FloatWideningTest {
 
-  /** Lengths 0..70 at several offsets, with zeros, subnormals and extremes: exact, nothing past n. */
+  /**
+   * Lengths 0..70 at several offsets, with zeros, subnormals and extremes: exact, nothing past n.
+   */
   @Test
   void vectorWideningIsTheExactConversion() {
     SplittableRandom rnd = new SplittableRandom(7);

@@ -129,8 +129,8 @@ class PersistenceGuaranteesSparkTest {
 
   private void rewriteData(Path m, Row row) throws IOException {
     deleteRecursively(m.resolve("data"));
-    spark.createDataFrame(List.of(row), LogitClassificationModelIO.DATA_SCHEMA).repartition(1).write()
-        .parquet(m.resolve("data").toString());
+    spark.createDataFrame(List.of(row), LogitClassificationModelIO.DATA_SCHEMA).repartition(1)
+        .write().parquet(m.resolve("data").toString());
   }
 
   @Test
