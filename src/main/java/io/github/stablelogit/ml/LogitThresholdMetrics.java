@@ -24,11 +24,11 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p><b>How it is computed.</b> {@link #of} runs Spark's {@link BinaryClassificationMetrics} once
  * on (score, label, weight) triples, where the score is element 1 of a probability vector
- * [1 − p, p] or a plain double p, collects its curves to the driver (one point per distinct score, or about
- * {@code numBins} points), and releases Spark's cached data. Everything afterwards is computed from
- * those arrays; the {@code Dataset}-returning methods build small local frames from them. The
- * object keeps no {@code Dataset} or RDD and can be Java-serialized; after deserialization the
- * frames use the active {@link SparkSession}.
+ * [1 − p, p] or a plain double p, collects its curves to the driver (one point per distinct score,
+ * or about {@code numBins} points), and releases Spark's cached data. Everything afterwards is
+ * computed from those arrays; the {@code Dataset}-returning methods build small local frames from
+ * them. The object keeps no {@code Dataset} or RDD and can be Java-serialized; after
+ * deserialization the frames use the active {@link SparkSession}.
  *
  * <p><b>Two threshold rules.</b> Spark's curves count a row as predicted positive when
  * {@code score >= threshold} and report, for each threshold, the thresholds it found in the data
