@@ -31,9 +31,25 @@ import java.util.Locale;
  * </pre>
  *
  * so the factor m^(γ−1), which is unbounded for γ &lt; 1 as m → 0, never appears on its own. When
- * m^γ would underflow while B is large, the product is formed in log space. For every finite
- * logit, labels in [0, 1], γ ≥ 0, α &lt; 0 or in [0, 1] and pw &gt; 0 the value and derivative are
- * finite and never NaN.
+ * m^γ would underflow while B is large, the product is formed in log space.
+ *
+ * <p><b>Second derivative</b> ({@link #secondDerivative}, the per-row weight of a Newton step's
+ * Hessian XᵀDX). With B'' = (pw·y' + 1 − y')·σ(z)σ(−z) and m'' = m'·(σ(−z) − σ(z)),
+ *
+ * <pre>
+ *   BCE:    d²ℓ/dz² = B'' ≥ 0,
+ *   focal:  d²ℓ/dz² = α_t [γ(γ−1) m^(γ−2) m'² B + γ m^(γ−1) m'' B + 2γ m^(γ−1) m' B' + m^γ B'']
+ *                   = α_t m^γ [γ r ((γ−1) r B + (σ(−z) − σ(z)) B + 2B') + B''],   r = m'/m.
+ * </pre>
+ *
+ * The second line is what is evaluated: the powers of m are combined into m^γ before anything is
+ * computed and |r| ≤ |1−2y'| ≤ 1, so m^(γ−2)·m'², unbounded factor times vanishing factor for
+ * 0 &lt; γ &lt; 1 as m → 0 (hard labels, saturated logits), is never formed. Focal loss is not
+ * convex: its curvature is negative e.g. at wrong-side saturated logits, where ℓ ≈ pw·|z|·(1 −
+ * γσ(−|z|)) gives ℓ'' ≈ −γ·pw·|z|·σ(−|z|). BCE and γ = 0 curvatures are one non-negative product.
+ *
+ * <p>For every finite logit, labels in [0, 1], γ ≥ 0, α &lt; 0 or in [0, 1] and pw &gt; 0 the
+ * value, derivative and second derivative are finite and never NaN.
  *
  * <p>Instances are immutable, thread-safe and {@link Serializable}; they carry no Spark types.
  */
@@ -49,6 +65,12 @@ public final class LogitLoss implements Serializable {
 
   /** exp(−|z|) at or above this is a normal number (|z| &lt; 708). */
   private static final double MIN_NORMAL_E = 0x1.0p-1020;
+
+  /**
+   * γ|r| at or above which the focal curvature is 0 in double precision, m^γ ≤ exp(−γ|r|/2) being
+   * 0 there; the bracket's polynomial in γ|r| (≲ 1e100 · posWeight) stays finite below it.
+   */
+  private static final double HUGE_GAMMA_R = 1e50;
 
   /** exp(x) for x below this is subnormal or zero. */
   private static final double EXP_UNDERFLOW = -700.0;
@@ -182,7 +204,7 @@ public final class LogitLoss implements Serializable {
    * @return ℓ(z, y) ≥ 0
    */
   public double value(double logit, double label) {
-    return row(logit, label, new double[1], 0);
+    return row(logit, label, new double[1], null, 0);
   }
 
   /**
@@ -194,8 +216,26 @@ public final class LogitLoss implements Serializable {
    */
   public double derivative(double logit, double label) {
     double[] d = new double[1];
-    row(logit, label, d, 0);
+    row(logit, label, d, null, 0);
     return d[0];
+  }
+
+  /**
+   * The second derivative of the unweighted loss of one row with respect to the logit, the row's
+   * contribution (before its weight) to the Hessian XᵀDX of a Newton step.
+   *
+   * <p>BCE: ℓ'' = B'' = (pw·y' + 1 − y')·σ(z)σ(−z) ≥ 0. Focal: ℓ'' = α_t m^γ [γ r ((γ−1) r B +
+   * (σ(−z) − σ(z)) B + 2B') + B''] with m, r = m'/m, B and B' as in the class documentation; it is
+   * negative where focal loss is concave. Finite for every finite logit.
+   *
+   * @param logit the margin z, any finite double
+   * @param label y in [0, 1]
+   * @return d²ℓ/dz²
+   */
+  public double secondDerivative(double logit, double label) {
+    double[] c = new double[1];
+    row(logit, label, new double[1], c, 0);
+    return c[0];
   }
 
   /**
@@ -230,9 +270,34 @@ public final class LogitLoss implements Serializable {
   public double valueAndDerivatives(double[] margins, int from, double[] labels, double[] weights,
       double[] derivatives, int n) {
     if (!focal) {
-      return bceBatch(margins, from, labels, weights, derivatives, n);
+      return bceBatch(margins, from, labels, weights, derivatives, null, n);
     }
-    return rows(margins, from, labels, weights, null, null, derivatives, n);
+    return rows(margins, from, labels, weights, null, null, derivatives, null, n);
+  }
+
+  /**
+   * The batch kernel of a Newton (Hessian) pass: value and derivatives bit for bit as {@link
+   * #valueAndDerivatives(double[], int, double[], double[], double[], int)}, and for i in [0, n)
+   * {@code curvatures[i] = w · d²ℓ/dz²} ({@link #secondDerivative}) at margin {@code margins[i]}
+   * with label {@code labels[from + i]} and weight {@code weights[from + i]}. Focal curvatures may
+   * be negative. No allocation.
+   *
+   * @param margins logits z_i, indexed from 0
+   * @param from index in {@code labels} and {@code weights} of the first row
+   * @param labels labels in [0, 1]
+   * @param weights instance weights ≥ 0, or null for all 1
+   * @param derivatives output w·ℓ', indexed from 0; may be the same array as {@code margins}
+   * @param curvatures output w·ℓ'', indexed from 0; may be the same array as {@code margins}, not
+   *     as {@code derivatives}
+   * @param n number of rows
+   * @return the weighted loss sum Σ w ℓ
+   */
+  public double valueDerivativesAndCurvatures(double[] margins, int from, double[] labels,
+      double[] weights, double[] derivatives, double[] curvatures, int n) {
+    if (!focal) {
+      return bceBatch(margins, from, labels, weights, derivatives, curvatures, n);
+    }
+    return rows(margins, from, labels, weights, null, null, derivatives, curvatures, n);
   }
 
   /**
@@ -254,16 +319,19 @@ public final class LogitLoss implements Serializable {
    */
   public double valueAndDerivatives(double[] margins, int from, double[] labels, double[] weights,
       double[] otherWeights, double[] otherSum, double[] derivatives, int n) {
-    return rows(margins, from, labels, weights, otherWeights, otherSum, derivatives, n);
+    return rows(margins, from, labels, weights, otherWeights, otherSum, derivatives, null, n);
   }
 
-  /** Row by row with {@link #row}; the second weights and their sum are optional (null). */
+  /**
+   * Row by row with {@link #row}; the second weights and their sum, and the curvatures, are
+   * optional (null).
+   */
   private double rows(double[] margins, int from, double[] labels, double[] weights,
-      double[] otherWeights, double[] otherSum, double[] derivatives, int n) {
+      double[] otherWeights, double[] otherSum, double[] derivatives, double[] curvatures, int n) {
     double sum = 0.0;
     double other = 0.0;
     for (int i = 0; i < n; i++) {
-      double v = row(margins[i], labels[from + i], derivatives, i);
+      double v = row(margins[i], labels[from + i], derivatives, curvatures, i);
       if (otherWeights != null) {
         other += otherWeights[from + i] * v;
       }
@@ -271,6 +339,9 @@ public final class LogitLoss implements Serializable {
         double w = weights[from + i];
         sum += w * v;
         derivatives[i] *= w;
+        if (curvatures != null) {
+          curvatures[i] *= w;
+        }
       } else {
         sum += v;
       }
@@ -283,10 +354,11 @@ public final class LogitLoss implements Serializable {
 
   /**
    * The BCE batch kernel: the arithmetic of {@link #row} for BCE, operation for operation (so the
-   * results are bit-identical), in a loop small enough to be compiled inline.
+   * results are bit-identical), in a loop small enough to be compiled inline. The curvatures are
+   * optional (null); the test is loop-invariant, so the JIT can unswitch it.
    */
   private double bceBatch(double[] margins, int from, double[] labels, double[] weights,
-      double[] derivatives, int n) {
+      double[] derivatives, double[] curvatures, int n) {
     double eps = labelSmoothing;
     double pw = posWeight;
     double sum = 0.0;
@@ -306,20 +378,31 @@ public final class LogitLoss implements Serializable {
       double pwy = pw * yp;
       double b = pwy * (Math.max(-z, 0.0) + l1p) + q * (Math.max(z, 0.0) + l1p);
       double db = q * sigPos - pwy * sigNeg;
+      double ddb = curvatures != null ? (q + pwy) * (sigPos * sigNeg) : 0.0;
       if (weights != null) {
         double w = weights[from + i];
         sum += w * b;
         derivatives[i] = db * w;
+        if (curvatures != null) {
+          curvatures[i] = ddb * w;
+        }
       } else {
         sum += b;
         derivatives[i] = db;
+        if (curvatures != null) {
+          curvatures[i] = ddb;
+        }
       }
     }
     return sum;
   }
 
-  /** Unweighted loss of one row; writes dℓ/dz into d[i]. Reads z before writing, so d may alias. */
-  private double row(double z, double y, double[] d, int i) {
+  /**
+   * Unweighted loss of one row; writes dℓ/dz into d[i] and, unless c is null, d²ℓ/dz² into c[i].
+   * Reads z before writing, so d and c may alias the margins. The value and dℓ/dz are computed by
+   * the same operations whether or not c is null, so they are bit-identical either way.
+   */
+  private double row(double z, double y, double[] d, double[] c, int i) {
     double eps = labelSmoothing;
     // y' and 1 − y', each formed without subtracting from 1 after smoothing.
     double yp = LabelSmoothing.positive(y, eps);
@@ -342,37 +425,89 @@ public final class LogitLoss implements Serializable {
     double b = pwy * (Math.max(-z, 0.0) + l1p) + q * (Math.max(z, 0.0) + l1p);
     // B' = (1−y')σ(z) − pw·y'·σ(−z)
     double db = q * sigPos - pwy * sigNeg;
+    // B'' = (pw·y' + 1 − y')·σ(z)σ(−z): two non-negative factors, nothing cancels.
+    double ddb = c != null ? (q + pwy) * (sigPos * sigNeg) : 0.0;
     if (!focal) {
       d[i] = db;
+      if (c != null) {
+        c[i] = ddb;
+      }
       return b;
     }
 
     double alphaT = classWeight(yp, q);
     if (gamma == 0.0) {
       d[i] = alphaT * db;
+      if (c != null) {
+        c[i] = alphaT * ddb;
+      }
       return alphaT * b;
     }
     // m = 1 − p_t as a sum of non-negative terms; r = m'/m without dividing by a vanishing m.
     double m = yp * sigNeg + q * sigPos;
-    double c = (1.0 - 2.0 * y) * (1.0 - eps);
+    double cy = (1.0 - 2.0 * y) * (1.0 - eps);
     double r;
     if (e >= MIN_NORMAL_E) {
       // 1/(y'/σ(z) + (1−y')/σ(−z)) with σ(±z) written through e and 1/(1 + e): one division.
-      r = c * (e * inv) / (nonNegative ? yp * e + q : yp + q * e);
+      r = cy * (e * inv) / (nonNegative ? yp * e + q : yp + q * e);
     } else {
       double denom = (yp > 0 ? yp / sigPos : 0.0) + (q > 0 ? q / sigNeg : 0.0);
-      r = c / denom;
+      r = cy / denom;
+      if (denom == Double.POSITIVE_INFINITY && e > 0) {
+        // 1/σ of a subnormal σ (708 < |z| < 745) overflowed, which would make r 0 instead of
+        // ≈ (1−2y')e/y' — negligible in dℓ/dz, but r·B is the leading term of ℓ''. The one-division
+        // form cannot be 0/0 here: the coefficient of the overflowing term is > 0.
+        r = cy * (e * inv) / (nonNegative ? yp * e + q : yp + q * e);
+      }
     }
     double bracket = gamma * r * b + db;
+    double curvBracket = c != null ? curvatureBracket(r, b, db, ddb, sigNeg - sigPos) : 0.0;
     if (m >= directPowFloor) {
       // m^γ is a normal number: no logarithm needed.
       double p = powM(m);
       d[i] = alphaT * (p * bracket);
+      if (c != null) {
+        c[i] = alphaT * (p * curvBracket);
+      }
       return alphaT * (p * b);
     }
     double logM = m >= TINY ? Math.log(m) : logMissProbability(z, yp, q);
     d[i] = alphaT * timesPowM(m, logM, bracket);
+    if (c != null) {
+      c[i] = alphaT * timesPowM(m, logM, curvBracket);
+    }
     return alphaT * timesPowM(m, logM, b);
+  }
+
+  /**
+   * The focal curvature divided by α_t m^γ, for γ &gt; 0:
+   *
+   * <pre>
+   *   ℓ''/(α_t m^γ) = γ r ((γ−1) r B + (σ(−z) − σ(z)) B + 2B') + B''.
+   * </pre>
+   *
+   * Every power of m is combined into the common factor m^γ before anything is evaluated: the
+   * terms γ(γ−1)m^(γ−2)m'², γm^(γ−1)m'' and γm^(γ−1)m' become m^γ times γ(γ−1)r², γr(σ(−z) − σ(z))
+   * and γr, with r = m'/m bounded by |1−2y'| ≤ 1 (m'' = m'(σ(−z) − σ(z))). So for 0 &lt; γ &lt; 1,
+   * where m^(γ−2) is unbounded as m → 0, nothing here is ∞ or ∞·0.
+   *
+   * <p>The bracket could overflow only for a huge γ|r|; but m^γ ≤ exp(−γ|r|/2) (from |r| ≤
+   * (1−m)/m ≤ −log(m)/m when m ≥ 1/2, and m^γ ≤ 2^−γ ≤ 2^−γ|r| when m &lt; 1/2), so there the true
+   * curvature is exp(−huge) times a polynomial in γ|r|: 0 in double precision, returned as such
+   * instead of ∞·0. With r = 0 (σ(z)σ(−z) underflowed) the bracket is B'' even if B overflowed.
+   */
+  private double curvatureBracket(double r, double b, double db, double ddb, double sigDiff) {
+    double gr = gamma * r;
+    if (gr == 0.0) {
+      return ddb;
+    }
+    if (!(Math.abs(gr) < HUGE_GAMMA_R)) {
+      return 0.0;
+    }
+    // (γ−1)r + σ(−z) − σ(z) may cancel; its error is a few ulps of (|γ−1||r| + 1), within the
+    // scale of the terms it is formed from.
+    double t = (gamma - 1.0) * r + sigDiff;
+    return gr * (t * b + 2.0 * db) + ddb;
   }
 
   /**

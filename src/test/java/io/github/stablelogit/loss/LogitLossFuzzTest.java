@@ -37,6 +37,10 @@ class LogitLossFuzzTest {
   static final double VALUE_REL_ERR = 64 * Math.ulp(1.0);
   /** At least this share of the moderate-logit rows must be well-conditioned enough to check. */
   static final double MIN_FD_CHECKED_SHARE = 0.8;
+  /** Tolerance of the second derivative against differences of the first: absolute part. */
+  static final double CURV_FD_ABS_TOL = 1e-7;
+  /** Tolerance of the second derivative against differences of the first: relative part. */
+  static final double CURV_FD_REL_TOL = 1e-6;
 
   /** One batch: a loss and its rows. */
   record Batch(long seed, LogitLoss loss, double[] z, double[] y, double[] w) {}
@@ -135,6 +139,86 @@ class LogitLossFuzzTest {
     return FD_ABS_TOL + FD_REL_TOL * Math.abs(d);
   }
 
+  static double curvatureFdTolerance(double c) {
+    return CURV_FD_ABS_TOL + CURV_FD_REL_TOL * Math.abs(c);
+  }
+
+  /**
+   * The second derivative over the same random inputs: finite everywhere, ≥ 0 where it is one
+   * non-negative product (BCE, focal with γ = 0), and at moderate logits consistent with the
+   * five-point central difference (Richardson extrapolation of two three-point differences) of
+   * {@link LogitLoss#derivative}, within 1e-7 + 1e-6·|ℓ''|. The batch form agrees bit for bit with
+   * {@link LogitLoss#valueAndDerivatives} and with {@link LogitLoss#secondDerivative}.
+   */
+  @Test
+  void secondDerivativeIsFiniteAndAgreesWithDifferencesOfTheDerivative() {
+    List<String> failures = new ArrayList<>();
+    long moderate = 0;
+    long fdChecked = 0;
+    long negative = 0;
+    for (int b = 0; b < BATCHES; b++) {
+      Batch batch = generateBatch(BASE_SEED + b);
+      LogitLoss loss = batch.loss();
+      boolean convex = !loss.isFocal() || loss.gamma() == 0.0;
+      for (int i = 0; i < BATCH; i++) {
+        double z = batch.z()[i];
+        double y = batch.y()[i];
+        double c = loss.secondDerivative(z, y);
+        if (!Double.isFinite(c) || (convex && !(c >= 0))) {
+          failures.add(describe(batch, i) + ": second derivative " + c);
+          continue;
+        }
+        negative += c < 0 ? 1 : 0;
+        if (Math.abs(z) > FD_MAX_LOGIT) {
+          continue;
+        }
+        moderate++;
+        FiniteDifference fd = FiniteDifference.ofDerivative(loss, z, y);
+        double tolerance = curvatureFdTolerance(c);
+        if (!fd.conditionedFor(tolerance)) {
+          continue;
+        }
+        fdChecked++;
+        if (!fd.within(c, tolerance)) {
+          failures.add(String.format(Locale.ROOT,
+              "%s: second derivative %s, finite difference %s (tolerance %.3g)",
+              describe(batch, i), c, fd.estimate(), tolerance));
+        }
+      }
+      checkCurvatureBatch(batch, failures);
+    }
+    System.out.printf(Locale.ROOT, "fuzz curvature: %d rows (%d negative), %d with |z| <= %s, %d"
+        + " checked by finite differences, %d failures%n", (long) BATCHES * BATCH, negative,
+        moderate, FD_MAX_LOGIT, fdChecked, failures.size());
+    LogitLossReferenceTest.assertNoFailures("fuzz curvature cases", failures);
+    double share = (double) fdChecked / moderate;
+    assertTrue(share >= MIN_FD_CHECKED_SHARE, String.format(Locale.ROOT,
+        "only %d of %d moderate-logit rows were well-conditioned for finite differences",
+        fdChecked, moderate));
+  }
+
+  /**
+   * Σ|terms| of dℓ/dz, the reference's derivativeScale: α_t m^γ [γ (σ(z)σ(−z)/m) B + (1−y')σ(z) +
+   * pw·y'·σ(−z)]. The computed derivative is accurate to a few ulps of it, not of itself (soft
+   * labels cancel). Plain doubles suffice at moderate logits, where m ≥ σ(−|z|) is far from 0.
+   */
+  static double derivativeScale(LogitLoss loss, double z, double y) {
+    double a = LabelSmoothing.positive(y, loss.labelSmoothing());
+    double b = LabelSmoothing.negative(y, loss.labelSmoothing());
+    double s = StableMath.sigmoid(z);
+    double sn = StableMath.sigmoid(-z);
+    double pw = loss.posWeight();
+    double linear = b * s + pw * a * sn;
+    if (!loss.isFocal()) {
+      return linear;
+    }
+    double m = a * sn + b * s;
+    double bce = pw * a * StableMath.softplus(-z) + b * StableMath.softplus(z);
+    double g = loss.gamma();
+    double mg = g == 0.0 ? 1.0 : Math.pow(m, g);
+    return loss.classWeight(a, b) * mg * (g * (s * sn / m) * bce + linear);
+  }
+
   /**
    * A five-point central difference of the value with an error bound: rounding noise,
    * 1.5·max|f|·{@link #VALUE_REL_ERR}/h, plus truncation error, estimated by the difference
@@ -150,18 +234,48 @@ class LogitLossFuzzTest {
         f[k + 4] = loss.value(z + k * h, y);
         maxF = Math.max(maxF, Math.abs(f[k + 4]));
       }
+      return fromSamples(f, maxF * VALUE_REL_ERR, h);
+    }
+
+    /**
+     * The same difference of the derivative, whose rounding error is bounded by {@link
+     * LogitLossFuzzTest#VALUE_REL_ERR} times its {@link LogitLossFuzzTest#derivativeScale} rather
+     * than its own magnitude.
+     */
+    static FiniteDifference ofDerivative(LogitLoss loss, double z, double y) {
+      double h = FD_STEP;
+      double[] f = new double[9];
+      double maxErr = 0;
+      for (int k = -4; k <= 4; k++) {
+        f[k + 4] = loss.derivative(z + k * h, y);
+        maxErr = Math.max(maxErr, derivativeScale(loss, z + k * h, y) * VALUE_REL_ERR);
+      }
+      return fromSamples(f, maxErr, h);
+    }
+
+    /** f[k + 4] = f(z + k·h); maxErr bounds the absolute error of each sample. */
+    private static FiniteDifference fromSamples(double[] f, double maxErr, double h) {
       double fd = (f[2] - 8 * f[3] + 8 * f[5] - f[6]) / (12 * h);
       double fd2 = (f[0] - 8 * f[2] + 8 * f[6] - f[8]) / (24 * h);
-      return new FiniteDifference(fd, 1.5 * maxF * VALUE_REL_ERR / h + Math.abs(fd - fd2));
+      return new FiniteDifference(fd, 1.5 * maxErr / h + Math.abs(fd - fd2));
     }
 
     /** Well-conditioned: the difference's error bound is under a quarter of the tolerance. */
+    boolean conditionedFor(double tolerance) {
+      return errorBound <= 0.25 * tolerance;
+    }
+
+    boolean within(double exact, double tolerance) {
+      return Math.abs(estimate - exact) <= tolerance;
+    }
+
+    /** Well-conditioned for checking the derivative d, see {@link #conditionedFor}. */
     boolean conditioned(double d) {
-      return errorBound <= 0.25 * fdTolerance(d);
+      return conditionedFor(fdTolerance(d));
     }
 
     boolean agreesWith(double d) {
-      return Math.abs(estimate - d) <= fdTolerance(d);
+      return within(d, fdTolerance(d));
     }
   }
 
@@ -204,6 +318,38 @@ class LogitLossFuzzTest {
               + " second sum %s (alone %s), derivatives equal %s", batch.seed(),
           LogitLossTest.describe(loss), twoSum, sum, otherSum[0], separateOther,
           java.util.Arrays.equals(twoOut, out)));
+    }
+  }
+
+  /**
+   * The Hessian-pass batch form, weighted and unweighted, curvatures written over a copy of the
+   * margins: value and derivatives bit for bit those of valueAndDerivatives, curvatures bit for
+   * bit w·secondDerivative.
+   */
+  private static void checkCurvatureBatch(Batch batch, List<String> failures) {
+    LogitLoss loss = batch.loss();
+    for (double[] w : new double[][] {batch.w(), null}) {
+      double[] expected = new double[BATCH];
+      double expectedSum = loss.valueAndDerivatives(batch.z(), 0, batch.y(), w, expected, BATCH);
+      double[] derivatives = new double[BATCH];
+      double[] curvatures = batch.z().clone();
+      double sum = loss.valueDerivativesAndCurvatures(curvatures, 0, batch.y(), w, derivatives,
+          curvatures, BATCH);
+      if (Double.doubleToRawLongBits(sum) != Double.doubleToRawLongBits(expectedSum)
+          || !java.util.Arrays.equals(derivatives, expected)) {
+        failures.add(String.format(Locale.ROOT, "seed %d %s%s: sum %s (valueAndDerivatives %s),"
+                + " derivatives equal %s", batch.seed(), LogitLossTest.describe(loss),
+            w == null ? " unweighted" : "", sum, expectedSum,
+            java.util.Arrays.equals(derivatives, expected)));
+      }
+      for (int i = 0; i < BATCH; i++) {
+        double c = loss.secondDerivative(batch.z()[i], batch.y()[i]);
+        double wc = w == null ? c : w[i] * c;
+        if (Double.compare(curvatures[i], wc) != 0) {
+          failures.add(describe(batch, i) + (w == null ? "" : " w=" + w[i])
+              + ": batch curvature " + curvatures[i] + ", per row " + wc);
+        }
+      }
     }
   }
 

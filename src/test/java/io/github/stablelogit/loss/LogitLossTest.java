@@ -232,6 +232,69 @@ class LogitLossTest {
     }
   }
 
+  // ----------------------------------------------------------------- second derivative
+
+  /**
+   * Finite (never NaN, never ±∞) at the extremes of every parameter: γ from 1e-300 to 1e300 (where
+   * the focal bracket would overflow but m^γ is 0), γ just below 1, labels and smoothing down to
+   * subnormals, logits across exp's subnormal range and out to ±1e300. pw ≤ 1e6 keeps the true
+   * curvature itself within double range.
+   */
+  @Test
+  void secondDerivativeIsFiniteAtTheExtremesOfEveryParameter() {
+    double[] gammas = {0.0, 1e-300, 1e-3, 0.25, 0.999, 1.0, 1.5, 25.0, 1e10, 1e100, 1e300};
+    double[] alphas = {-1e300, 0.0, 0.5, 1.0};
+    double[] posWeights = {1e-300, 1e-6, 1.0, 1e6};
+    double[] smoothings = {0.0, Double.MIN_VALUE, 1e-300, 0.5, 0.999};
+    double[] labels = {0.0, 1.0, Double.MIN_VALUE, 1e-300, 0.5, 0.3, 1.0 - 0x1.0p-53};
+    double[] mags = {0.0, Double.MIN_VALUE, 1e-300, 1e-8, 0.5, 3.0, 36.7, 708.3, 708.5, 709.5,
+        720.0, 744.4, 745.2, 800.0, 1e10, 1e300, Double.MAX_VALUE};
+    List<String> failures = new ArrayList<>();
+    for (double pw : posWeights) {
+      for (double eps : smoothings) {
+        List<LogitLoss> losses = new ArrayList<>();
+        losses.add(LogitLoss.bce(pw, eps));
+        for (double gamma : gammas) {
+          for (double alpha : alphas) {
+            losses.add(LogitLoss.focal(gamma, alpha, pw, eps));
+          }
+        }
+        for (LogitLoss loss : losses) {
+          for (double mag : mags) {
+            for (double z : new double[] {mag, -mag}) {
+              for (double y : labels) {
+                double c = loss.secondDerivative(z, y);
+                boolean convex = !loss.isFocal() || loss.gamma() == 0.0;
+                if (!Double.isFinite(c) || (convex && !(c >= 0))) {
+                  failures.add(describe(loss) + " z=" + z + " y=" + y + ": " + c);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    LogitLossReferenceTest.assertNoFailures("second derivatives at the extremes", failures);
+  }
+
+  @Test
+  void secondDerivativeOfBceIsTheWeightedLogisticDensity() {
+    for (double pw : POS_WEIGHTS) {
+      for (double y : LABELS) {
+        LogitLoss bce = LogitLoss.bce(pw, 0.0);
+        // at z = 0, σσ' = 1/4 exactly; y' = y without smoothing
+        assertEquals((pw * y + (1 - y)) * 0.25, bce.secondDerivative(0.0, y),
+            1e-15 * (pw * y + (1 - y)), describe(bce) + " y=" + y);
+        // γ = 0, α < 0: focal is BCE, operation for operation
+        LogitLoss focal = LogitLoss.focal(0.0, -1.0, pw, 0.1);
+        for (double z : LOGITS) {
+          assertEquals(LogitLoss.bce(pw, 0.1).secondDerivative(z, y),
+              focal.secondDerivative(z, y), 0.0, describe(focal) + " z=" + z + " y=" + y);
+        }
+      }
+    }
+  }
+
   // ----------------------------------------------------------------- batch kernel
 
   static Stream<Arguments> batchCases() {
