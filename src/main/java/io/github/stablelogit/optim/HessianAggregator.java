@@ -6,21 +6,21 @@ import java.util.Arrays;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * Sums, in one pass over blocks, what {@link BlockAggregator} sums (loss, gradient, validation loss,
- * predicted positive weight) and the weighted Gram matrix of the augmented rows x̃ = [x, 1]:
+ * Sums, in one pass over blocks, what {@link BlockAggregator} sums (loss, gradient, validation
+ * loss, predicted positive weight) and the weighted Gram matrix of the augmented rows x̃ = [x, 1]:
  *
  * <pre>
  *   G = Σ_i c_i x̃_i x̃_iᵀ,   c_i = w_i · max(ℓ''(z_i), 0)
  * </pre>
  *
  * For BCE ℓ'' ≥ 0 and G is the exact Hessian of Σ w ℓ with respect to (β, b). The focal loss is not
- * convex: a row's ℓ'' may be negative, and only its positive part enters G, a safeguard that keeps G
- * positive semi-definite (a Gauss–Newton-like model; Newton steps on it are still descent
+ * convex: a row's ℓ'' may be negative, and only its positive part enters G, a safeguard that keeps
+ * G positive semi-definite (a Gauss–Newton-like model; Newton steps on it are still descent
  * directions, and at the optimum only the step length, not the optimum found, depends on it).
  *
  * <p>Per block, chunk by chunk ({@link InstanceBlock#forEachChunkWithGram}, each block read from
- * memory once): margins, then {@code kernel} gives the loss sum, dz and ℓ'', then gradient Xᵀdz, the
- * Gram (dense: one dsyrk of the rows scaled by √c; CSR: direct loops over the pairs of non-zeros)
+ * memory once): margins, then {@code kernel} gives the loss sum, dz and ℓ'', then gradient Xᵀdz,
+ * the Gram (dense: one dsyrk of the rows scaled by √c; CSR: direct loops over the pairs of non-zeros)
  * and Σc x, Σc. The loss and gradient are formed with the same calls, in the same order, as
  * {@link BlockAggregator}, so they have the same bits when the kernel's values and derivatives are
  * those of the loss's {@code valueAndDerivatives}. Each block's sums (in double) then enter the

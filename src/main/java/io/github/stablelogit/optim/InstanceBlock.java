@@ -485,7 +485,7 @@ public final class InstanceBlock implements Serializable {
     }
   }
 
-  /** gram[min(j,k) + max(j,k)·d] += Σ_i c_i x_ij x_ik over the non-zero pairs of rows [from, to). */
+  /** gram[min(j,k) + max(j,k)·d] += Σ_i c_i x_ij x_ik over the non-zero pairs of rows [from,to). */
   private void csrAddGram(double[] c, int from, int to, double[] gram) {
     int d = numFeatures;
     int[] idx = colIdx;
