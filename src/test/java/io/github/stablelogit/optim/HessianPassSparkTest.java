@@ -409,4 +409,99 @@ class HessianPassSparkTest {
     perPartition.unpersist(false);
     bc.destroy();
   }
+
+  @ParameterizedTest
+  @CsvSource({"true, 0.0", "false, 0.3"})
+  void originalHessianSumIsTheGramPlusThePenalty(boolean standardization, double regL2) {
+    Data data = data(900, 4, 9);
+    List<InstanceBlock> blocks = pack(data, false, false, false);
+    DataSummary s = summary(blocks);
+    JavaRDD<InstanceBlock> rdd = jsc.parallelize(blocks, 3).cache();
+    LogitObjective obj = objective(rdd, s, true, standardization, regL2);
+    double[] x = point(obj.dimension(), 3);
+    obj.evaluateWithHessian(x, new double[5], new double[25]);
+    double[] h = obj.originalHessianSum(x);
+    assertEquals(1, obj.hessianEvaluations(), "reuses the pass at x");
+    double[] coef = obj.toOriginal(x);
+    int m = 5;
+    double[] naive = new double[m * m];
+    double[] u = new double[m];
+    for (int i = 0; i < data.y().length; i++) {
+      double z = coef[4];
+      for (int j = 0; j < 4; j++) {
+        z += data.x()[i][j] * coef[j];
+        u[j] = data.x()[i][j];
+      }
+      u[4] = 1.0;
+      double c = data.w()[i] * StableMath.sigmoid(z) * StableMath.sigmoid(-z);
+      for (int j = 0; j < m; j++) {
+        for (int k = 0; k < m; k++) {
+          naive[j * m + k] += c * u[j] * u[k];
+        }
+      }
+    }
+    double[] sd = s.std();
+    for (int j = 0; j < 4; j++) {
+      naive[j * m + j] += s.weightSum() * regL2 * (standardization ? sd[j] * sd[j] : 1.0);
+    }
+    // Feature 2 is constant: its row and column are replaced by a unit diagonal.
+    for (int k = 0; k < m; k++) {
+      naive[2 * m + k] = 0.0;
+      naive[k * m + 2] = 0.0;
+    }
+    naive[2 * m + 2] = 1.0;
+    assertClose(h, naive, 1e-12, "original Hessian sum");
+    rdd.unpersist(false);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"true, true, 0.0, 0.0", "true, false, 0.01, 0.0", "false, true, 0.0, 0.0",
+      "true, true, 0.0, 0.02", "true, false, 0.005, 0.01"})
+  void newtonOnBlocksReachesTheOptimumOfTheFirstOrderMinimizers(boolean intercept,
+      boolean standardization, double regL2, double regL1) {
+    Data data = data(3000, 6, 13);
+    List<InstanceBlock> blocks = pack(data, false, false, false);
+    DataSummary s = summary(blocks);
+    JavaRDD<InstanceBlock> rdd = jsc.parallelize(blocks, 4).cache();
+    LogitObjective newtonObj = objective(rdd, s, intercept, standardization, regL2);
+    LogitObjective firstObj = objective(rdd, s, intercept, standardization, regL2);
+    int n = newtonObj.dimension();
+    LogitMinimizer.Result newton = NewtonMinimizer.minimize(newtonObj, new double[n], 50, 1e-12,
+        regL1, 0, null);
+    LogitMinimizer.Result first = LogitMinimizer.minimize(firstObj, new double[n], 1000,
+        regL1 > 0 ? 1e-9 : 1e-12, regL1, 0, null);
+    assertTrue(newton.converged(), newton.reason());
+    LogitMinimizer.Iteration ln = newton.history().get(newton.history().size() - 1);
+    LogitMinimizer.Iteration lf = first.history().get(first.history().size() - 1);
+    System.out.printf(java.util.Locale.ROOT, "blocks 3000 x 6, intercept %s, std %s, L2 %s, L1 %s:"
+        + " Newton %d iterations, %d passes (%d Hessian); %s %d iterations, %d passes%n",
+        intercept, standardization, regL2, regL1, ln.iteration(), ln.evaluations(),
+        newtonObj.hessianEvaluations(), regL1 > 0 ? "OWL-QN" : "L-BFGS", lf.iteration(),
+        lf.evaluations());
+    assertTrue(ln.iteration() <= 15, "Newton iterations " + ln.iteration());
+    assertTrue(ln.objective() <= lf.objective() + 1e-12 * Math.abs(lf.objective()),
+        ln.objective() + " vs " + lf.objective());
+    if (regL1 == 0) {
+      assertTrue(first.converged(), first.reason());
+      double[] a = newtonObj.toOriginal(newton.x());
+      double[] b = firstObj.toOriginal(first.x());
+      assertClose(a, b, 1e-8, "coefficients");
+    } else {
+      double[] x = newton.x();
+      double[] g = new double[n];
+      newtonObj.evaluate(x, g);
+      double[] c = newtonObj.l1Weights(regL1);
+      int zeros = 0;
+      for (int j = 0; j < n; j++) {
+        if (x[j] == 0.0) {
+          zeros++;
+          assertTrue(Math.abs(g[j]) <= c[j] + 1e-9, "zero " + j);
+        } else {
+          assertEquals(-c[j] * Math.signum(x[j]), g[j], 1e-9, "non-zero " + j);
+        }
+      }
+      assertTrue(zeros >= 2, "zeros " + zeros + " (the constant feature and others)");
+    }
+    rdd.unpersist(false);
+  }
 }
