@@ -7,7 +7,6 @@ import breeze.optimize.FirstOrderMinimizer$;
 import breeze.optimize.LBFGS;
 import breeze.optimize.OWLQN;
 import dev.ludovic.netlib.blas.BLAS;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -133,7 +132,8 @@ public final class LogitMinimizer {
       optimizer = (FirstOrderMinimizer) new LBFGS<DenseVector<Object>>(check, HISTORY,
           (breeze.math.MutableInnerProductModule) DenseVector.space_Double());
     }
-    Recorder rec = new Recorder(objective, tol, earlyStoppingRounds, listener);
+    IterationRecorder rec =
+        new IterationRecorder(objective, tol, earlyStoppingRounds, listener, LOG, null);
     Iterator<FirstOrderMinimizer.State<DenseVector<Object>, Object, Object>> states =
         optimizer.iterations(BreezeBridge.of(new CachingEvaluator(objective)),
             new DenseVector<Object>(x0.clone()));
@@ -180,7 +180,7 @@ public final class LogitMinimizer {
    * otherwise moves to the zero of the secant of the slope. It stops on the same gradient test.
    */
   private static Result polish(Objective objective, double[] start, int maxIter, double tol,
-      Recorder rec) {
+      IterationRecorder rec) {
     BLAS blas = BLAS.getInstance();
     int n = start.length;
     double[] x = start.clone();
@@ -279,108 +279,6 @@ public final class LogitMinimizer {
   }
 
   /**
-   * Records iterations: history, INFO log line, listener, finiteness, validation loss and early
-   * stopping, and the gradient test.
-   */
-  private static final class Recorder {
-    private final Objective objective;
-    private final double tol;
-    private final int earlyStoppingRounds;
-    private final Consumer<Iteration> listener;
-    private final long start = System.nanoTime();
-    private final List<Iteration> history = new ArrayList<>();
-    private double[] previous;
-    private double[] bestX;
-    private int bestIteration;
-    private double bestValidation = Double.POSITIVE_INFINITY;
-    private boolean converged;
-    private boolean stoppedEarly;
-    private Stop stop;
-    private String reason;
-
-    Recorder(Objective objective, double tol, int earlyStoppingRounds,
-        Consumer<Iteration> listener) {
-      this.objective = objective;
-      this.tol = tol;
-      this.earlyStoppingRounds = earlyStoppingRounds;
-      this.listener = listener;
-    }
-
-    /** @return true when the fit should stop here: gradient test passed, or early stopping */
-    boolean record(int iter, double[] x, double f, double gNorm) {
-      if (!Double.isFinite(f) || !Double.isFinite(gNorm)) {
-        double lastFinite = history.isEmpty() ? Double.NaN
-            : history.get(history.size() - 1).objective();
-        throw new NonFiniteObjective(String.format(Locale.ROOT,
-            "the objective became %s (gradient norm %s) at iteration %d; the last finite objective "
-                + "was %s at iteration %d. No model was produced. Try standardization=true, a "
-                + "larger regParam, rescaling extreme feature values, or a smaller posWeight.",
-            f, gNorm, iter, lastFinite, Math.max(0, iter - 1)));
-      }
-      double validation = objective.validationLoss(x);
-      double step = previous == null ? 0.0 : distance(previous, x);
-      Iteration it = new Iteration(iter, f, gNorm, step, objective.evaluations(),
-          (System.nanoTime() - start) / 1e9, validation);
-      history.add(it);
-      if (LOG.isInfoEnabled()) {
-        LOG.info(String.format(Locale.ROOT,
-            "iteration %d: objective %.15g, |gradient| %.3e, step %.3e, %d evaluations, %.2fs%s",
-            iter, f, gNorm, step, it.evaluations(), it.elapsedSeconds(),
-            Double.isNaN(validation) ? "" : String.format(Locale.ROOT, ", validation loss %.10g",
-                validation)));
-      }
-      if (listener != null) {
-        listener.accept(it);
-      }
-      previous = x.clone();
-      if (bestX == null || validation < bestValidation) {
-        bestValidation = Double.isNaN(validation) ? bestValidation : validation;
-        bestX = previous;
-        bestIteration = iter;
-      }
-      if (Double.isNaN(validation) || earlyStoppingRounds == 0) {
-        bestX = previous;
-        bestIteration = iter;
-      }
-      if (gNorm <= tol * Math.abs(f)) {
-        converged = true;
-        stop = Stop.CONVERGED;
-        reason = String.format(Locale.ROOT, "gradient norm %.3e <= tol %.3e x |objective|",
-            gNorm, tol);
-        return true;
-      }
-      if (earlyStoppingRounds > 0 && !Double.isNaN(validation)
-          && iter - bestIteration >= earlyStoppingRounds) {
-        stoppedEarly = true;
-        stop = Stop.EARLY_STOPPING;
-        reason = String.format(Locale.ROOT, "early stopping: validation loss %.10g at iteration %d "
-            + "did not improve for %d iterations", bestValidation, bestIteration,
-            earlyStoppingRounds);
-        return true;
-      }
-      return false;
-    }
-
-    int lastIteration() {
-      return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
-    }
-
-    Result result(double[] x) {
-      if (!converged && !stoppedEarly) {
-        LOG.warn("optimizer stopped before convergence: " + reason);
-      }
-      return new Result(bestX == null ? x : bestX, List.copyOf(history), converged, reason, stop,
-          bestIteration, stoppedEarly);
-    }
-
-    Result stopped(double[] x, Stop why, String text) {
-      stop = why;
-      reason = text;
-      return result(x);
-    }
-  }
-
-  /**
    * The objective as breeze sees it (through {@link BreezeBridge}). It remembers the last point, as
    * breeze's own cache would, because the optimizer asks again for the point its line search ended
    * on; each miss is one pass over the blocks.
@@ -414,12 +312,12 @@ public final class LogitMinimizer {
     return (double[]) v.toArray(ClassTag$.MODULE$.Double());
   }
 
-  private static double maxAbs(double[] g) {
+  static double maxAbs(double[] g) {
     return g.length == 0 ? 0.0 : Math.abs(g[BLAS.getInstance().idamax(g.length, g, 1)]);
   }
 
   /** ‖·‖∞ of the minimum-norm subgradient of f + Σ c_j|x_j|. */
-  private static double pseudoGradientNorm(double[] x, double[] g, double[] c) {
+  static double pseudoGradientNorm(double[] x, double[] g, double[] c) {
     double m = 0.0;
     for (int j = 0; j < g.length; j++) {
       double v;
@@ -433,13 +331,6 @@ public final class LogitMinimizer {
       m = Math.max(m, Math.abs(v));
     }
     return m;
-  }
-
-  private static double distance(double[] a, double[] b) {
-    double[] diff = a.clone();
-    BLAS blas = BLAS.getInstance();
-    blas.daxpy(a.length, -1.0, b, 1, diff, 1);
-    return blas.dnrm2(diff.length, diff, 1);
   }
 
 }

@@ -35,7 +35,7 @@ import org.apache.spark.broadcast.Broadcast;
  * treeAggregate over 200 cached partitions takes ≈ 0.3 s, over two ≈ 10 ms). The sums do not
  * depend on that grouping ({@link BlockAggregator}).
  */
-public final class LogitObjective implements Objective {
+public final class LogitObjective implements HessianObjective {
 
   /** The cached blocks, one per partition. */
   private final JavaRDD<InstanceBlock> blocks;
@@ -225,5 +225,215 @@ public final class LogitObjective implements Objective {
         validationWeightSum > 0 ? agg.validationLossSum() / validationWeightSum : Double.NaN,
         agg.predictedPositiveWeight() / weightSum);
     return value;
+  }
+
+  // ---- Second-order: the Hessian pass (HessianAggregator) for NewtonMinimizer and inference ----
+
+  /** Per-row values, derivatives and curvatures for Hessian passes; null without one. */
+  private CurvatureKernel curvature;
+  private int hessianEvaluations;
+  /** The optimizer variables of the last Hessian pass, and its G (see {@link #gramAt}). */
+  private double[] lastGramX;
+  private double[] lastGram;
+
+  /**
+   * An objective that can also give its Hessian ({@link #evaluateWithHessian}).
+   *
+   * @param blocks cached training blocks
+   * @param loss the loss
+   * @param curvature the loss's per-row values, derivatives and curvatures (production code:
+   *     {@code loss::valueDerivativesAndCurvatures}); its values and derivatives must be bit for
+   *     bit those of {@code loss.valueAndDerivatives}
+   * @param summary statistics of the blocks
+   * @param fitIntercept whether the model has an intercept
+   * @param standardization whether the penalty applies to standardized coefficients
+   * @param regL2 λ(1−a)
+   * @param aggregationDepth treeAggregate depth
+   * @param rawThreshold decision threshold on the margin, for the predicted-positive diagnostic
+   */
+  public LogitObjective(JavaRDD<InstanceBlock> blocks, LogitLoss loss, CurvatureKernel curvature,
+      DataSummary summary, boolean fitIntercept, boolean standardization, double regL2,
+      int aggregationDepth, double rawThreshold) {
+    this(blocks, loss, summary, fitIntercept, standardization, regL2, aggregationDepth,
+        rawThreshold);
+    this.curvature = java.util.Objects.requireNonNull(curvature, "curvature");
+  }
+
+  /** @return how many Hessian passes ran (each one pass over the blocks, not in evaluations()) */
+  @Override
+  public int hessianEvaluations() {
+    return hessianEvaluations;
+  }
+
+  /**
+   * One Hessian pass: a Spark job (treeAggregate of {@link HessianAggregator} over the tasks of
+   * {@link ExecutorGroups}, as {@link #evaluate}) at the coefficients of {@code x}. Remembers G and
+   * the diagnostics of the pass ({@link #evaluationAt} needs no further pass at x).
+   */
+  private HessianAggregator gramPass(double[] x) {
+    if (curvature == null) {
+      throw new IllegalStateException("this LogitObjective has no curvature kernel: construct it "
+          + "with one to evaluate Hessians");
+    }
+    hessianEvaluations++;
+    double[] coef = toOriginal(x);
+    double[] beta = java.util.Arrays.copyOf(coef, numFeatures);
+    Broadcast<BlockAggregator.Coefficients> bc =
+        jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
+    HessianAggregator agg;
+    try {
+      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
+      lastTasks = tasks.getNumPartitions();
+      agg = tasks.treeAggregate(new HessianAggregator(curvature, bc, numFeatures, rawThreshold),
+          HessianAggregator::add, HessianAggregator::merge, aggregationDepth);
+    } finally {
+      bc.destroy();
+    }
+    lastGramX = x.clone();
+    lastGram = agg.gram();
+    return agg;
+  }
+
+  /** @return G = Σ c_i x̃_i x̃_iᵀ at x ((d+1)², row-major): the last pass's, or a new pass */
+  private double[] gramAt(double[] x) {
+    if (lastGramX == null || !java.util.Arrays.equals(lastGramX, x)) {
+      gramPass(x);
+    }
+    return lastGram;
+  }
+
+  /**
+   * Evaluates the objective, its gradient and its Hessian in the optimizer's variables in one pass
+   * over the blocks. Value and gradient are bit for bit those of {@link #evaluate} at x (the same
+   * sums and the same arithmetic on them). With θ = (β, b) = J x the linear map of
+   * {@link #toOriginal} and G the Gram matrix of {@link HessianAggregator},
+   *
+   * <pre>
+   *   H = Jᵀ (G / W) J + diag(λ · (∂p_j/∂x_j)²)
+   * </pre>
+   *
+   * where W = Σw and p_j the penalized coefficient (∂p_j/∂x_j = 1/s_j standardized, 1/(s_jσ_j)
+   * otherwise). J is the identity scaled by 1/(s_jσ_j) on the coefficients plus, with an
+   * intercept, the row b = x_d − Σ μ_jβ_j; so the loss part is the Gram of the centered rows,
+   * (G_jk − μ_j G_kd − μ_k G_jd + μ_jμ_k G_dd)/(W s_jσ_j s_kσ_k), formed on the driver from the
+   * uncentered sums (rounding relative to an entry grows like (1 + |μ|/σ)²·ε). Constant features
+   * (σ_j = 0, β_j fixed at 0) get a unit diagonal and zeros elsewhere, so H stays invertible.
+   *
+   * @param x optimizer variables, n = {@link #dimension()}
+   * @param gradient output, length n
+   * @param hessian output, n×n row-major, symmetric
+   * @return the objective value (without the L1 part)
+   */
+  @Override
+  public double evaluateWithHessian(double[] x, double[] gradient, double[] hessian) {
+    HessianAggregator agg = gramPass(x);
+    double[] sums = agg.gradientSum();
+    double value = smoothValueAndGradient(x, sums, agg.lossSum(), gradient);
+    last = new Evaluation(x.clone(), value,
+        validationWeightSum > 0 ? agg.validationLossSum() / validationWeightSum : Double.NaN,
+        agg.predictedPositiveWeight() / weightSum);
+    int d = numFeatures;
+    int m = d + 1;
+    int n = dimension();
+    double[] g = lastGram;
+    java.util.Arrays.fill(hessian, 0, n * n, 0.0);
+    for (int j = 0; j < d; j++) {
+      if (!(std[j] > 0)) {
+        hessian[j * n + j] = 1.0;
+        continue;
+      }
+      double dj = 1.0 / (precondition[j] * std[j]);
+      for (int k = j; k < d; k++) {
+        if (!(std[k] > 0)) {
+          continue;
+        }
+        double dk = 1.0 / (precondition[k] * std[k]);
+        double gjk = g[j * m + k];
+        if (fitIntercept) {
+          gjk = gjk - mean[j] * g[k * m + d] - mean[k] * (g[j * m + d] - mean[j] * g[d * m + d]);
+        }
+        double h = gjk / weightSum * dj * dk;
+        hessian[j * n + k] = h;
+        hessian[k * n + j] = h;
+      }
+      double dp = (standardization ? 1.0 : 1.0 / std[j]) / precondition[j];
+      hessian[j * n + j] += regL2 * dp * dp;
+      if (fitIntercept) {
+        double h = (g[j * m + d] - mean[j] * g[d * m + d]) / weightSum * dj;
+        hessian[j * n + d] = h;
+        hessian[d * n + j] = h;
+      }
+    }
+    if (fitIntercept) {
+      hessian[d * n + d] = g[d * m + d] / weightSum;
+    }
+    return value;
+  }
+
+  /**
+   * The Hessian of the penalized objective with respect to the original coefficients (β, b),
+   * scaled by W = Σw (a sum over rows, not a mean):
+   *
+   * <pre>
+   *   G + W · diag(λσ_j² standardized, λ otherwise; 0 for b)
+   * </pre>
+   *
+   * (d + 1)×(d + 1), row-major, b last. For BCE without penalty this is the observed Fisher
+   * information Σ w σ(z)σ(−z) x̃x̃ᵀ, and its inverse the usual asymptotic covariance of (β, b) when
+   * w are frequency weights (with a penalty, the inverse is the covariance of the penalized
+   * estimate's quadratic approximation; for focal loss only the positive part of each row's
+   * curvature enters, see {@link HessianAggregator}). Fixed coefficients (constant features, and b
+   * without an intercept) get a zero row and column with a unit diagonal so the matrix stays
+   * invertible: their entries of the inverse are meaningless and must be reported as 0.
+   *
+   * <p>Reuses the G of the last Hessian pass when it was at x, otherwise runs one.
+   *
+   * @param x optimizer variables
+   * @return the (d + 1)² matrix, row-major
+   */
+  public double[] originalHessianSum(double[] x) {
+    int d = numFeatures;
+    int m = d + 1;
+    double[] h = gramAt(x).clone();
+    for (int j = 0; j < m; j++) {
+      boolean fixed = j < d ? !(std[j] > 0) : !fitIntercept;
+      if (fixed) {
+        for (int k = 0; k < m; k++) {
+          h[j * m + k] = 0.0;
+          h[k * m + j] = 0.0;
+        }
+        h[j * m + j] = 1.0;
+      } else if (j < d) {
+        h[j * m + j] += weightSum * regL2 * (standardization ? std[j] * std[j] : 1.0);
+      }
+    }
+    return h;
+  }
+
+  /**
+   * The value and gradient of {@link #evaluate} from a pass's sums, with the same arithmetic (so
+   * the same bits): keep the two in step.
+   */
+  private double smoothValueAndGradient(double[] x, double[] sums, double lossSum,
+      double[] gradient) {
+    double dzSum = sums[numFeatures];
+    double f = lossSum / weightSum;
+    double penalty = 0.0;
+    for (int j = 0; j < numFeatures; j++) {
+      if (std[j] > 0) {
+        double centered = fitIntercept ? sums[j] - mean[j] * dzSum : sums[j];
+        double gammaJ = x[j] / precondition[j];
+        double pj = standardization ? gammaJ : gammaJ / std[j];
+        double dpj = standardization ? 1.0 : 1.0 / std[j];
+        penalty += pj * pj;
+        gradient[j] = (centered / std[j] / weightSum + regL2 * pj * dpj) / precondition[j];
+      } else {
+        gradient[j] = 0.0;
+      }
+    }
+    if (fitIntercept) {
+      gradient[numFeatures] = dzSum / weightSum;
+    }
+    return f + 0.5 * regL2 * penalty;
   }
 }
