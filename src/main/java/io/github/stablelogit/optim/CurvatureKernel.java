@@ -9,8 +9,8 @@ import java.io.Serializable;
  * tests pass small kernels of their own.
  *
  * <p>For the Hessian pass to reproduce the bits of an ordinary evaluation
- * ({@link BlockAggregator}), the returned sum and {@code dzOut} must be bit for bit those of the loss's
- * {@code valueAndDerivatives} on the same arguments.
+ * ({@link BlockAggregator}), the returned sum and {@code dzOut} must be bit for bit those of the
+ * loss's {@code valueAndDerivatives} on the same arguments.
  */
 @FunctionalInterface
 public interface CurvatureKernel extends Serializable {

@@ -20,10 +20,10 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Per block, chunk by chunk ({@link InstanceBlock#forEachChunkWithGram}, each block read from
  * memory once): margins, then {@code kernel} gives the loss sum, dz and ℓ'', then gradient Xᵀdz,
- * the Gram (dense: one dsyrk of the rows scaled by √c; CSR: direct loops over the pairs of non-zeros)
- * and Σc x, Σc. The loss and gradient are formed with the same calls, in the same order, as
- * {@link BlockAggregator}, so they have the same bits when the kernel's values and derivatives are
- * those of the loss's {@code valueAndDerivatives}. Each block's sums (in double) then enter the
+ * the Gram (dense: one dsyrk of the rows scaled by √c; CSR: direct loops over the pairs of
+ * non-zeros) and Σc x, Σc. The loss and gradient are formed with the same calls, in the same order,
+ * as {@link BlockAggregator}, so they have the same bits when the kernel's values and derivatives
+ * are those of the loss's {@code valueAndDerivatives}. Each block's sums (in double) then enter the
  * running sums in double-double arithmetic ({@link CompensatedSum}), and aggregators merge the same
  * way, so the result does not depend on how blocks are grouped into tasks or on the merge order.
  *

@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * minimizer in its coordinate, a soft threshold: u_j = S(a_j x_j − b_j, c_j)/a_j with a_j the
  * diagonal and b_j the model's linear coefficient. Sweeps stop when no coordinate moved by more
  * than {@value #INNER}·(the current subgradient norm) in a_j-weighted terms (a_j|δu_j|; floored at
- * 1e-3·tol·|F|), or after {@value #MAX_SWEEPS} sweeps. Zeros of the solution are exact zeros of the soft threshold, taken over
- * by the full step α = 1.
+ * 1e-3·tol·|F|), or after {@value #MAX_SWEEPS} sweeps. Zeros of the solution are exact zeros of the
+ * soft threshold, taken over by the full step α = 1.
  *
  * <p><b>Line search.</b> On F with the model's predicted decrease D = gᵀΔ + Σ c_j(|x_j + Δ_j| −
  * |x_j|) (= gᵀp without L1, &lt; 0): try α = 1, accept when F(x + αΔ) ≤ F(x) + {@value #ARMIJO}·αD
