@@ -12,6 +12,7 @@ import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
 import io.github.stablelogit.optim.LogitMinimizer;
 import io.github.stablelogit.optim.LogitObjective;
+import io.github.stablelogit.optim.NewtonMinimizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -137,20 +138,21 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       int d = summary.numFeatures();
       double reg = getRegParam();
       double a = getElasticNetParam();
-      LogitObjective objective = new LogitObjective(blocks, loss, summary, getFitIntercept(),
-          getStandardization(), reg * (1 - a), getAggregationDepth(),
+      LogitObjective objective = objective(blocks, loss, summary,
           LogitClassificationModel.rawThreshold(getThreshold()) + shift);
+      boolean newton = useNewton(objective.dimension());
       double[] x0 = new double[objective.dimension()];
       if (getFitIntercept()) {
         x0[d] = initialIntercept(summary, loss);
       }
       LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
-              + "regParam=%s, elasticNetParam=%s, %d partitions (%d tasks per evaluation)", loss,
-          summary.rows(), d, summary.weightSum(), summary.validationRows() > 0
-              ? ", " + summary.validationRows() + " validation rows" : "",
-          reg, a, blocks.getNumPartitions(), objective.evaluationTasks()));
+              + "regParam=%s, elasticNetParam=%s, solver %s, %d partitions (%d tasks per "
+              + "evaluation)", loss, summary.rows(), d, summary.weightSum(),
+          summary.validationRows() > 0 ? ", " + summary.validationRows() + " validation rows" : "",
+          reg, a, newton ? "newton" : "lbfgs", blocks.getNumPartitions(),
+          objective.evaluationTasks()));
       List<IterationListener> ls = listeners == null ? List.of() : List.copyOf(listeners);
-      LogitMinimizer.Result result = minimize(objective, x0, reg * a, it -> {
+      LogitMinimizer.Result result = minimize(objective, newton, x0, reg * a, it -> {
         LogitIteration pub = LogitTrainingSummary.toPublic(it);
         ls.forEach(l -> l.onIteration(pub));
       });
@@ -169,8 +171,9 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
         warnings.add(w);
       }
       LogitTrainingSummary trainingSummary = new LogitTrainingSummary(result, summary, d,
-          posWeight, positiveFraction, warnings, objective.evaluations(),
-          (System.nanoTime() - start) / 1e9);
+          posWeight, positiveFraction, warnings, newton ? "newton" : "lbfgs",
+          objective.evaluations() + objective.hessianEvaluations(),
+          objective.hessianEvaluations(), (System.nanoTime() - start) / 1e9);
       model.setSummary(trainingSummary);
       copyValues(model, ParamMap.empty()).setParent(this);
       if (getAutoPosWeight()) {
@@ -180,22 +183,97 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       trainingSummary.attach(model, v == null ? dataset
           : dataset.filter(org.apache.spark.sql.functions.not(
               org.apache.spark.sql.functions.coalesce(col(v), lit(false)))));
+      LogitClassifier fitted = copy(ParamMap.empty());
+      double[] xOpt = result.x().clone();
+      trainingSummary.setInference(() -> fitted.inferenceAt(dataset, xOpt, loss), reg > 0);
       return model;
     } finally {
       blocks.unpersist(false);
     }
   }
 
-  private LogitMinimizer.Result minimize(LogitObjective objective, double[] x0, double regL1,
-      Consumer<LogitMinimizer.Iteration> listener) {
+  private LogitObjective objective(JavaRDD<InstanceBlock> blocks, LogitLoss loss,
+      DataSummary summary, double rawThreshold) {
+    return new LogitObjective(blocks, loss, loss::valueDerivativesAndCurvatures, summary,
+        getFitIntercept(), getStandardization(), getRegParam() * (1 - getElasticNetParam()),
+        getAggregationDepth(), rawThreshold);
+  }
+
+  /** The solver param applied to a problem of n optimizer variables. */
+  private boolean useNewton(int n) {
+    String solver = getSolver();
+    if ("newton".equals(solver) && n > NEWTON_MAX_DIMENSION) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "solver newton holds the "
+          + "%d x %d Hessian on the driver and in every task, and accepts at most %d features "
+          + "plus intercept; use solver lbfgs (or auto) for this data.", n, n,
+          NEWTON_MAX_DIMENSION));
+    }
+    return "newton".equals(solver) || ("auto".equals(solver) && n <= AUTO_NEWTON_MAX_DIMENSION);
+  }
+
+  private LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,
+      double regL1, Consumer<LogitMinimizer.Iteration> listener) {
     try {
-      return LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
-          getEarlyStoppingRounds(), listener);
+      return newton
+          ? NewtonMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
+              getEarlyStoppingRounds(), listener)
+          : LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
+              getEarlyStoppingRounds(), listener);
     } catch (LogitMinimizer.NonFiniteObjective e) {
       NonFiniteObjectiveException pub = new NonFiniteObjectiveException(e.getMessage());
       pub.initCause(e);
       throw pub;
     }
+  }
+
+  /**
+   * Wald inference at the fitted optimizer variables: the training rows packed again (the same
+   * blocks and statistics, so the same variables mean the same coefficients) and one Hessian pass.
+   * Only for plain BCE (a log-likelihood) without an L1 penalty, up to {@link
+   * #NEWTON_MAX_DIMENSION} variables.
+   */
+  private WaldInference inferenceAt(Dataset<?> dataset, double[] xOpt, LogitLoss loss) {
+    String refusal = inferenceRefusal(loss, xOpt.length);
+    if (refusal != null) {
+      throw new IllegalStateException("no standard errors for this fit: " + refusal);
+    }
+    JavaRDD<InstanceBlock> blocks = packBlocks(dataset);
+    try {
+      DataSummary summary = summarize(blocks);
+      LogitObjective objective = objective(blocks, loss, summary, 0.0);
+      int d = summary.numFeatures();
+      double[] h = objective.originalHessianSum(xOpt);
+      double[][] hessian = new double[d + 1][];
+      for (int j = 0; j <= d; j++) {
+        hessian[j] = Arrays.copyOfRange(h, j * (d + 1), (j + 1) * (d + 1));
+      }
+      double[] std = summary.std();
+      boolean[] fixed = new boolean[d + 1];
+      for (int j = 0; j < d; j++) {
+        fixed[j] = !(std[j] > 0);
+      }
+      fixed[d] = !getFitIntercept();
+      return WaldInference.of(hessian, objective.toOriginal(xOpt), fixed);
+    } finally {
+      blocks.unpersist(false);
+    }
+  }
+
+  /** Why Wald standard errors are not available for this fit, or null when they are. */
+  private String inferenceRefusal(LogitLoss loss, int dimension) {
+    if (loss.isFocal() || loss.posWeight() != 1.0 || loss.labelSmoothing() != 0.0) {
+      return "the loss is not a log-likelihood (" + loss + "): Wald standard errors need plain "
+          + "BCE with posWeight 1 and labelSmoothing 0. Refit with those, or bootstrap.";
+    }
+    if (getRegParam() > 0 && getElasticNetParam() > 0) {
+      return "an L1 penalty (elasticNetParam > 0) makes the objective non-differentiable at the "
+          + "zero coefficients; refit with elasticNetParam 0 (or without regParam) for them.";
+    }
+    if (dimension > NEWTON_MAX_DIMENSION) {
+      return "the Hessian would be " + dimension + " x " + dimension + ", beyond "
+          + NEWTON_MAX_DIMENSION + " variables.";
+    }
+    return null;
   }
 
   /** Weighted negatives over weighted positives of the training rows. */

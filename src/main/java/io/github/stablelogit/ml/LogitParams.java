@@ -1,8 +1,10 @@
 package io.github.stablelogit.ml;
 
 import java.io.Serializable;
+import java.util.List;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 
 /**
@@ -15,6 +17,21 @@ import org.apache.spark.ml.param.Params;
  */
 public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<S> {
 
+  /** Solvers accepted by {@link #solver()}. */
+  List<String> SUPPORTED_SOLVERS = List.of("auto", "lbfgs", "newton");
+
+  /**
+   * The most features (plus the intercept) the Newton solver and Wald inference accept: the
+   * (d+1)² Hessian is held on the driver and in every task (128 MiB at this size).
+   */
+  int NEWTON_MAX_DIMENSION = 4096;
+
+  /**
+   * {@code solver = "auto"} picks Newton up to this many optimizer variables (features plus the
+   * intercept), L-BFGS above (see the README's solver section for the measurement).
+   */
+  int AUTO_NEWTON_MAX_DIMENSION = 64;
+
   /** The Param instances of one owner. */
   final class Defs implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -24,6 +41,7 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
     final DoubleParam elasticNetParam;
     final BooleanParam fitIntercept;
     final BooleanParam standardization;
+    final Param<String> solver;
 
     /** @param o the owner, whose uid must already be set */
     public Defs(Params o) {
@@ -37,6 +55,10 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
       standardization = ParamChecks.booleanParam(o, "standardization",
           "whether the penalty applies to standardized coefficients (coefficients are always "
               + "reported in the original space)");
+      solver = ParamChecks.stringParam(o, "solver", "optimizer: lbfgs (L-BFGS, OWL-QN with L1), "
+          + "newton (Newton, proximal Newton with L1: one Hessian pass per iteration, at most "
+          + NEWTON_MAX_DIMENSION + " features plus intercept), or auto (newton up to "
+          + AUTO_NEWTON_MAX_DIMENSION + ", lbfgs above)", ParamChecks.oneOf(SUPPORTED_SOLVERS));
     }
   }
 
@@ -56,6 +78,7 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
     setDefault(p.elasticNetParam, 0.0);
     setDefault(p.fitIntercept, true);
     setDefault(p.standardization, true);
+    setDefault(p.solver, "auto");
   }
 
   /** @return regularization strength λ (default 0) */
@@ -116,5 +139,24 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
   /** @param v whether to penalize standardized coefficients @return this */
   default S setStandardization(boolean v) {
     return setValid(standardization(), v);
+  }
+
+  /** @return the optimizer, "auto", "lbfgs" or "newton" (default "auto") */
+  default Param<String> solver() {
+    return defs().solver;
+  }
+
+  /** @return the optimizer name */
+  default String getSolver() {
+    return $(solver());
+  }
+
+  /**
+   * @param v "auto" (default: newton up to {@value #AUTO_NEWTON_MAX_DIMENSION} features plus
+   *     intercept, lbfgs above), "lbfgs" or "newton" (case-insensitive)
+   * @return this
+   */
+  default S setSolver(String v) {
+    return setValid(solver(), ParamChecks.normalize(v, SUPPORTED_SOLVERS));
   }
 }

@@ -28,16 +28,22 @@ public final class LogitTrainingSummary implements Serializable {
   private final double posWeightUsed;
   private final double predictedPositiveFraction;
   private final List<String> warnings;
+  private final String solver;
   private final int objectiveEvaluations;
+  private final int hessianPasses;
   private final double trainingSeconds;
   private transient org.apache.spark.sql.Dataset<?> trainingRows;
   private transient LogitClassificationModel model;
   /** Computed threshold metrics by numBins, each on first use. */
   private transient java.util.Map<Integer, LogitThresholdMetrics> thresholdMetrics;
+  /** Computes the Wald inference on first use (one packing pass and one Hessian pass). */
+  private transient java.util.function.Supplier<WaldInference> inferenceSupplier;
+  private transient WaldInference inference;
+  private boolean penalized;
 
   LogitTrainingSummary(LogitMinimizer.Result result, DataSummary data, int numFeatures,
       double posWeightUsed, double predictedPositiveFraction, List<String> warnings,
-      int objectiveEvaluations, double trainingSeconds) {
+      String solver, int objectiveEvaluations, int hessianPasses, double trainingSeconds) {
     this.history = result.history().stream().map(LogitTrainingSummary::toPublic).toList();
     this.converged = result.converged();
     this.convergenceReason = result.reason();
@@ -51,7 +57,9 @@ public final class LogitTrainingSummary implements Serializable {
     this.posWeightUsed = posWeightUsed;
     this.predictedPositiveFraction = predictedPositiveFraction;
     this.warnings = List.copyOf(warnings);
+    this.solver = solver;
     this.objectiveEvaluations = objectiveEvaluations;
+    this.hessianPasses = hessianPasses;
     this.trainingSeconds = trainingSeconds;
   }
 
@@ -59,6 +67,95 @@ public final class LogitTrainingSummary implements Serializable {
   static LogitIteration toPublic(LogitMinimizer.Iteration it) {
     return new LogitIteration(it.iteration(), it.objective(), it.gradientNorm(), it.stepSize(),
         it.evaluations(), it.elapsedSeconds(), it.validationLoss());
+  }
+
+  void setInference(java.util.function.Supplier<WaldInference> supplier, boolean penalized) {
+    this.inferenceSupplier = supplier;
+    this.penalized = penalized;
+  }
+
+  private synchronized WaldInference inference() {
+    if (inference == null) {
+      if (inferenceSupplier == null) {
+        throw new IllegalStateException("the training data of this summary is not available "
+            + "(e.g. after deserialization); standard errors are computed from it on first use");
+      }
+      inference = inferenceSupplier.get();
+    }
+    return inference;
+  }
+
+  /**
+   * Standard errors of the coefficients, then of the intercept (when fitted; NaN otherwise), in
+   * the original feature units: the square roots of the diagonal of {@link #covarianceMatrix()}.
+   * Computed on first use with one pass over the training data (the same blocks as the fit, and
+   * one Hessian pass), whatever the solver.
+   *
+   * <p>Wald inference from the inverse Hessian of the weighted loss sum at the optimum, as
+   * statsmodels' GLM Binomial: weightCol holds frequency weights (a weight k counts as k copies of
+   * the row). With regParam &gt; 0 (L2) the Hessian includes the penalty and the numbers are those
+   * of the penalized problem's inverse Hessian, as H2O reports ({@link #inferenceIsPenalized()});
+   * they are then no sampling covariance of an unbiased estimator. NaN for constant features.
+   *
+   * @return d + 1 standard errors, the intercept's last
+   * @throws IllegalStateException for losses that are not a log-likelihood (posWeight ≠ 1, focal,
+   *     labelSmoothing &gt; 0), for L1 penalties, beyond {@value LogitParams#NEWTON_MAX_DIMENSION}
+   *     variables, for a singular Hessian (collinear features, separable classes), and after
+   *     deserialization
+   */
+  public double[] coefficientStandardErrors() {
+    return inference().standardErrors().clone();
+  }
+
+  /**
+   * @return z = estimate / standard error, coefficients then intercept (see {@link
+   *     #coefficientStandardErrors()})
+   */
+  public double[] zValues() {
+    return inference().zValues().clone();
+  }
+
+  /**
+   * @return two-sided p-values P(|Z| ≥ |z|) of the Wald tests β_j = 0, computed as erfc(|z|/√2)
+   *     so tail values keep their relative precision (see {@link #coefficientStandardErrors()})
+   */
+  public double[] pValues() {
+    return inference().pValues().clone();
+  }
+
+  /**
+   * @return the (d + 1) × (d + 1) covariance of the coefficients and the intercept (last), in the
+   *     original feature units (see {@link #coefficientStandardErrors()}); NaN rows and columns
+   *     for constant features and an intercept that was not fitted
+   */
+  public org.apache.spark.ml.linalg.Matrix covarianceMatrix() {
+    double[][] c = inference().covariance();
+    int n = c.length;
+    double[] colMajor = new double[n * n];
+    for (int j = 0; j < n; j++) {
+      for (int i = 0; i < n; i++) {
+        colMajor[j * n + i] = c[i][j];
+      }
+    }
+    return org.apache.spark.ml.linalg.Matrices.dense(n, n, colMajor);
+  }
+
+  /**
+   * @return whether an L2 penalty entered the Hessian of the standard errors (regParam &gt; 0):
+   *     the inverse penalized Hessian, not a sampling covariance
+   */
+  public boolean inferenceIsPenalized() {
+    return penalized;
+  }
+
+  /** @return the solver that ran: "lbfgs" or "newton" (solver "auto" resolved) */
+  public String solver() {
+    return solver;
+  }
+
+  /** @return Hessian passes over the data (Newton's iterations; 0 for L-BFGS) */
+  public int hessianPasses() {
+    return hessianPasses;
   }
 
   void attach(LogitClassificationModel fitted, org.apache.spark.sql.Dataset<?> rows) {
@@ -203,7 +300,7 @@ public final class LogitTrainingSummary implements Serializable {
     return numFeatures;
   }
 
-  /** @return objective evaluations (passes over the cached blocks) */
+  /** @return passes over the cached blocks (gradient and Hessian passes) */
   public int objectiveEvaluations() {
     return objectiveEvaluations;
   }
