@@ -23,9 +23,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Reads the job's input: CSV (header, inferred types, ';' or ',' separator detected from the header
- * line, gzip by extension), Parquet, or LIBSVM. The format comes from {@code --format} or the path's
- * extension.
+ * Reads the job's input: CSV (header, inferred types, ';' or ',' separator detected from the
+ * header line, gzip by extension), Parquet, or LIBSVM. The format comes from {@code --format} or
+ * the path's extension.
  */
 final class InputData {
 
@@ -115,7 +115,10 @@ final class InputData {
     return f;
   }
 
-  /** The format an extension implies: .csv[.gz|.bz2] csv; .parquet or a directory parquet; .libsvm/.svm/.txt libsvm. */
+  /**
+   * The format an extension implies: .csv[.gz|.bz2] csv; .parquet or a directory parquet;
+   * .libsvm/.svm/.txt libsvm.
+   */
   static String inferFormat(String path, FileStatus[] found) {
     String name = path.replaceAll("/+$", "").toLowerCase(Locale.ROOT);
     String base = name.replaceAll("\\.(gz|bz2|deflate|zst|lz4|snappy)$", "");

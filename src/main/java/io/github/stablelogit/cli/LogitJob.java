@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The stablelogit command-line job: {@code train}, {@code predict} and {@code evaluate} binary
- * classifiers from CSV, Parquet or LIBSVM files. Run it with {@code mvn compile exec:exec} (embedded
- * local Spark) or {@code spark-submit --class io.github.stablelogit.cli.LogitJob <jar> train …}.
+ * classifiers from CSV, Parquet or LIBSVM files. Run it with {@code mvn compile exec:exec}
+ * (embedded local Spark) or {@code spark-submit --class io.github.stablelogit.cli.LogitJob <jar> train …}.
  * {@code help} lists the options. This class dispatches to {@link TrainCommand}, {@link
  * PredictCommand} and {@link EvaluateCommand} and turns failures into exit codes.
  *

@@ -45,6 +45,8 @@ class TrainOptionsTest {
     assertFalse(o.validating());
     assertNull(o.tuneMetric);
     assertNull(o.metrics);
+    assertTrue(Usage.TRAIN.contains("default 0.2 unless --validation-fraction is given; 0 "
+        + "trains on"), Usage.TRAIN);
   }
 
   @Test
