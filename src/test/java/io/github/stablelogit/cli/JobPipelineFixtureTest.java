@@ -97,6 +97,21 @@ class JobPipelineFixtureTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation")
+  void theDeprecatedAliasReadsTheOldStageAsTheNewClass() throws Exception {
+    Path stage;
+    try (var s = Files.list(JobPipelineFixtures.modelDir().resolve("stages"))) {
+      stage = s.filter(p -> p.getFileName().toString().startsWith("0_binaryLabelMapper"))
+          .findFirst().orElseThrow();
+    }
+    BinaryLabelMapper m = io.github.stablelogit.cli.BinaryLabelMapper.load(stage.toString());
+    assertEquals(BinaryLabelMapper.class, m.getClass());
+    assertEquals("binaryLabelMapper_e8138f147894", m.uid());
+    assertEquals(Columns.LABEL, m.getOutputCol());
+    assertEquals(false, m.getNumeric());
+  }
+
+  @Test
   void logitJobPredictWritesTheSameFile() throws Exception {
     Path out = tmp.resolve("predictions.csv");
     LogitJobTest.run("predict", "--model", JobPipelineFixtures.modelDir().toString(), "--input",

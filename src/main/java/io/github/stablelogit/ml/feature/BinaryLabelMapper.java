@@ -64,6 +64,7 @@ public final class BinaryLabelMapper extends Transformer implements MLWritable {
     this(Identifiable$.MODULE$.randomUID("binaryLabelMapper"));
   }
 
+  /** @return this stage's uid */
   @Override
   public String uid() {
     return uid;
@@ -146,6 +147,12 @@ public final class BinaryLabelMapper extends Transformer implements MLWritable {
     return this;
   }
 
+  /**
+   * @param schema the input schema
+   * @return the schema with {@code outputCol} (double, nullable) added, or unchanged when it has
+   *     no {@code inputCol}
+   * @throws IllegalArgumentException if {@code outputCol} already exists
+   */
   @Override
   public StructType transformSchema(StructType schema) {
     if (!Arrays.asList(schema.fieldNames()).contains(getInputCol())) {
@@ -157,6 +164,11 @@ public final class BinaryLabelMapper extends Transformer implements MLWritable {
     return schema.add(getOutputCol(), DataTypes.DoubleType, true);
   }
 
+  /**
+   * @param dataset the data
+   * @return the data with {@code outputCol}: 1.0, 0.0, or null for any other value (unchanged
+   *     when it has no {@code inputCol})
+   */
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     transformSchema(dataset.schema(), true);
@@ -178,11 +190,16 @@ public final class BinaryLabelMapper extends Transformer implements MLWritable {
     return df.withColumn(getOutputCol(), mapped.cast(DataTypes.DoubleType));
   }
 
+  /**
+   * @param extra params to override
+   * @return a copy with the same uid
+   */
   @Override
   public BinaryLabelMapper copy(ParamMap extra) {
     return defaultCopy(extra);
   }
 
+  /** @return a writer of this stage's params (Spark's metadata layout) */
   @Override
   public MLWriter write() {
     return LogitPersistence.paramsWriter(this);
