@@ -1,190 +1,42 @@
 package io.github.stablelogit.cli;
 
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.when;
-
 import io.github.stablelogit.ml.io.Persistence;
-import java.util.Arrays;
-import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.param.BooleanParam;
-import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.ml.util.MLWritable;
-import org.apache.spark.ml.util.MLWriter;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
- * The label mapping of a job-trained pipeline: writes {@code outputCol} = 1.0 where {@code inputCol}
- * equals {@code positive}, 0.0 where it equals {@code negative}, and null otherwise. With {@code
- * numeric} the values are compared as doubles (so −1/+1 maps to 0/1), otherwise as strings.
+ * The former home of {@link io.github.stablelogit.ml.feature.BinaryLabelMapper}, kept because its
+ * name is part of a saved format: pipelines saved by {@code LogitJob train} before the stage moved
+ * store {@code io.github.stablelogit.cli.BinaryLabelMapper} as the stage's class in their
+ * metadata, and Spark's {@code PipelineModel} loader calls the static {@code read()} of the class
+ * named there. This class only reads such a stage, as the new class: nothing creates or saves
+ * instances of it.
  *
- * <p>When {@code inputCol} is absent (data to predict on usually has no label) the dataset passes
- * through unchanged, so one saved pipeline serves training, evaluation and prediction.
+ * @deprecated use {@link io.github.stablelogit.ml.feature.BinaryLabelMapper}; this alias exists
+ *     only so that old saved pipelines load.
  */
-public final class BinaryLabelMapper extends Transformer implements MLWritable {
+@Deprecated
+public final class BinaryLabelMapper {
 
-  private static final long serialVersionUID = 1L;
+  /** The class name stored in the metadata of stages saved before the move. */
+  static final String STORED_CLASS = BinaryLabelMapper.class.getName();
 
-  private final String uid;
-  private final Param<String> inputCol;
-  private final Param<String> outputCol;
-  private final Param<String> positive;
-  private final Param<String> negative;
-  private final BooleanParam numeric;
+  private BinaryLabelMapper() {}
 
-  /** @param uid this stage's uid */
-  public BinaryLabelMapper(String uid) {
-    this.uid = uid;
-    this.inputCol = new Param<>(this, "inputCol", "the label column as given");
-    this.outputCol = new Param<>(this, "outputCol", "the 0/1 label column to write");
-    this.positive = new Param<>(this, "positive", "the value of inputCol that means class 1");
-    this.negative = new Param<>(this, "negative", "the value of inputCol that means class 0");
-    this.numeric = new BooleanParam(this, "numeric",
-        "whether values are compared as numbers (true) or as strings (false)");
-  }
-
-  /** A mapper with a random uid. */
-  public BinaryLabelMapper() {
-    this(Identifiable$.MODULE$.randomUID("binaryLabelMapper"));
-  }
-
-  @Override
-  public String uid() {
-    return uid;
-  }
-
-  /** @return the input label column param */
-  public Param<String> inputCol() {
-    return inputCol;
-  }
-
-  /** @return the output 0/1 column param */
-  public Param<String> outputCol() {
-    return outputCol;
-  }
-
-  /** @return the positive value param */
-  public Param<String> positive() {
-    return positive;
-  }
-
-  /** @return the negative value param */
-  public Param<String> negative() {
-    return negative;
-  }
-
-  /** @return the numeric comparison param */
-  public BooleanParam numeric() {
-    return numeric;
-  }
-
-  /** @return the input label column */
-  public String getInputCol() {
-    return $(inputCol);
-  }
-
-  /** @return the output column */
-  public String getOutputCol() {
-    return $(outputCol);
-  }
-
-  /** @return the value meaning class 1 */
-  public String getPositive() {
-    return $(positive);
-  }
-
-  /** @return the value meaning class 0 */
-  public String getNegative() {
-    return $(negative);
-  }
-
-  /** @return whether values compare as numbers */
-  public boolean getNumeric() {
-    return (Boolean) $(numeric);
+  /**
+   * A reader of a stage saved under this class's name.
+   *
+   * @return a reader whose {@code load(path)} returns the stage as the new class
+   */
+  public static MLReader<io.github.stablelogit.ml.feature.BinaryLabelMapper> read() {
+    return Persistence.paramsReader(STORED_CLASS,
+        io.github.stablelogit.ml.feature.BinaryLabelMapper::new);
   }
 
   /**
-   * @param input label column
-   * @param output 0/1 column
-   * @param pos value meaning 1
-   * @param neg value meaning 0
-   * @param isNumeric compare as numbers
-   * @return this
+   * @param path where a stage was saved under this class's name
+   * @return the stage, as the new class
    */
-  public BinaryLabelMapper configure(String input, String output, String pos, String neg,
-      boolean isNumeric) {
-    set(inputCol, input);
-    set(outputCol, output);
-    set(positive, pos);
-    set(negative, neg);
-    set(numeric, isNumeric);
-    return this;
-  }
-
-  /** @param input the label column to read @return this */
-  public BinaryLabelMapper setInputCol(String input) {
-    set(inputCol, input);
-    return this;
-  }
-
-  @Override
-  public StructType transformSchema(StructType schema) {
-    if (!Arrays.asList(schema.fieldNames()).contains(getInputCol())) {
-      return schema;
-    }
-    if (Arrays.asList(schema.fieldNames()).contains(getOutputCol())) {
-      throw new IllegalArgumentException("output column '" + getOutputCol() + "' already exists");
-    }
-    return schema.add(getOutputCol(), DataTypes.DoubleType, true);
-  }
-
-  @Override
-  public Dataset<Row> transform(Dataset<?> dataset) {
-    transformSchema(dataset.schema(), true);
-    Dataset<Row> df = dataset.toDF();
-    if (!Arrays.asList(df.columns()).contains(getInputCol())) {
-      return df;
-    }
-    Column c = df.col(Columns.quote(getInputCol()));
-    Column mapped;
-    if (getNumeric()) {
-      Column v = c.cast(DataTypes.DoubleType);
-      mapped = when(v.equalTo(lit(Double.parseDouble(getPositive()))), lit(1.0))
-          .when(v.equalTo(lit(Double.parseDouble(getNegative()))), lit(0.0));
-    } else {
-      Column v = c.cast(DataTypes.StringType);
-      mapped = when(v.equalTo(lit(getPositive())), lit(1.0))
-          .when(v.equalTo(lit(getNegative())), lit(0.0));
-    }
-    return df.withColumn(getOutputCol(), mapped.cast(DataTypes.DoubleType));
-  }
-
-  @Override
-  public BinaryLabelMapper copy(ParamMap extra) {
-    return defaultCopy(extra);
-  }
-
-  @Override
-  public MLWriter write() {
-    return Persistence.paramsWriter(this);
-  }
-
-  /** @return a reader, found by Spark's PipelineModel loader through reflection */
-  public static MLReader<BinaryLabelMapper> read() {
-    return Persistence.paramsReader(BinaryLabelMapper.class, BinaryLabelMapper::new);
-  }
-
-  /**
-   * @param path where a mapper was saved
-   * @return the mapper
-   */
-  public static BinaryLabelMapper load(String path) {
+  public static io.github.stablelogit.ml.feature.BinaryLabelMapper load(String path) {
     return read().load(path);
   }
 }

@@ -1,13 +1,11 @@
 package io.github.stablelogit.cli;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The options of one subcommand: {@code --name value}, {@code --name=value} and value-less
@@ -91,10 +89,6 @@ final class CliArgs {
     return v;
   }
 
-  Set<String> names() {
-    return values.keySet();
-  }
-
   double getDouble(String name) {
     String v = values.get(name);
     try {
@@ -132,6 +126,35 @@ final class CliArgs {
     }
     throw new UsageException("--" + name + " expects true or false, but got '" + values.get(name)
         + "'");
+  }
+
+  /** @return --partitions N (at least 1), or 0 when absent */
+  int partitions() {
+    if (!has("partitions")) {
+      return 0;
+    }
+    int n = getInt("partitions");
+    if (n < 1) {
+      throw new UsageException("--partitions must be >= 1, but was " + n);
+    }
+    return n;
+  }
+
+  /** @return --threshold T in [0, 1], or null when absent */
+  Double threshold() {
+    if (!has("threshold")) {
+      return null;
+    }
+    double t = getDouble("threshold");
+    if (!(t >= 0 && t <= 1)) {
+      throw new UsageException("--threshold must be in [0, 1], but was " + get("threshold"));
+    }
+    return t;
+  }
+
+  /** @return --format (checked), or null to infer it from the input's name */
+  String format() {
+    return has("format") ? InputData.checkFormat(get("format")) : null;
   }
 
   /** @return the comma-separated list, blanks removed; empty items are an error */
@@ -187,9 +210,5 @@ final class CliArgs {
       cur = t;
     }
     return prev[b.length()];
-  }
-
-  static List<String> listOf(String... names) {
-    return Arrays.asList(names);
   }
 }

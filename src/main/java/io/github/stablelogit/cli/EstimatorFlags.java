@@ -144,7 +144,7 @@ final class EstimatorFlags {
       } catch (InvocationTargetException e) {
         Throwable cause = e.getCause();
         if (cause instanceof IllegalArgumentException) {
-          throw new UsageException("--" + f.flag() + ": " + LogitJob.oneLine(cause.getMessage()),
+          throw new UsageException("--" + f.flag() + ": " + Errors.oneLine(cause.getMessage()),
               cause);
         }
         throw new IllegalStateException("setting " + f.name() + " failed: " + cause, cause);

@@ -4,9 +4,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -20,9 +23,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Reads the job's input: CSV (header, inferred types, ';' or ',' separator detected from the header
- * line, gzip by extension), Parquet, or LIBSVM. The format comes from {@code --format} or the path's
- * extension.
+ * Reads the job's input: CSV (header, inferred types, ';' or ',' separator detected from the
+ * header line, gzip by extension), Parquet, or LIBSVM. The format comes from {@code --format} or
+ * the path's extension.
  */
 final class InputData {
 
@@ -32,7 +35,7 @@ final class InputData {
   private InputData() {}
 
   /** What was read and how. */
-  record Loaded(Dataset<Row> data, String format, String separator) {}
+  record Loaded(Dataset<Row> data, String format) {}
 
   /**
    * @param spark the session
@@ -54,19 +57,52 @@ final class InputData {
         if (df.columns().length == 0) {
           throw new UsageException("input '" + path + "' has no columns: is the CSV file empty?");
         }
-        return new Loaded(df, fmt, sep);
+        return new Loaded(df, fmt);
       }
       case "parquet":
-        return new Loaded(spark.read().parquet(path), fmt, null);
+        return new Loaded(spark.read().parquet(path), fmt);
       case "libsvm": {
         DataFrameReader r = spark.read().format("libsvm");
         if (libsvmFeatures > 0) {
           r = r.option("numFeatures", Integer.toString(libsvmFeatures));
         }
-        return new Loaded(r.load(path), fmt, null);
+        return new Loaded(r.load(path), fmt);
       }
       default:
         throw new IllegalStateException(fmt);
+    }
+  }
+
+  /**
+   * Drops input columns that collide with what the pipeline writes, saying so.
+   *
+   * @param df the input
+   * @param out receives one note per dropped column
+   * @return the input without those columns
+   */
+  static Dataset<Row> withoutReserved(Dataset<Row> df, PrintStream out) {
+    List<String> reserved = new ArrayList<>(Columns.OUTPUTS);
+    reserved.add(Columns.LABEL);
+    reserved.add(Columns.FEATURES);
+    for (String r : reserved) {
+      if (Columns.has(df.schema(), r)) {
+        out.println("note: ignoring input column '" + r + "': the model writes a column of that "
+            + "name");
+        df = df.drop(r);
+      }
+    }
+    return df;
+  }
+
+  /**
+   * @param path an input path
+   * @return the format its extension implies, or null when it implies none
+   */
+  static String formatByName(String path) {
+    try {
+      return inferFormat(path, new FileStatus[0]);
+    } catch (UsageException e) {
+      return null;
     }
   }
 
@@ -79,7 +115,10 @@ final class InputData {
     return f;
   }
 
-  /** The format an extension implies: .csv[.gz|.bz2] csv; .parquet or a directory parquet; .libsvm/.svm/.txt libsvm. */
+  /**
+   * The format an extension implies: .csv[.gz|.bz2] csv; .parquet or a directory parquet;
+   * .libsvm/.svm/.txt libsvm.
+   */
   static String inferFormat(String path, FileStatus[] found) {
     String name = path.replaceAll("/+$", "").toLowerCase(Locale.ROOT);
     String base = name.replaceAll("\\.(gz|bz2|deflate|zst|lz4|snappy)$", "");
@@ -109,7 +148,7 @@ final class InputData {
       }
       return found;
     } catch (IOException | IllegalArgumentException e) {
-      throw new UsageException("cannot access input '" + path + "': " + LogitJob.oneLine(e), e);
+      throw new UsageException("cannot access input '" + path + "': " + Errors.oneLine(e), e);
     }
   }
 
@@ -122,7 +161,7 @@ final class InputData {
     try {
       header = firstLine(conf, found);
     } catch (IOException e) {
-      throw new UsageException("cannot read input '" + path + "': " + LogitJob.oneLine(e), e);
+      throw new UsageException("cannot read input '" + path + "': " + Errors.oneLine(e), e);
     }
     if (header == null) {
       throw new UsageException("input '" + path + "' is empty: a CSV input needs a header line");

@@ -2,6 +2,7 @@ package io.github.stablelogit.cli;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.github.stablelogit.ml.feature.BinaryLabelMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

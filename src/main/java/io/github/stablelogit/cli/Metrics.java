@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.ml.LogitLossEvaluator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,15 +21,15 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Binary classification metrics of a fitted pipeline's output: size and positive rate, AUC-ROC and
- * AUC-PR (Spark's BinaryClassificationEvaluator on the margin), the weighted mean BCE and focal loss
- * of the margins (computed with {@link LogitLoss}), and precision, recall, F1, accuracy and the
- * confusion matrix at the model's threshold. With a weight column every sum is weighted.
+ * AUC-PR (Spark's BinaryClassificationEvaluator on the margin), the weighted mean BCE, focal and
+ * training loss of the margins (the library's {@link LogitLossEvaluator}), and precision, recall,
+ * F1, accuracy and the confusion matrix at the model's threshold. With a weight column every sum
+ * is weighted.
  */
 final class Metrics {
 
@@ -66,45 +67,25 @@ final class Metrics {
       if (weightSum != null) {
         n.put("weight_sum", weightSum);
       }
-      put(n, "positive_rate", positiveRate);
-      put(n, "auc_roc", aucRoc);
-      put(n, "auc_pr", aucPr);
-      put(n, "mean_bce", meanBce);
-      put(n, "mean_focal_loss", meanFocal);
+      Json.putNumber(n, "positive_rate", positiveRate);
+      Json.putNumber(n, "auc_roc", aucRoc);
+      Json.putNumber(n, "auc_pr", aucPr);
+      Json.putNumber(n, "mean_bce", meanBce);
+      Json.putNumber(n, "mean_focal_loss", meanFocal);
       n.put("focal_gamma", FOCAL_GAMMA);
       n.put("focal_alpha", FOCAL_ALPHA);
-      put(n, "mean_training_loss", meanTrainingLoss);
+      Json.putNumber(n, "mean_training_loss", meanTrainingLoss);
       n.put("training_loss", trainingLoss);
-      put(n, "threshold", threshold);
-      put(n, "precision", precision());
-      put(n, "recall", recall());
-      put(n, "f1", f1());
-      put(n, "accuracy", accuracy());
+      Json.putNumber(n, "threshold", threshold);
+      Json.putNumber(n, "precision", precision());
+      Json.putNumber(n, "recall", recall());
+      Json.putNumber(n, "f1", f1());
+      Json.putNumber(n, "accuracy", accuracy());
       ObjectNode cm = n.putObject("confusion_matrix");
-      put(cm, "tp", tp);
-      put(cm, "fp", fp);
-      put(cm, "fn", fn);
-      put(cm, "tn", tn);
-    }
-  }
-
-  /** Puts a double as a double (null when not finite). */
-  static void putDouble(ObjectNode n, String key, double v) {
-    if (Double.isFinite(v)) {
-      n.put(key, v);
-    } else {
-      n.putNull(key);
-    }
-  }
-
-  /** Puts a number, as an integer when it is one, and null for NaN. */
-  static void put(ObjectNode n, String key, double v) {
-    if (Double.isNaN(v) || Double.isInfinite(v)) {
-      n.putNull(key);
-    } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-      n.put(key, (long) v);
-    } else {
-      n.put(key, v);
+      Json.putNumber(cm, "tp", tp);
+      Json.putNumber(cm, "fp", fp);
+      Json.putNumber(cm, "fn", fn);
+      Json.putNumber(cm, "tn", tn);
     }
   }
 
@@ -127,47 +108,66 @@ final class Metrics {
         col("prediction").alias("p"),
         w.alias("w")).persist();
     try {
-      UserDefinedFunction bce = lossUdf(BCE);
-      UserDefinedFunction focal = lossUdf(FOCAL);
-      UserDefinedFunction own = lossUdf(trainingLoss);
       Column y = col("y");
-      Column z = col("z");
-      Column p = col("p");
       Column wt = col("w");
       Column pos = y.equalTo(1.0);
       Column neg = y.notEqual(1.0);
-      Column hit = p.equalTo(1.0);
-      Column miss = p.notEqual(1.0);
+      Column hit = col("p").equalTo(1.0);
+      Column miss = col("p").notEqual(1.0);
       Row r = scored.agg(count(lit(1)), sum(wt), sum(wt.multiply(y)),
-          sum(wt.multiply(bce.apply(z, y))), sum(wt.multiply(focal.apply(z, y))),
-          sum(wt.multiply(own.apply(z, y))),
           sum(when(pos.and(hit), wt).otherwise(0.0)), sum(when(neg.and(hit), wt)
               .otherwise(0.0)),
           sum(when(neg.and(miss), wt).otherwise(0.0)),
           sum(when(pos.and(miss), wt).otherwise(0.0))).first();
       long rows = r.getLong(0);
       double ws = r.isNullAt(1) ? 0.0 : r.getDouble(1);
+      boolean any = rows > 0 && ws > 0;
+      String weight = weightCol == null ? null : "w";
       BinaryClassificationEvaluator ev = new BinaryClassificationEvaluator()
           .setLabelCol("y").setRawPredictionCol("z");
-      if (weightCol != null) {
-        ev.setWeightCol("w");
+      if (weight != null) {
+        ev.setWeightCol(weight);
       }
       double roc = rows == 0 ? Double.NaN : ev.setMetricName("areaUnderROC").evaluate(scored);
       double pr = rows == 0 ? Double.NaN : ev.setMetricName("areaUnderPR").evaluate(scored);
       return new Result(rows, weightCol == null ? null : ws, d(r, 2) / ws, roc, pr,
-          d(r, 3) / ws, d(r, 4) / ws, d(r, 5) / ws, trainingLoss.toString(), threshold, d(r, 6),
-          d(r, 7), d(r, 8), d(r, 9));
+          any ? meanLoss(scored, weight, BCE) : Double.NaN,
+          any ? meanLoss(scored, weight, FOCAL) : Double.NaN,
+          any ? meanLoss(scored, weight, trainingLoss) : Double.NaN,
+          trainingLoss.toString(), threshold, d(r, 3), d(r, 4), d(r, 5), d(r, 6));
     } finally {
       scored.unpersist(false);
     }
   }
 
-  private static double d(Row r, int i) {
-    return r.isNullAt(i) ? 0.0 : r.getDouble(i);
+  /**
+   * The weighted mean loss of the margins, by the library's {@link LogitLossEvaluator}.
+   *
+   * @param scored columns y (label), z (margin) and, if weighted, w
+   * @param weight "w", or null for all 1
+   * @param loss the loss
+   * @return Σwℓ(z, y) / Σw
+   */
+  static double meanLoss(Dataset<Row> scored, String weight, LogitLoss loss) {
+    LogitLossEvaluator ev = new LogitLossEvaluator()
+        .setMetricName(loss.isFocal() ? "focal" : "bce")
+        .setLabelCol("y").setRawPredictionCol("z")
+        .setPosWeight(loss.posWeight()).setLabelSmoothing(loss.labelSmoothing());
+    if (loss.isFocal()) {
+      ev.setFocalGamma(loss.gamma()).setFocalAlpha(loss.alpha());
+    }
+    if (weight != null) {
+      ev.setWeightCol(weight);
+    }
+    try {
+      return ev.evaluate(scored);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("cannot compute the metrics: " + Errors.oneLine(e.getMessage()), e);
+    }
   }
 
-  private static UserDefinedFunction lossUdf(LogitLoss loss) {
-    return udf((UDF2<Double, Double, Double>) (z, y) -> loss.value(z, y), DataTypes.DoubleType);
+  private static double d(Row r, int i) {
+    return r.isNullAt(i) ? 0.0 : r.getDouble(i);
   }
 
   /**

@@ -69,7 +69,7 @@ final class Tuning {
       tm = LogitThresholdMetrics.of(pm.transform(rows), "probability", Columns.LABEL, weight,
           bins);
     } catch (IllegalArgumentException e) {
-      String why = LogitJob.oneLine(e.getMessage())
+      String why = Errors.oneLine(e.getMessage())
           .replace("labelCol '" + Columns.LABEL + "'", "label column '" + label + "'");
       throw new UsageException(String.format(Locale.ROOT, "--tune-threshold %s cannot tune on "
           + "the %s rows: %s%s", metric, source, why, hint), e);
@@ -93,10 +93,10 @@ final class Tuning {
     n.put("source", source);
     n.put("rows", rows);
     n.put("bins", bins);
-    Metrics.putDouble(n, "threshold", threshold);
-    Metrics.putDouble(n, "value", value);
+    Json.putDouble(n, "threshold", threshold);
+    Json.putDouble(n, "value", value);
     n.put("default_threshold", DEFAULT_THRESHOLD);
-    Metrics.putDouble(n, "value_at_default", valueAtDefault);
+    Json.putDouble(n, "value_at_default", valueAtDefault);
   }
 
   static String displayName(String metric) {

@@ -1,7 +1,6 @@
 package io.github.stablelogit.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.stablelogit.ml.LogitIteration;
 import io.github.stablelogit.ml.LogitTrainingSummary;
 import java.util.Locale;
 
@@ -30,7 +29,7 @@ final class Validation {
   static Validation of(LogitTrainingSummary s) {
     int best = -1;
     double bestLoss = Double.NaN;
-    for (LogitIteration it : s.iterations()) {
+    for (var it : s.iterations()) {
       double v = it.validationLoss();
       if (Double.isFinite(v) && (best < 0 || v < bestLoss)) {
         best = it.iteration();
@@ -69,7 +68,7 @@ final class Validation {
   void toJson(ObjectNode n, int patience) {
     n.put("rows", rows);
     n.put("best_iteration", bestIteration);
-    Metrics.putDouble(n, "best_loss", bestLoss);
+    Json.putDouble(n, "best_loss", bestLoss);
     n.put("model_iteration", modelIteration);
     n.put("early_stopping_rounds", patience);
     n.put("stopped_early", stoppedEarly);

@@ -68,8 +68,8 @@ class LogitJobArgsTest {
         "--reg-param", "0.01", "--elastic-net-param", "0.5", "--max-iter", "7", "--tol", "1e-4",
         "--fit-intercept", "false", "--standardization", "false", "--threshold", "0.3",
         "--aggregation-depth", "3", "--max-block-size-in-mb", "2"},
-        LogitJob.ESTIMATOR_OPTIONS, List.of());
-    LogitClassifier c = LogitJob.estimator(a);
+        TrainOptions.ESTIMATOR_OPTIONS, List.of());
+    LogitClassifier c = EstimatorFlags.apply(a);
     assertEquals("focal", c.getLoss());
     assertEquals(3.0, c.getPosWeight());
     assertEquals(1.5, c.getFocalGamma());
@@ -90,14 +90,14 @@ class LogitJobArgsTest {
   void everyClassifierParamHasAFlag() {
     for (Param<?> p : new LogitClassifier().params()) {
       if (!EstimatorFlags.isColumnParam(p.name())) {
-        assertTrue(LogitJob.ESTIMATOR_OPTIONS.contains(EstimatorFlags.kebab(p.name())),
+        assertTrue(TrainOptions.ESTIMATOR_OPTIONS.contains(EstimatorFlags.kebab(p.name())),
             p.name() + " has no flag");
       }
     }
-    assertTrue(LogitJob.ESTIMATOR_OPTIONS.containsAll(List.of("loss", "pos-weight",
+    assertTrue(TrainOptions.ESTIMATOR_OPTIONS.containsAll(List.of("loss", "pos-weight",
         "focal-gamma", "focal-alpha", "label-smoothing", "reg-param", "elastic-net-param",
         "max-iter", "tol", "fit-intercept", "standardization", "threshold", "aggregation-depth",
-        "max-block-size-in-mb")), LogitJob.ESTIMATOR_OPTIONS.toString());
+        "max-block-size-in-mb")), TrainOptions.ESTIMATOR_OPTIONS.toString());
     assertEquals("max-block-size-in-mb", EstimatorFlags.kebab("maxBlockSizeInMB"));
     assertEquals("pos-weight", EstimatorFlags.kebab("posWeight"));
     assertEquals("tol", EstimatorFlags.kebab("tol"));
@@ -106,8 +106,8 @@ class LogitJobArgsTest {
   @Test
   void invalidEstimatorValuesCarryTheLibraryMessage() {
     CliArgs a = CliArgs.parse("train", new String[] {"--pos-weight", "-1"},
-        LogitJob.ESTIMATOR_OPTIONS, List.of());
-    UsageException e = assertThrows(UsageException.class, () -> LogitJob.estimator(a));
+        TrainOptions.ESTIMATOR_OPTIONS, List.of());
+    UsageException e = assertThrows(UsageException.class, () -> EstimatorFlags.apply(a));
     assertEquals("--pos-weight: posWeight must be a finite number > 0, but was -1.0",
         e.getMessage());
   }
@@ -122,7 +122,7 @@ class LogitJobArgsTest {
     assertEquals("libsvm", InputData.inferFormat("w8a.svm", none));
     assertEquals("libsvm", InputData.inferFormat("a9a.txt", none));
     assertThrows(UsageException.class, () -> InputData.inferFormat("x.json", none));
-    assertNull(LogitJob.formatByName("x.json"));
+    assertNull(InputData.formatByName("x.json"));
   }
 
   @Test
@@ -138,7 +138,7 @@ class LogitJobArgsTest {
   void quotesNamesWithDots() {
     assertEquals("age", Columns.quote("age"));
     assertEquals("`emp.var.rate`", Columns.quote("emp.var.rate"));
-    assertEquals("emp.var.rate", LogitJob.unquote(Columns.quote("emp.var.rate")));
+    assertEquals("emp.var.rate", SavedPipeline.unquote(Columns.quote("emp.var.rate")));
   }
 
   @Test
@@ -162,8 +162,8 @@ class LogitJobArgsTest {
 
   @Test
   void oneLineMessages() {
-    assertEquals("a b", LogitJob.oneLine("  a\t b \n\tat x.y(Z.java:1)"));
-    assertEquals("IllegalStateException: inner", LogitJob.describe(
+    assertEquals("a b", Errors.oneLine("  a\t b \n\tat x.y(Z.java:1)"));
+    assertEquals("IllegalStateException: inner", Errors.describe(
         new RuntimeException("outer", new IllegalStateException("inner\nmore"))));
   }
 
@@ -183,7 +183,7 @@ class LogitJobArgsTest {
     assertTrue(r[1].contains("usage: LogitJob <command>"), r[1]);
     r = runCapture("help", "train");
     assertEquals("0", r[0]);
-    for (String flag : LogitJob.ESTIMATOR_OPTIONS) {
+    for (String flag : TrainOptions.ESTIMATOR_OPTIONS) {
       assertTrue(r[1].contains("--" + flag + " "), flag);
     }
     assertTrue(runCapture("predict", "--help")[1].contains("usage: LogitJob predict"));

@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.stablelogit.ml.LogitClassificationModel;
+import io.github.stablelogit.ml.SparkTestSupport;
+import io.github.stablelogit.ml.feature.BinaryLabelMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -38,8 +39,12 @@ class LogitJobTest {
 
   private static final String BREAST_CANCER = sample("breast_cancer.csv");
   private static final String BANK = sample("bank-additional-full.csv.gz");
-  /** Keeps the breast cancer fits short: a little L2 makes them converge in a few dozen steps. */
-  private static final String[] QUICK = {"--reg-param", "0.001", "--max-iter", "60"};
+  /**
+   * Keeps the breast cancer fits short: a little L2 makes them converge in a few dozen steps. They
+   * train on all rows (--test-fraction 0; the job holds out 20 % by default).
+   */
+  private static final String[] QUICK = {"--reg-param", "0.001", "--max-iter", "60",
+      "--test-fraction", "0"};
 
   private SparkSession spark;
 
@@ -48,12 +53,7 @@ class LogitJobTest {
 
   @BeforeAll
   void startSpark() {
-    spark = SparkSession.builder().master("local[2]").appName("LogitJobTest")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
+    spark = SparkTestSupport.newSession("LogitJobTest");
   }
 
   @AfterAll
@@ -62,11 +62,7 @@ class LogitJobTest {
   }
 
   private static String sample(String name) {
-    Path p = Paths.get("sample-data", name).toAbsolutePath();
-    if (!Files.exists(p)) {
-      throw new IllegalStateException(p + " not found");
-    }
-    return p.toString();
+    return SparkTestSupport.sampleData().resolve(name).toString();
   }
 
   /** The outcome of one in-process run. */
@@ -210,6 +206,45 @@ class LogitJobTest {
     }
   }
 
+  @Test
+  void byDefaultASeededFifthIsHeldOutAndTestFractionZeroTrainsOnAll() throws Exception {
+    Path json = tmp.resolve("default.json");
+    Run d = run("train", "--input", BREAST_CANCER, "--label", "label", "--reg-param", "0.001",
+        "--max-iter", "60", "--model", tmp.resolve("default-model").toString(),
+        "--metrics", json.toString()).ok();
+    assertTrue(d.out.contains("note: 0.2 of the rows are held out as test rows (the default "
+        + "--test-fraction, seed 42); --test-fraction 0 trains on all rows"), d.out);
+    assertTrue(d.out.lines().anyMatch(l -> l.startsWith("metric") && l.endsWith("test")), d.out);
+    JsonNode j = json(json);
+    List<String> keys = new ArrayList<>();
+    j.fieldNames().forEachRemaining(keys::add);
+    assertEquals(List.of("command", "input", "format", "model", "label", "features", "params",
+        "split", "training", "train", "test"), keys);
+    assertEquals(0.2, j.get("split").get("test_fraction").asDouble());
+    assertEquals(42, j.get("split").get("seed").asLong());
+    long trainRows = j.get("train").get("rows").asLong();
+    long testRows = j.get("test").get("rows").asLong();
+    assertEquals(569, trainRows + testRows);
+    assertEquals(trainRows, j.get("training").get("rows").asLong());
+    assertEquals(0.2, testRows / 569.0, 0.05);
+
+    // The same split as --test-fraction 0.2 --seed 42 given explicitly (without the note).
+    Path explicit = tmp.resolve("explicit.json");
+    Run e = run("train", "--input", BREAST_CANCER, "--label", "label", "--reg-param", "0.001",
+        "--max-iter", "60", "--model", tmp.resolve("explicit-model").toString(),
+        "--metrics", explicit.toString(), "--test-fraction", "0.2", "--seed", "42").ok();
+    assertFalse(e.out.contains("the default --test-fraction"), e.out);
+    assertSameMetrics(j.get("test"), json(explicit).get("test"));
+
+    Path all = tmp.resolve("all.json");
+    run("train", "--input", BREAST_CANCER, "--label", "label", "--reg-param", "0.001",
+        "--max-iter", "60", "--model", tmp.resolve("all-model").toString(),
+        "--metrics", all.toString(), "--test-fraction", "0").ok();
+    JsonNode a = json(all);
+    assertFalse(a.has("split") || a.has("test"), a.toString());
+    assertEquals(569, a.get("train").get("rows").asLong());
+  }
+
   private static void assertSameMetrics(JsonNode expected, JsonNode actual) {
     Iterator<String> names = expected.fieldNames();
     while (names.hasNext()) {
@@ -314,7 +349,7 @@ class LogitJobTest {
     Path model = tmp.resolve("svm-model");
     Path metrics = tmp.resolve("svm.json");
     Run t = run("train", "--input", data.toString(), "--model", model.toString(), "--metrics",
-        metrics.toString(), "--max-iter", "25").ok();
+        metrics.toString(), "--max-iter", "25", "--test-fraction", "0").ok();
     assertTrue(t.out.contains("-1/+1 mapped to 0/1"), t.out);
     JsonNode j = json(metrics);
     assertEquals("libsvm", j.get("format").asText());
@@ -343,7 +378,7 @@ class LogitJobTest {
     Run z = run("evaluate", "--model", model.toString(), "--input", zeroOne.toString());
     assertEquals(2, z.rc, "a model trained on -1/+1 knows only those values: " + z.err);
     Run t01 = run("train", "--input", zeroOne.toString(), "--model",
-        tmp.resolve("m01").toString(), "--max-iter", "5").ok();
+        tmp.resolve("m01").toString(), "--max-iter", "5", "--test-fraction", "0").ok();
     assertTrue(t01.out.contains("positive class (1) = 1, negative (0) = 0 [0/1]"), t01.out);
   }
 
@@ -418,7 +453,8 @@ class LogitJobTest {
     Path model = tmp.resolve("mixed-model");
     Path metrics = tmp.resolve("mixed.json");
     Run t = run("train", "--input", data.toString(), "--label", "outcome", "--weight", "w",
-        "--model", model.toString(), "--metrics", metrics.toString(), "--max-iter", "30").ok();
+        "--model", model.toString(), "--metrics", metrics.toString(), "--max-iter", "30",
+        "--test-fraction", "0").ok();
     assertTrue(t.out.contains("positive class (1) = 'up'"), t.out);
     assertTrue(t.out.contains("lexicographically larger"), t.out);
     JsonNode j = json(metrics);
@@ -457,6 +493,7 @@ class LogitJobTest {
       Path metrics = tmp.resolve("bank-" + posWeights[i] + ".json");
       Run r = run("train", "--input", BANK, "--label", "y", "--drop", "duration",
           "--max-iter", "30", "--pos-weight", posWeights[i], "--partitions", "2",
+          "--test-fraction", "0",
           "--model", tmp.resolve("bank-" + posWeights[i]).toString(),
           "--metrics", metrics.toString(), "--overwrite").ok();
       JsonNode j = json(metrics);

@@ -10,13 +10,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.stablelogit.cli.LogitJobTest.Run;
 import io.github.stablelogit.ml.LogitClassificationModel;
+import io.github.stablelogit.ml.SparkTestSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,10 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LogitJobValidationTest {
 
-  private static final Path BANK = Paths.get("sample-data", "bank-additional-full.csv.gz")
-      .toAbsolutePath();
-  private static final String BREAST_CANCER = Paths.get("sample-data", "breast_cancer.csv")
-      .toAbsolutePath().toString();
+  private static final Path BANK =
+      SparkTestSupport.sampleData().resolve("bank-additional-full.csv.gz");
+  private static final String BREAST_CANCER =
+      SparkTestSupport.sampleData().resolve("breast_cancer.csv").toString();
 
   private SparkSession spark;
 
@@ -58,12 +58,7 @@ class LogitJobValidationTest {
 
   @BeforeAll
   void startSpark(@TempDir Path dir) throws IOException {
-    spark = SparkSession.builder().master("local[2]").appName("LogitJobValidationTest")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
+    spark = SparkTestSupport.newSession("LogitJobValidationTest");
     bank = dir.resolve("bank-quarter.csv");
     List<String> kept = new ArrayList<>();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(
@@ -220,6 +215,7 @@ class LogitJobValidationTest {
     // Label smoothing changes the loss, not the 0/1 labels: tuning works.
     Run r = run("train", "--input", BREAST_CANCER, "--label", "label", "--reg-param", "0.001",
         "--max-iter", "40", "--label-smoothing", "0.1", "--tune-threshold", "F2",
+        "--test-fraction", "0",
         "--model", model.toString(), "--metrics", metrics.toString()).ok();
     List<String> notes = r.out().lines().filter(l -> l.startsWith("note: the threshold was tuned "
         + "on the training rows")).toList();
@@ -342,7 +338,8 @@ class LogitJobValidationTest {
         "--tune-threshold must be one of f1, f0.5, f2, youden");
     assertBadInput(run(concat(base, "--tune-threshold", "f1", "--threshold", "0.3")),
         "--threshold and --tune-threshold");
-    assertBadInput(run(concat(base, "--seed", "3")), "--seed only applies with --test-fraction "
+    assertBadInput(run(concat(base, "--seed", "3", "--test-fraction", "0")),
+        "--seed only applies with --test-fraction "
         + "or --validation-fraction");
     assertBadInput(run(concat(base, "--validation-indicator-col", "nope")),
         "validation indicator column 'nope' does not exist");
@@ -363,7 +360,7 @@ class LogitJobValidationTest {
     }
     Path data = Files.writeString(tmp.resolve("indicator.csv"), sb.toString());
     String[] own = {"train", "--input", data.toString(), "--label", "y", "--max-iter", "5",
-        "--weight", "sample.weight"};
+        "--weight", "sample.weight", "--test-fraction", "0"};
     assertBadInput(run(concat(own, "--model", m, "--validation-indicator-col", "v.flag",
         "--tune-threshold", "f1")),
         "--tune-threshold f1 cannot tune on the validation rows: label column 'y' has a single "

@@ -79,10 +79,24 @@ public final class Persistence {
    */
   public static <T extends Params> MLReader<T> paramsReader(Class<T> cls,
       Function<String, T> create) {
+    return paramsReader(cls.getName(), create);
+  }
+
+  /**
+   * A reader of params metadata that requires {@code storedClass} in the metadata and creates the
+   * instance with {@code create}: for a stage saved under a former class name.
+   *
+   * @param storedClass the class name the metadata must hold
+   * @param create the (String uid) constructor of the class to create
+   * @param <T> the type
+   * @return the reader
+   */
+  public static <T extends Params> MLReader<T> paramsReader(String storedClass,
+      Function<String, T> create) {
     return new MLReader<T>() {
       @Override
       public T load(String path) {
-        DefaultParamsReader.Metadata md = loadMetadata(path, sparkSession(), cls);
+        DefaultParamsReader.Metadata md = loadMetadata(path, sparkSession(), storedClass);
         T instance = create.apply(md.uid());
         setParams(md, instance);
         return instance;
@@ -112,16 +126,23 @@ public final class Persistence {
    */
   public static DefaultParamsReader.Metadata loadMetadata(String path, SparkSession spark,
       Class<?> cls) {
+    return loadMetadata(path, spark, cls.getName());
+  }
+
+  private static DefaultParamsReader.Metadata loadMetadata(String path, SparkSession spark,
+      String className) {
+    String simpleName = className.substring(className.lastIndexOf('.') + 1);
     try {
-      return DefaultParamsReader.loadMetadata(path, spark, cls.getName());
+      return DefaultParamsReader.loadMetadata(path, spark, className);
     } catch (IllegalArgumentException | IllegalStateException e) {
-      throw new IllegalArgumentException("cannot load a " + cls.getSimpleName() + " from " + path
+      throw new IllegalArgumentException("cannot load a " + simpleName + " from " + path
           + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("cannot load a " + cls.getSimpleName() + " from " + path
+      throw new IllegalArgumentException("cannot load a " + simpleName + " from " + path
           + ": its metadata is missing or unreadable (" + e.getMessage() + ")", e);
     }
   }
+
 
   /**
    * Sets the params recorded in the metadata on a new instance.
