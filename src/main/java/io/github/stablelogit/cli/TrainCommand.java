@@ -170,8 +170,11 @@ final class TrainCommand {
 
     String warning = ModelStore.replace(mfs, modelPath, o.overwrite,
         tmp -> pm.write().save(tmp.toString()));
+    CoefficientTable coefficients = CoefficientTable.of(model,
+        pm.transform(train).schema().apply(Columns.FEATURES));
     TrainReport report = new TrainReport(o, in.format(), spec, plan, model, pipelineSeconds,
-        validation, tuning, results, mfs.makeQualified(modelPath).toString(), warning);
+        validation, tuning, results, mfs.makeQualified(modelPath).toString(), warning,
+        coefficients);
     if (o.metrics != null) {
       Json.write(session.spark.sparkContext().hadoopConfiguration(), o.metrics,
           report.toJson());

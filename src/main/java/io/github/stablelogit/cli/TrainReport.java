@@ -29,6 +29,7 @@ final class TrainReport {
   private final String savedTo;
   /** A warning from saving the model, or null. */
   private final String warning;
+  private final CoefficientTable coefficients;
 
   /**
    * @param options the options
@@ -42,10 +43,12 @@ final class TrainReport {
    * @param results metrics per dataset, in display order
    * @param savedTo where the model was saved (qualified)
    * @param warning a warning from saving the model, or null
+   * @param coefficients the coefficients with their standard errors
    */
   TrainReport(TrainOptions options, String format, Labels.Spec label, FeaturePlan plan,
       LogitClassificationModel model, double pipelineSeconds, Validation validation,
-      Tuning tuning, Map<String, Metrics.Result> results, String savedTo, String warning) {
+      Tuning tuning, Map<String, Metrics.Result> results, String savedTo, String warning,
+      CoefficientTable coefficients) {
     this.options = options;
     this.format = format;
     this.label = label;
@@ -58,6 +61,7 @@ final class TrainReport {
     this.results = results;
     this.savedTo = savedTo;
     this.warning = warning;
+    this.coefficients = coefficients;
   }
 
   /** @return the metrics JSON, keys in a stable order */
@@ -90,6 +94,7 @@ final class TrainReport {
       sj.put("seed", options.seed);
     }
     ObjectNode tj = json.putObject("training");
+    tj.put("solver", summary.solver());
     tj.put("iterations", summary.totalIterations());
     tj.put("converged", summary.converged());
     tj.put("convergence_reason", summary.convergenceReason());
@@ -117,6 +122,7 @@ final class TrainReport {
           : e.getKey();
       e.getValue().toJson(json.putObject(key));
     }
+    coefficients.toJson(json);
     return json;
   }
 
@@ -128,9 +134,9 @@ final class TrainReport {
   void print(PrintStream out) {
     out.println(String.format(Locale.ROOT, "features: %s -> %d dimensions", plan.describe(),
         model.numFeatures()));
-    out.println(String.format(Locale.ROOT, "training: %s in %d iterations (%s), %.2f s "
+    out.println(String.format(Locale.ROOT, "training: %s, solver %s, %d iterations (%s), %.2f s "
             + "(%.2f s with feature preparation)",
-        model.logitLoss(), summary.totalIterations(),
+        model.logitLoss(), summary.solver(), summary.totalIterations(),
         summary.converged() ? "converged" : summary.stoppedEarly() ? "stopped early"
             : "not converged", summary.trainingSeconds(), pipelineSeconds));
     if (validation != null) {
@@ -153,5 +159,6 @@ final class TrainReport {
     }
     out.println();
     out.print(Metrics.table(results));
+    coefficients.print(out);
   }
 }
