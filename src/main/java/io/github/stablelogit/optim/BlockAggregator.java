@@ -22,7 +22,7 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Layout of the gradient: d feature components, then the derivative sum Σdz (for the intercept).
  */
-public final class BlockAggregator implements Serializable {
+public final class BlockAggregator extends PassSums {
 
   private static final long serialVersionUID = 1L;
 
@@ -50,13 +50,7 @@ public final class BlockAggregator implements Serializable {
 
   private final LogitLoss loss;
   private final Broadcast<Coefficients> coefficients;
-  private final int numFeatures;
   private final double rawThreshold;
-  /**
-   * The running sums ({@link CompensatedSum} layout), allocated with the first block: Xᵀdz in
-   * [0, d), then Σdz, the training loss, the validation loss and the predicted positive weight.
-   */
-  private double[] sums;
   private transient InstanceBlock.Workspace workspace;
   /** A chunk's validation loss sum. */
   private transient double[] validation;
@@ -71,9 +65,9 @@ public final class BlockAggregator implements Serializable {
    */
   public BlockAggregator(LogitLoss loss, Broadcast<Coefficients> coefficients, int numFeatures,
       double rawThreshold) {
+    super(numFeatures, 0);
     this.loss = loss;
     this.coefficients = coefficients;
-    this.numFeatures = numFeatures;
     this.rawThreshold = rawThreshold;
   }
 
@@ -146,45 +140,7 @@ public final class BlockAggregator implements Serializable {
    * @return this
    */
   public BlockAggregator merge(BlockAggregator other) {
-    if (other.sums == null) {
-      return this;
-    }
-    ensureSums();
-    CompensatedSum.merge(sums, other.sums);
+    mergeSums(other);
     return this;
-  }
-
-  private void ensureSums() {
-    if (sums == null) {
-      sums = CompensatedSum.zeros(numFeatures + 4);
-    }
-  }
-
-  private double total(int k) {
-    return sums == null ? 0.0 : CompensatedSum.value(sums, k);
-  }
-
-  /** @return Σ w ℓ */
-  public double lossSum() {
-    return total(numFeatures + 1);
-  }
-
-  /** @return Σ w ℓ over validation rows */
-  public double validationLossSum() {
-    return total(numFeatures + 2);
-  }
-
-  /** @return Σw over training rows whose margin exceeds the decision threshold */
-  public double predictedPositiveWeight() {
-    return total(numFeatures + 3);
-  }
-
-  /** @return (Xᵀdz, Σdz), length d + 1 */
-  public double[] gradientSum() {
-    double[] g = new double[numFeatures + 1];
-    for (int j = 0; j <= numFeatures; j++) {
-      g[j] = total(j);
-    }
-    return g;
   }
 }

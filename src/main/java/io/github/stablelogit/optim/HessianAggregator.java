@@ -1,7 +1,6 @@
 package io.github.stablelogit.optim;
 
 import io.github.stablelogit.loss.CompensatedSum;
-import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -30,21 +29,13 @@ import org.apache.spark.broadcast.Broadcast;
  * <p>Memory: (d + 1)(d + 2)/2 compensated sums (two doubles each) per aggregator, plus a d×d block
  * Gram and a d×({@value InstanceBlock#CHUNK_VALUES}/d) scaled chunk per task: for moderate d only.
  */
-public final class HessianAggregator implements Serializable {
+public final class HessianAggregator extends PassSums {
 
   private static final long serialVersionUID = 1L;
 
   private final CurvatureKernel kernel;
   private final Broadcast<BlockAggregator.Coefficients> coefficients;
-  private final int numFeatures;
   private final double rawThreshold;
-  /**
-   * The running sums ({@link CompensatedSum} layout), allocated with the first block: Xᵀdz in
-   * [0, d), then Σdz, the training loss, the validation loss and the predicted positive weight
-   * (BlockAggregator's layout), then the upper triangle of G packed by columns: G[j][k] (j ≤ k ≤ d,
-   * index d being the intercept) at 4 + d + j + k(k + 1)/2.
-   */
-  private double[] sums;
   private transient InstanceBlock.GramWorkspace workspace;
   private transient double[] blockGradient;
   private transient double[] blockGram;
@@ -60,9 +51,9 @@ public final class HessianAggregator implements Serializable {
    */
   public HessianAggregator(CurvatureKernel kernel, Broadcast<BlockAggregator.Coefficients>
       coefficients, int numFeatures, double rawThreshold) {
+    super(numFeatures, (numFeatures + 1) * (numFeatures + 2) / 2);
     this.kernel = kernel;
     this.coefficients = coefficients;
-    this.numFeatures = numFeatures;
     this.rawThreshold = rawThreshold;
   }
 
@@ -155,46 +146,8 @@ public final class HessianAggregator implements Serializable {
    * @return this
    */
   public HessianAggregator merge(HessianAggregator other) {
-    if (other.sums == null) {
-      return this;
-    }
-    ensureSums();
-    CompensatedSum.merge(sums, other.sums);
+    mergeSums(other);
     return this;
-  }
-
-  private void ensureSums() {
-    if (sums == null) {
-      sums = CompensatedSum.zeros(numFeatures + 4 + (numFeatures + 1) * (numFeatures + 2) / 2);
-    }
-  }
-
-  private double total(int k) {
-    return sums == null ? 0.0 : CompensatedSum.value(sums, k);
-  }
-
-  /** @return Σ w ℓ */
-  public double lossSum() {
-    return total(numFeatures + 1);
-  }
-
-  /** @return Σ w ℓ over validation rows */
-  public double validationLossSum() {
-    return total(numFeatures + 2);
-  }
-
-  /** @return Σw over training rows whose margin exceeds the decision threshold */
-  public double predictedPositiveWeight() {
-    return total(numFeatures + 3);
-  }
-
-  /** @return (Xᵀdz, Σdz), length d + 1 */
-  public double[] gradientSum() {
-    double[] g = new double[numFeatures + 1];
-    for (int j = 0; j <= numFeatures; j++) {
-      g[j] = total(j);
-    }
-    return g;
   }
 
   /**

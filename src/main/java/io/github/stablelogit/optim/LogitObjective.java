@@ -200,27 +200,7 @@ public final class LogitObjective implements HessianObjective {
     } finally {
       bc.destroy();
     }
-    double[] sums = agg.gradientSum();
-    double dzSum = sums[numFeatures];
-    double f = agg.lossSum() / weightSum;
-    double penalty = 0.0;
-    for (int j = 0; j < numFeatures; j++) {
-      if (std[j] > 0) {
-        double centered = fitIntercept ? sums[j] - mean[j] * dzSum : sums[j];
-        double gammaJ = x[j] / precondition[j];
-        double pj = standardization ? gammaJ : gammaJ / std[j];
-        double dpj = standardization ? 1.0 : 1.0 / std[j];
-        penalty += pj * pj;
-        // ∂f/∂γ_j, then the chain rule for x_j = γ_j·s_j
-        gradient[j] = (centered / std[j] / weightSum + regL2 * pj * dpj) / precondition[j];
-      } else {
-        gradient[j] = 0.0;
-      }
-    }
-    if (fitIntercept) {
-      gradient[numFeatures] = dzSum / weightSum;
-    }
-    double value = f + 0.5 * regL2 * penalty;
+    double value = smoothValueAndGradient(x, agg.gradientSum(), agg.lossSum(), gradient);
     last = new Evaluation(x.clone(), value,
         validationWeightSum > 0 ? agg.validationLossSum() / validationWeightSum : Double.NaN,
         agg.predictedPositiveWeight() / weightSum);
@@ -411,8 +391,8 @@ public final class LogitObjective implements HessianObjective {
   }
 
   /**
-   * The value and gradient of {@link #evaluate} from a pass's sums, with the same arithmetic (so
-   * the same bits): keep the two in step.
+   * The smooth value and its gradient in the optimizer's variables from a pass's sums (Xᵀdz, Σdz
+   * and Σwℓ), for gradient and Hessian passes alike, so both give the same bits.
    */
   private double smoothValueAndGradient(double[] x, double[] sums, double lossSum,
       double[] gradient) {
@@ -426,6 +406,7 @@ public final class LogitObjective implements HessianObjective {
         double pj = standardization ? gammaJ : gammaJ / std[j];
         double dpj = standardization ? 1.0 : 1.0 / std[j];
         penalty += pj * pj;
+        // ∂f/∂γ_j, then the chain rule for x_j = γ_j·s_j
         gradient[j] = (centered / std[j] / weightSum + regL2 * pj * dpj) / precondition[j];
       } else {
         gradient[j] = 0.0;
