@@ -19,57 +19,24 @@ import org.junit.jupiter.api.Test;
  */
 class LogitMinimizerTest {
 
-  /** f(x) = Σ c_j (x_j − m_j)² + offset, with a scripted validation loss per evaluation. */
-  private static class Quadratic implements Objective {
-    final double[] c;
-    final double[] m;
-    final double offset;
-    final ToDoubleFunction<double[]> validation;
-    int evaluations;
-
-    Quadratic(double[] c, double[] m, double offset, ToDoubleFunction<double[]> validation) {
-      this.c = c;
-      this.m = m;
-      this.offset = offset;
-      this.validation = validation;
+  /** f(x) = Σ c_j (x_j − m_j)² + 1 with m_j = 1 + j. */
+  private static Quadratic quadratic(double... c) {
+    double[] twice = new double[c.length];
+    for (int j = 0; j < c.length; j++) {
+      twice[j] = 2 * c[j];
     }
-
-    @Override
-    public double evaluate(double[] x, double[] g) {
-      evaluations++;
-      double f = offset;
-      for (int j = 0; j < x.length; j++) {
-        double r = x[j] - m[j];
-        f += c[j] * r * r;
-        g[j] = 2 * c[j] * r;
-      }
-      return f;
-    }
-
-    @Override
-    public int evaluations() {
-      return evaluations;
-    }
-
-    @Override
-    public double validationLoss(double[] x) {
-      return validation == null ? Double.NaN : validation.applyAsDouble(x);
-    }
-
-    @Override
-    public double[] l1Weights(double regL1) {
-      double[] w = new double[c.length];
-      java.util.Arrays.fill(w, regL1);
-      return w;
-    }
+    return Quadratic.diagonal(twice);
   }
 
-  private static Quadratic quadratic(double... c) {
-    double[] m = new double[c.length];
-    for (int j = 0; j < m.length; j++) {
-      m[j] = 1.0 + j;
+  /** A diagonal quadratic Σ c_j (x_j − m_j)² + offset. */
+  private static Quadratic quadratic(double[] c, double[] m, double offset,
+      ToDoubleFunction<double[]> validation) {
+    int n = c.length;
+    double[] a = new double[n * n];
+    for (int j = 0; j < n; j++) {
+      a[j * n + j] = 2 * c[j];
     }
-    return new Quadratic(c, m, 1.0, null);
+    return new Quadratic(a, m, offset, validation);
   }
 
   @Test
@@ -112,7 +79,7 @@ class LogitMinimizerTest {
   @Test
   void earlyStopping() {
     // The validation loss is best at the starting point and worse at every other.
-    Quadratic q = new Quadratic(new double[] {1, 2}, new double[] {1, 2}, 0.0,
+    Quadratic q = quadratic(new double[] {1, 2}, new double[] {1, 2}, 0.0,
         x -> x[0] * x[0] + x[1] * x[1]);
     Result r = LogitMinimizer.minimize(q, new double[2], 100, 1e-14, 0, 2, null);
     assertTrue(r.stoppedEarly());
@@ -125,7 +92,7 @@ class LogitMinimizerTest {
   @Test
   void failedLineSearchWithL1() {
     // A gradient that points the wrong way: no step along the OWL-QN direction decreases f.
-    Objective wrong = new Quadratic(new double[] {1, 1}, new double[] {1, 1}, 1.0, null) {
+    Objective wrong = new Quadratic(new double[] {2, 0, 0, 2}, new double[] {1, 1}, 1.0, null) {
       @Override
       public double evaluate(double[] x, double[] g) {
         double f = super.evaluate(x, g);
@@ -145,7 +112,7 @@ class LogitMinimizerTest {
   void noDescentDirectionWhenTheSlopeUnderflows() {
     // f = 1 + 1e-300·(x − 1)²: the gradient (≈ 2e-300) is below the flat threshold, so the
     // slope-based phase runs, and gᵀg underflows to 0: there is no representable descent slope.
-    Quadratic tiny = new Quadratic(new double[] {1e-300}, new double[] {1}, 1.0, null);
+    Quadratic tiny = quadratic(new double[] {1e-300}, new double[] {1}, 1.0, null);
     Result r = LogitMinimizer.minimize(tiny, new double[1], 100, 0.0, 0, 0, null);
     assertFalse(r.converged());
     assertEquals(Stop.NO_DESCENT_DIRECTION, r.stop(), r.reason());
@@ -154,7 +121,7 @@ class LogitMinimizerTest {
 
   @Test
   void nonFiniteObjectiveThrows() {
-    Objective nan = new Quadratic(new double[] {1}, new double[] {1}, 1.0, null) {
+    Objective nan = new Quadratic(new double[] {2}, new double[] {1}, 1.0, null) {
       @Override
       public double evaluate(double[] x, double[] g) {
         double f = super.evaluate(x, g);

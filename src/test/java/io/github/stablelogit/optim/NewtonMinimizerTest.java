@@ -11,7 +11,6 @@ import io.github.stablelogit.optim.LogitMinimizer.Stop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,81 +19,6 @@ import org.junit.jupiter.api.Test;
  * the Levenberg path on singular Hessians, and every exit with its reason.
  */
 class NewtonMinimizerTest {
-
-  /** f = ½(x − m)ᵀA(x − m) + offset, with a scripted validation loss. */
-  private static class Quadratic implements HessianObjective {
-    final double[] a;
-    final double[] m;
-    final double offset;
-    final ToDoubleFunction<double[]> validation;
-    int evaluations;
-    int hessianEvaluations;
-
-    Quadratic(double[] a, double[] m, double offset, ToDoubleFunction<double[]> validation) {
-      this.a = a;
-      this.m = m;
-      this.offset = offset;
-      this.validation = validation;
-    }
-
-    @Override
-    public double evaluate(double[] x, double[] g) {
-      evaluations++;
-      int n = m.length;
-      double f = offset;
-      for (int j = 0; j < n; j++) {
-        double s = 0.0;
-        for (int k = 0; k < n; k++) {
-          s += a[j * n + k] * (x[k] - m[k]);
-        }
-        g[j] = s;
-        f += 0.5 * (x[j] - m[j]) * s;
-      }
-      return f;
-    }
-
-    @Override
-    public double evaluateWithHessian(double[] x, double[] g, double[] h) {
-      hessianEvaluations++;
-      evaluations--;
-      double f = evaluate(x, g);
-      System.arraycopy(a, 0, h, 0, a.length);
-      return f;
-    }
-
-    @Override
-    public int evaluations() {
-      return evaluations;
-    }
-
-    @Override
-    public int hessianEvaluations() {
-      return hessianEvaluations;
-    }
-
-    @Override
-    public double validationLoss(double[] x) {
-      return validation == null ? Double.NaN : validation.applyAsDouble(x);
-    }
-
-    @Override
-    public double[] l1Weights(double regL1) {
-      double[] w = new double[m.length];
-      java.util.Arrays.fill(w, regL1);
-      return w;
-    }
-  }
-
-  private static Quadratic diagonal(double... c) {
-    int n = c.length;
-    double[] a = new double[n * n];
-    double[] m = new double[n];
-    for (int j = 0; j < n; j++) {
-      a[j * n + j] = c[j];
-      m[j] = 1.0 + j;
-    }
-    return new Quadratic(a, m, 1.0, null);
-  }
 
   /** A = Q diag(eigen) Qᵀ with Q a random orthogonal matrix (Gram–Schmidt). */
   private static double[] rotated(double[] eigen, long seed) {
@@ -266,7 +190,8 @@ class NewtonMinimizerTest {
     assertEquals(Stop.MAX_ITER, r.stop());
     assertTrue(r.reason().startsWith("maxIter 1 reached"), r.reason());
     assertEquals(1, lastIteration(r));
-    Result none = NewtonMinimizer.minimize(diagonal(1, 2), new double[2], 0, 1e-12, 0, 0, null);
+    Result none = NewtonMinimizer.minimize(Quadratic.diagonal(1, 2), new double[2], 0, 1e-12, 0,
+        0, null);
     assertEquals(Stop.MAX_ITER, none.stop());
     assertEquals(1, none.history().size());
   }
