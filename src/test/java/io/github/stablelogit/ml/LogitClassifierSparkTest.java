@@ -58,15 +58,15 @@ class LogitClassifierSparkTest {
   static final double CLOSED_FORM_TOL = 1e-9;
 
   /**
-   * Every declared param, sorted: the 20 of the original estimator plus the 5 of the imbalance
+   * Every declared param, sorted: the 20 of the original estimator, the 5 of the imbalance
    * toolkit (autoPosWeight, correctProbabilities, earlyStoppingRounds, lossCol,
-   * validationIndicatorCol).
+   * validationIndicatorCol) and solver.
    */
   static final List<String> ALL_PARAM_NAMES = List.of("aggregationDepth", "autoPosWeight",
       "correctProbabilities", "earlyStoppingRounds", "elasticNetParam", "featuresCol",
       "fitIntercept", "focalAlpha", "focalGamma", "labelCol", "labelSmoothing", "loss", "lossCol",
       "maxBlockSizeInMB", "maxIter", "posWeight", "precision", "predictionCol", "probabilityCol",
-      "rawPredictionCol", "regParam", "standardization", "threshold", "tol",
+      "rawPredictionCol", "regParam", "solver", "standardization", "threshold", "tol",
       "validationIndicatorCol", "weightCol");
 
   private static SparkSession spark;
