@@ -379,13 +379,13 @@ class LogitClassifierSparkTest {
   }
 
   /**
-   * The stop reason is the true one: breast cancer at tol 1e-14 cannot converge in 26 iterations,
-   * and the summary says maxIter was reached (it used to say "no iteration ran").
+   * The stop reason is the true one: breast cancer at tol 1e-14 cannot converge in 26 L-BFGS
+   * iterations, and the summary says maxIter was reached (it used to say "no iteration ran").
    */
   @Test
   void maxIterStopIsReportedAsSuch() {
-    LogitTrainingSummary s = new LogitClassifier().setRegParam(0.01).setTol(1e-14).setMaxIter(26)
-        .fit(cancer).summary();
+    LogitTrainingSummary s = new LogitClassifier().setSolver("lbfgs").setRegParam(0.01)
+        .setTol(1e-14).setMaxIter(26).fit(cancer).summary();
     assertFalse(s.converged());
     assertEquals(26, s.totalIterations());
     assertTrue(s.convergenceReason().startsWith("maxIter 26 reached"), s.convergenceReason());
