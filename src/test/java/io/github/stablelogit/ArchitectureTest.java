@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The layering of the main sources, as the README's architecture section states it: each package
  * may use only the packages listed for it (every reference in code counts, imports and fully
- * qualified names alike; comments do not), so dependencies point one way and there is no package cycle; the loss kernels use
- * no Spark; only the command-line job writes to standard output.
+ * qualified names alike; comments do not), so dependencies point one way and there is no package
+ * cycle; the loss kernels use no Spark; only the command-line job writes to standard output.
  */
 class ArchitectureTest {
 
