@@ -17,7 +17,7 @@ import org.apache.spark.broadcast.Broadcast;
  * G positive semi-definite (a Gauss–Newton-like model; Newton steps on it are still descent
  * directions, and at the optimum only the step length, not the optimum found, depends on it).
  *
- * <p>Per block, chunk by chunk ({@link InstanceBlock#forEachChunkWithGram}, each block read from
+ * <p>Per block, chunk by chunk ({@link InstanceBlockGram#forEachChunk}, each block read from
  * memory once): margins, then {@code kernel} gives the loss sum, dz and ℓ'', then gradient Xᵀdz,
  * the Gram (dense: one dsyrk of the rows scaled by √c; CSR: direct loops over the pairs of
  * non-zeros) and Σc x, Σc. The loss and gradient are formed with the same calls, in the same order,
@@ -36,7 +36,8 @@ public final class HessianAggregator extends PassSums {
   private final CurvatureKernel kernel;
   private final Broadcast<BlockAggregator.Coefficients> coefficients;
   private final double rawThreshold;
-  private transient InstanceBlock.GramWorkspace workspace;
+  /** Scratch of the Gram chunk loops; G[j][k] (j ≤ k ≤ d) follows the shared sums. */
+  private transient InstanceBlockGram.GramWorkspace workspace;
   private transient double[] blockGradient;
   private transient double[] blockGram;
   private transient double[] blockCx;
@@ -80,7 +81,7 @@ public final class HessianAggregator extends PassSums {
     }
     ensureSums();
     if (workspace == null) {
-      workspace = new InstanceBlock.GramWorkspace();
+      workspace = new InstanceBlockGram.GramWorkspace();
       blockGradient = new double[d];
       blockGram = new double[d * d];
       blockCx = new double[d];
@@ -94,8 +95,8 @@ public final class HessianAggregator extends PassSums {
     Arrays.fill(blockGradient, 0.0);
     Arrays.fill(blockGram, 0.0);
     Arrays.fill(blockCx, 0.0);
-    block.forEachChunkWithGram(InstanceBlock.blas(), coef.beta, coef.offset, (from, len, z, dz,
-        c) -> {
+    InstanceBlockGram.forEachChunk(block, InstanceBlock.blas(), coef.beta, coef.offset,
+        (from, len, z, dz, c) -> {
       double predicted = 0.0;
       for (int i = 0; i < len; i++) {
         if (z[i] > rawThreshold) {

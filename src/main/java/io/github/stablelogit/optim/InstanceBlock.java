@@ -15,7 +15,8 @@ import java.util.Arrays;
  * <p>Blocks are built once per partition by {@link BlockPacker}, cached, and read on every
  * objective evaluation by {@link BlockAggregator}. Each block carries the statistics of its own
  * rows, gathered while it was packed, so no extra pass over the input is needed for means,
- * deviations and class weights.
+ * deviations and class weights. The Hessian pass of Newton steps over a block, which also forms the
+ * weighted Gram matrix of its rows, is {@link InstanceBlockGram}'s.
  */
 public final class InstanceBlock implements Serializable {
 
@@ -192,12 +193,12 @@ public final class InstanceBlock implements Serializable {
   }
 
   /** @return rows of the dense chunks: about {@link #CHUNK_VALUES} values each */
-  private int denseChunkRows() {
+  int denseChunkRows() {
     return Math.max(1, Math.min(MAX_CHUNK_ROWS, CHUNK_VALUES / Math.max(numFeatures, 1)));
   }
 
   /** @return the end of the CSR chunk starting at row {@code from} */
-  private int csrChunkEnd(int from) {
+  int csrChunkEnd(int from) {
     int limit = Math.min(numRows, from + MAX_CHUNK_ROWS);
     int to = from + 1;
     int budget = rowPtr[from] + CHUNK_VALUES;
@@ -297,7 +298,7 @@ public final class InstanceBlock implements Serializable {
   // these two direct loops over the arrays (cost proportional to the non-zeros).
 
   /** z[i − from] = Σ_k x_ik β_k + offset for rows i in [from, to). */
-  private void csrMargins(double[] beta, double offset, int from, int to, double[] z) {
+  void csrMargins(double[] beta, double offset, int from, int to, double[] z) {
     int[] idx = colIdx;
     int[] ptr = rowPtr;
     if (values != null) {
@@ -322,7 +323,7 @@ public final class InstanceBlock implements Serializable {
   }
 
   /** gradient[k] += Σ_i x_ik dz[i − from] for rows i in [from, to). */
-  private void csrAddTransposed(double[] dz, int from, int to, double[] gradient) {
+  void csrAddTransposed(double[] dz, int from, int to, double[] gradient) {
     int[] idx = colIdx;
     int[] ptr = rowPtr;
     if (values != null) {
@@ -364,142 +365,30 @@ public final class InstanceBlock implements Serializable {
     }, new double[numFeatures], new Workspace());
   }
 
-  /** What a Hessian pass does with each chunk's margins (see {@link #forEachChunkWithGram}). */
-  interface CurvatureChunkKernel {
-    /**
-     * Turns a chunk's margins into per-row weighted derivatives and Gram weights.
-     *
-     * @param from index in the block of the chunk's first row
-     * @param len number of rows in the chunk
-     * @param z the chunk's margins z[0..len) (read only)
-     * @param dz output: w·dℓ/dz per row, the terms of the gradient Xᵀdz
-     * @param c output: the Gram weight c_i ≥ 0 of each row (w·max(ℓ'', 0))
-     */
-    void apply(int from, int len, double[] z, double[] dz, double[] c);
+  // The storage, for the Hessian pass (InstanceBlockGram), which shares the chunk loops above.
+
+  /** @return row-major n×d values in double precision, or null */
+  double[] denseDouble() {
+    return dense;
   }
 
-  /** Per-thread scratch arrays of a Hessian pass, grown on demand and reused across blocks. */
-  static final class GramWorkspace {
-    final Workspace base = new Workspace();
-    double[] dz = new double[0];
-    double[] c = new double[0];
-    /** A chunk's rows scaled by √c_i. */
-    double[] scaled = new double[0];
-
-    void ensure(int rows, int values) {
-      if (dz.length < rows) {
-        dz = new double[rows];
-        c = new double[rows];
-      }
-      if (scaled.length < values) {
-        scaled = new double[values];
-      }
-    }
+  /** @return row-major n×d values in single precision, or null */
+  float[] denseFloat() {
+    return denseFloat;
   }
 
-  /**
-   * An evaluation pass that also forms the weighted Gram matrix of the rows, for Newton steps: for
-   * each chunk, margins z = Xβ + offset, then {@code kernel} gives dz and the row weights c, then
-   * <pre>
-   *   gradient += X_chunkᵀ dz,   gram += X_chunkᵀ diag(c) X_chunk,   cx += X_chunkᵀ c
-   * </pre>
-   * while the chunk is still in cache. Margins and gradient are formed by exactly the calls of
-   * {@link #forEachChunk}, on the same chunks, so they have the same bits (given the same dz).
-   *
-   * <p>Dense chunks (double, or single precision widened exactly as in {@link #forEachChunk}): the
-   * chunk's rows are copied, row i scaled by √c_i ({@code dscal}), and the upper triangle of
-   * gram += AᵀA formed by one {@code dsyrk}; cx by one {@code dgemv}. CSR chunks: a direct loop
-   * over each row's pairs of non-zeros (cost Σ_i nnz_i²), adding c_i·x_ij·x_ik to entry
-   * (min(j, k), max(j, k)).
-   *
-   * @param blas the BLAS implementation
-   * @param beta d coefficients
-   * @param offset added to every margin
-   * @param kernel margins to derivatives and Gram weights
-   * @param gradient accumulator of length ≥ d
-   * @param gram accumulator, d×d column-major; only the upper triangle (row ≤ column) is written
-   * @param cx accumulator of length ≥ d: Σ_i c_i x_i
-   * @param ws scratch arrays
-   */
-  void forEachChunkWithGram(BLAS blas, double[] beta, double offset, CurvatureChunkKernel kernel,
-      double[] gradient, double[] gram, double[] cx, GramWorkspace ws) {
-    if (numRows == 0) {
-      return;
-    }
-    int d = numFeatures;
-    if (rowPtr == null) {
-      int chunk = denseChunkRows();
-      double[] z = ws.base.z(chunk);
-      ws.ensure(chunk, chunk * d);
-      double[] rows = denseFloat != null ? ws.base.rows(chunk * d) : dense;
-      for (int from = 0; from < numRows; from += chunk) {
-        int len = Math.min(chunk, numRows - from);
-        int at;
-        if (denseFloat != null) {
-          FloatWidening.widen(denseFloat, from * d, rows, len * d);
-          at = 0;
-        } else {
-          at = from * d;
-        }
-        Arrays.fill(z, 0, len, offset);
-        if (d > 0) {
-          blas.dgemv("T", d, len, 1.0, rows, at, d, beta, 0, 1, 1.0, z, 0, 1);
-        }
-        kernel.apply(from, len, z, ws.dz, ws.c);
-        if (d > 0) {
-          blas.dgemv("N", d, len, 1.0, rows, at, d, ws.dz, 0, 1, 1.0, gradient, 0, 1);
-          blas.dgemv("N", d, len, 1.0, rows, at, d, ws.c, 0, 1, 1.0, cx, 0, 1);
-          double[] a = ws.scaled;
-          System.arraycopy(rows, at, a, 0, len * d);
-          for (int i = 0; i < len; i++) {
-            blas.dscal(d, Math.sqrt(ws.c[i]), a, i * d, 1);
-          }
-          // The scaled chunk is a column-major d×len matrix A: gram += A·Aᵀ.
-          blas.dsyrk("U", "N", d, len, 1.0, a, 0, d, 1.0, gram, 0, d);
-        }
-      }
-    } else {
-      double[] z = ws.base.z(Math.min(numRows, MAX_CHUNK_ROWS));
-      ws.ensure(Math.min(numRows, MAX_CHUNK_ROWS), 0);
-      for (int from = 0; from < numRows; ) {
-        int to = csrChunkEnd(from);
-        csrMargins(beta, offset, from, to, z);
-        kernel.apply(from, to - from, z, ws.dz, ws.c);
-        csrAddTransposed(ws.dz, from, to, gradient);
-        csrAddTransposed(ws.c, from, to, cx);
-        csrAddGram(ws.c, from, to, gram);
-        from = to;
-      }
-    }
+  /** @return CSR row pointers (length n + 1), or null when the block is dense */
+  int[] rowPtr() {
+    return rowPtr;
   }
 
-  /** gram[min(j,k) + max(j,k)·d] += Σ_i c_i x_ij x_ik over the non-zero pairs of rows [from,to). */
-  private void csrAddGram(double[] c, int from, int to, double[] gram) {
-    int d = numFeatures;
-    int[] idx = colIdx;
-    int[] ptr = rowPtr;
-    for (int i = from; i < to; i++) {
-      double ci = c[i - from];
-      if (ci == 0.0) {
-        continue;
-      }
-      int start = ptr[i];
-      int end = ptr[i + 1];
-      for (int k = start; k < end; k++) {
-        double ck = ci * value(k);
-        int jk = idx[k];
-        for (int l = k; l < end; l++) {
-          int jl = idx[l];
-          int lo = Math.min(jk, jl);
-          int hi = Math.max(jk, jl);
-          gram[lo + hi * d] += ck * value(l);
-        }
-      }
-    }
+  /** @return CSR column indices, or null when the block is dense */
+  int[] colIdx() {
+    return colIdx;
   }
 
   /** The k-th stored CSR value, widened to double when stored in single precision. */
-  private double value(int k) {
+  double csrValue(int k) {
     return values != null ? values[k] : valuesFloat[k];
   }
 }
