@@ -3,6 +3,7 @@ package io.github.stablelogit.optim;
 import io.github.stablelogit.loss.LogitLoss;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
@@ -187,19 +188,8 @@ public final class LogitObjective implements HessianObjective {
   @Override
   public double evaluate(double[] x, double[] gradient) {
     evaluations++;
-    double[] coef = toOriginal(x);
-    double[] beta = java.util.Arrays.copyOf(coef, numFeatures);
-    Broadcast<BlockAggregator.Coefficients> bc =
-        jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
-    BlockAggregator agg;
-    try {
-      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
-      lastTasks = tasks.getNumPartitions();
-      agg = tasks.treeAggregate(new BlockAggregator(loss, bc, numFeatures, rawThreshold),
-          BlockAggregator::add, BlockAggregator::merge, aggregationDepth);
-    } finally {
-      bc.destroy();
-    }
+    BlockAggregator agg = pass(x, bc -> new BlockAggregator(loss, bc, numFeatures, rawThreshold),
+        BlockAggregator::add, BlockAggregator::merge);
     double value = smoothValueAndGradient(x, agg.gradientSum(), agg.lossSum(), gradient);
     last = new Evaluation(x.clone(), value,
         validationWeightSum > 0 ? agg.validationLossSum() / validationWeightSum : Double.NaN,
@@ -256,19 +246,9 @@ public final class LogitObjective implements HessianObjective {
           + "with one to evaluate Hessians");
     }
     hessianEvaluations++;
-    double[] coef = toOriginal(x);
-    double[] beta = java.util.Arrays.copyOf(coef, numFeatures);
-    Broadcast<BlockAggregator.Coefficients> bc =
-        jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
-    HessianAggregator agg;
-    try {
-      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
-      lastTasks = tasks.getNumPartitions();
-      agg = tasks.treeAggregate(new HessianAggregator(curvature, bc, numFeatures, rawThreshold),
-          HessianAggregator::add, HessianAggregator::merge, aggregationDepth);
-    } finally {
-      bc.destroy();
-    }
+    HessianAggregator agg = pass(x,
+        bc -> new HessianAggregator(curvature, bc, numFeatures, rawThreshold),
+        HessianAggregator::add, HessianAggregator::merge);
     lastGramX = x.clone();
     lastGram = agg.gram();
     return agg;
@@ -388,6 +368,26 @@ public final class LogitObjective implements HessianObjective {
       }
     }
     return h;
+  }
+
+  /**
+   * One pass over the cached blocks at x: one Spark job, about one task per core ({@link
+   * ExecutorGroups}), the coefficients broadcast for its duration.
+   */
+  private <A extends PassSums> A pass(double[] x,
+      java.util.function.Function<Broadcast<BlockAggregator.Coefficients>, A> zero,
+      Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge) {
+    double[] coef = toOriginal(x);
+    double[] beta = java.util.Arrays.copyOf(coef, numFeatures);
+    Broadcast<BlockAggregator.Coefficients> bc =
+        jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
+    try {
+      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
+      lastTasks = tasks.getNumPartitions();
+      return tasks.treeAggregate(zero.apply(bc), add, merge, aggregationDepth);
+    } finally {
+      bc.destroy();
+    }
   }
 
   /**
