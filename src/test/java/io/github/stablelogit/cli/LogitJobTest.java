@@ -126,7 +126,22 @@ class LogitJobTest {
     List<String> keys = new ArrayList<>();
     tj.fieldNames().forEachRemaining(keys::add);
     assertEquals(List.of("command", "input", "format", "model", "label", "features", "params",
-        "training", "train"), keys, "stable key order");
+        "training", "train", "inference", "coefficients"), keys, "stable key order");
+    // 30 features: the coefficient table is printed, and every term is in the JSON with its
+    // Wald statistics (an L2 fit: the inverse penalized Hessian).
+    assertTrue(tj.get("inference").get("available").asBoolean(), tj.get("inference").toString());
+    assertTrue(tj.get("inference").get("penalized").asBoolean());
+    JsonNode coefficients = tj.get("coefficients");
+    assertEquals(31, coefficients.size());
+    assertEquals("mean_radius", coefficients.get(0).get("term").asText());
+    assertEquals("intercept", coefficients.get(30).get("term").asText());
+    for (JsonNode c : coefficients) {
+      assertTrue(c.get("std_error").asDouble() > 0, c.toString());
+      assertEquals(c.get("estimate").asDouble() / c.get("std_error").asDouble(),
+          c.get("z").asDouble(), 1e-12 * Math.abs(c.get("z").asDouble()) + 1e-300, c.toString());
+    }
+    assertTrue(t.out.lines().anyMatch(l -> l.startsWith("term") && l.endsWith("p")), t.out);
+    assertTrue(t.out.lines().anyMatch(l -> l.startsWith("worst_texture ")), t.out);
     JsonNode m = tj.get("train");
     assertTrue(m.get("auc_roc").asDouble() > 0.95, m.toString());
     assertTrue(m.get("auc_pr").asDouble() > 0.9, m.toString());
@@ -219,7 +234,7 @@ class LogitJobTest {
     List<String> keys = new ArrayList<>();
     j.fieldNames().forEachRemaining(keys::add);
     assertEquals(List.of("command", "input", "format", "model", "label", "features", "params",
-        "split", "training", "train", "test"), keys);
+        "split", "training", "train", "test", "inference", "coefficients"), keys);
     assertEquals(0.2, j.get("split").get("test_fraction").asDouble());
     assertEquals(42, j.get("split").get("seed").asLong());
     long trainRows = j.get("train").get("rows").asLong();
