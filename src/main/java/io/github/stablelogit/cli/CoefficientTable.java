@@ -15,13 +15,14 @@ import org.apache.spark.sql.types.StructField;
 /**
  * The fitted coefficients with their Wald standard errors, z- and p-values (from the training
  * summary: plain BCE without L1; see {@link LogitTrainingSummary#coefficientStandardErrors()}),
- * named after the assembled feature columns. Printed for models of up to {@value #PRINT_MAX}
- * features, always written to the metrics JSON; where inference is not available the reason is
- * printed and written instead, and the estimates still are.
+ * named after the assembled feature columns, for models of up to {@value #PRINT_MAX} features:
+ * printed and written to the metrics JSON. The standard errors cost one more pass over the
+ * training rows and a Hessian pass (O(n·d²)), so larger models get the estimates in the JSON and
+ * a note. Where inference is not available the reason is printed and written instead.
  */
 final class CoefficientTable {
 
-  /** Models with more features get no printed table (the JSON has every coefficient). */
+  /** Models with more features get no table and no standard errors (the JSON has estimates). */
   static final int PRINT_MAX = 50;
 
   private final List<String> names;
@@ -59,6 +60,11 @@ final class CoefficientTable {
     }
     est[d] = model.intercept();
     LogitTrainingSummary s = model.summary();
+    if (d > PRINT_MAX) {
+      return new CoefficientTable(names, est, null, null, null, String.format(Locale.ROOT,
+          "the job computes standard errors for up to %d features, this model has %d; use "
+              + "summary().coefficientStandardErrors() in the library", PRINT_MAX, d), false);
+    }
     try {
       return new CoefficientTable(names, est, s.coefficientStandardErrors(), s.zValues(),
           s.pValues(), null, s.inferenceIsPenalized());
