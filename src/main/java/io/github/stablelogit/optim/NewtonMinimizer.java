@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Line search.</b> On F with the model's predicted decrease D = gᵀΔ + Σ c_j(|x_j + Δ_j| −
  * |x_j|) (= gᵀp without L1, &lt; 0): try α = 1, accept when F(x + αΔ) ≤ F(x) + {@value #ARMIJO}·αD
  * (Armijo; Tseng and Yun's rule with L1), else halve, at most {@value #MAX_HALVINGS} times. The
- * trials are gradient-only passes ({@link Objective#evaluate}), cheaper than Hessian passes. Near
+ * full step is tried with a Hessian pass, which the next iteration reuses when the step is taken
+ * (it almost always is), so an iteration usually costs one pass; shorter trials are gradient-only
+ * passes ({@link Objective#evaluate}), cheaper than Hessian passes. Near
  * the optimum F is flat to rounding, |ΔF| ≤ 4ε|F|, and cannot decide: there a step is accepted when
  * it decreases the (sub)gradient norm — the slope decides, not the value, as in LogitMinimizer's
  * polish. Trial values that are not finite are backed off from; if every trial is non-finite the
@@ -51,10 +53,10 @@ import org.slf4j.LoggerFactory;
  * is 0 to rounding). {@link Iteration#evaluations} counts Hessian and gradient passes together;
  * the log line shows both.
  *
- * <p>Cost per iteration: one Hessian pass (O(nnz·d) per row for dense data, O(nnz²) for CSR) and
- * usually one gradient pass, plus O(n³/3) for the factorization (and O(n²) per sweep with L1) on
- * the driver. The Cholesky runs in pure Java (JavaLAPACK), so the bits do not depend on which
- * native LAPACK a machine has.
+ * <p>Cost per iteration: usually one Hessian pass (O(nnz·d) per row for dense data, O(nnz²) for
+ * CSR; one more gradient pass per halving of the step), plus O(n³/3) for the factorization (and
+ * O(n²) per sweep with L1) on the driver. The Cholesky runs in pure Java (JavaLAPACK), so the bits
+ * do not depend on which native LAPACK a machine has.
  */
 public final class NewtonMinimizer {
 
@@ -113,6 +115,7 @@ public final class NewtonMinimizer {
     }
     double[] xt = new double[n];
     double[] gt = new double[n];
+    double[] ht = new double[n * n];
     double[] factor = new double[n * n];
     for (int iter = 0; ; ) {
       if (iter >= maxIter) {
@@ -143,7 +146,10 @@ public final class NewtonMinimizer {
       for (int trial = 0; trial <= MAX_HALVINGS; trial++) {
         System.arraycopy(x, 0, xt, 0, n);
         blas.daxpy(n, alpha, p, 1, xt, 1);
-        ft = objective.evaluate(xt, gt) + l1(c, xt);
+        // The full step is almost always accepted: try it with a Hessian pass, which the next
+        // iteration then reuses (its value and gradient are bit for bit a gradient pass's).
+        ft = (trial == 0 ? objective.evaluateWithHessian(xt, gt, ht)
+            : objective.evaluate(xt, gt)) + l1(c, xt);
         if (Double.isFinite(ft)) {
           anyFinite = true;
           if (ft <= f + ARMIJO * alpha * decrease
@@ -176,7 +182,16 @@ public final class NewtonMinimizer {
       if (iter >= maxIter) {
         return maxIter(rec, x, maxIter, gNorm, tol);
       }
-      f = objective.evaluateWithHessian(x, g, h) + l1(c, x);
+      if (alpha == 1.0) {
+        double[] swap = g;
+        g = gt;
+        gt = swap;
+        swap = h;
+        h = ht;
+        ht = swap;
+      } else {
+        f = objective.evaluateWithHessian(x, g, h) + l1(c, x);
+      }
     }
   }
 
