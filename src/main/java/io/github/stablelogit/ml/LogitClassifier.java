@@ -140,7 +140,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       double a = getElasticNetParam();
       LogitObjective objective = objective(blocks, loss, summary,
           LogitClassificationModel.rawThreshold(getThreshold()) + shift);
-      boolean newton = useNewton(objective.dimension());
+      boolean newton = useNewton(objective.dimension(), summary.rows());
       double[] x0 = new double[objective.dimension()];
       if (getFitIntercept()) {
         x0[d] = initialIntercept(summary, loss);
@@ -199,8 +199,8 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
         getAggregationDepth(), rawThreshold);
   }
 
-  /** The solver param applied to a problem of n optimizer variables. */
-  private boolean useNewton(int n) {
+  /** The solver param applied to a problem of n optimizer variables and the given rows. */
+  private boolean useNewton(int n, long rows) {
     String solver = getSolver();
     if ("newton".equals(solver) && n > NEWTON_MAX_DIMENSION) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "solver newton holds the "
@@ -208,7 +208,8 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           + "plus intercept; use solver lbfgs (or auto) for this data.", n, n,
           NEWTON_MAX_DIMENSION));
     }
-    return "newton".equals(solver) || ("auto".equals(solver) && n <= AUTO_NEWTON_MAX_DIMENSION);
+    return "newton".equals(solver) || ("auto".equals(solver) && (n <= AUTO_NEWTON_MAX_DIMENSION
+        || (n <= NEWTON_MAX_DIMENSION && (double) rows * n * n <= AUTO_NEWTON_MAX_WORK)));
   }
 
   private LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,

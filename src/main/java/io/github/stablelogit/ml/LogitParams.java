@@ -27,10 +27,19 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
   int NEWTON_MAX_DIMENSION = 4096;
 
   /**
-   * {@code solver = "auto"} picks Newton up to this many optimizer variables (features plus the
-   * intercept), L-BFGS above (see the README's solver section for the measurement).
+   * {@code solver = "auto"} picks Newton for up to this many optimizer variables (features plus
+   * the intercept), whatever the number of rows. Measured (SolverBenchmark, README): at the
+   * default tol Newton was faster than L-BFGS at 11 variables and slower at 31 on well-conditioned
+   * dense data of 200,000 rows, and faster at tol 1e-12 in both.
    */
-  int AUTO_NEWTON_MAX_DIMENSION = 64;
+  int AUTO_NEWTON_MAX_DIMENSION = 16;
+
+  /**
+   * {@code solver = "auto"} also picks Newton when rows × (variables)² is at most this: a Hessian
+   * pass then costs about what a Spark job's fixed overhead does, and Newton's few passes win
+   * (e.g. breast cancer, 569 × 31²).
+   */
+  long AUTO_NEWTON_MAX_WORK = 50_000_000L;
 
   /** The Param instances of one owner. */
   final class Defs implements Serializable {
@@ -58,7 +67,8 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
       solver = ParamChecks.stringParam(o, "solver", "optimizer: lbfgs (L-BFGS, OWL-QN with L1), "
           + "newton (Newton, proximal Newton with L1: one Hessian pass per iteration, at most "
           + NEWTON_MAX_DIMENSION + " features plus intercept), or auto (newton up to "
-          + AUTO_NEWTON_MAX_DIMENSION + ", lbfgs above)", ParamChecks.oneOf(SUPPORTED_SOLVERS));
+          + AUTO_NEWTON_MAX_DIMENSION + " variables or rows x variables^2 up to "
+          + AUTO_NEWTON_MAX_WORK + ", lbfgs otherwise)", ParamChecks.oneOf(SUPPORTED_SOLVERS));
     }
   }
 
@@ -153,7 +163,8 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
 
   /**
    * @param v "auto" (default: newton up to {@value #AUTO_NEWTON_MAX_DIMENSION} features plus
-   *     intercept, lbfgs above), "lbfgs" or "newton" (case-insensitive)
+   *     intercept, or while rows × (features + 1)² ≤ {@value #AUTO_NEWTON_MAX_WORK}; lbfgs
+   *     otherwise), "lbfgs" or "newton" (case-insensitive)
    * @return this
    */
   default S setSolver(String v) {

@@ -244,8 +244,16 @@ class NewtonSolverSparkTest {
 
   @Test
   void autoPicksNewtonForFewFeaturesAndNewtonRefusesTooMany() {
+    // 31 variables but 569 rows: rows x 31^2 is far below the work bound.
     assertEquals("newton", new LogitClassifier().setRegParam(0.01).fit(cancer).summary()
         .solver());
+    // 16 variables: Newton whatever the rows; 31 variables and 60,000 rows: L-BFGS.
+    Dataset<Row> narrow = SparkTestSupport.sparseLogistic(3, 60_000, 15, 4).toFrame(spark, 2,
+        true);
+    assertEquals("newton", new LogitClassifier().setMaxIter(2).fit(narrow).summary().solver());
+    Dataset<Row> wider = SparkTestSupport.sparseLogistic(3, 60_000, 30, 4).toFrame(spark, 2,
+        true);
+    assertEquals("lbfgs", new LogitClassifier().setMaxIter(2).fit(wider).summary().solver());
     int d = LogitParams.NEWTON_MAX_DIMENSION;
     List<Row> rows = List.of(
         org.apache.spark.sql.RowFactory.create(1.0, Vectors.sparse(d, new int[] {0},
