@@ -42,12 +42,6 @@ public final class BlockAggregator extends PassSums {
     }
   }
 
-  /**
-   * Test-only fault injection: when set, called before each block is aggregated, on the executor
-   * (tests run with local masters, where executors share the driver's JVM). Null in production.
-   */
-  static volatile java.util.function.Consumer<InstanceBlock> beforeBlockHook;
-
   private final LogitLoss loss;
   private final Broadcast<Coefficients> coefficients;
   private final double rawThreshold;
@@ -78,10 +72,7 @@ public final class BlockAggregator extends PassSums {
    * @return this
    */
   public BlockAggregator add(InstanceBlock block) {
-    java.util.function.Consumer<InstanceBlock> hook = beforeBlockHook;
-    if (hook != null) {
-      hook.accept(block);
-    }
+    beforeBlock(block);
     int n = block.numRows();
     if (n == 0) {
       return this;

@@ -70,6 +70,7 @@ public final class HessianAggregator extends PassSums {
    * @return this
    */
   public HessianAggregator add(InstanceBlock block) {
+    beforeBlock(block);
     int n = block.numRows();
     if (n == 0) {
       return this;

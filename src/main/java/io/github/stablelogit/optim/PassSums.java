@@ -14,6 +14,13 @@ abstract class PassSums implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Test-only fault injection: when set, called before each block is added by any pass (gradient
+   * or Hessian), on the executor (tests run with local masters, where executors share the driver's
+   * JVM). Null in production.
+   */
+  static volatile java.util.function.Consumer<InstanceBlock> beforeBlockHook;
+
   /** d. */
   final int numFeatures;
   /** Sums beyond the d + 4 shared ones. */
@@ -24,6 +31,14 @@ abstract class PassSums implements Serializable {
   PassSums(int numFeatures, int extra) {
     this.numFeatures = numFeatures;
     this.extra = extra;
+  }
+
+  /** Runs the test hook, if any, before a block is added. */
+  static void beforeBlock(InstanceBlock block) {
+    java.util.function.Consumer<InstanceBlock> hook = beforeBlockHook;
+    if (hook != null) {
+      hook.accept(block);
+    }
   }
 
   final void ensureSums() {
