@@ -3,16 +3,8 @@ package io.github.stablelogit.loss;
 import static io.github.stablelogit.loss.LogitLossReferenceTest.ABS_TOL;
 import static io.github.stablelogit.loss.LogitLossReferenceTest.REL_TOL;
 import static io.github.stablelogit.loss.LogitLossReferenceTest.assertNoFailures;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,36 +66,10 @@ class LogitLossCurvatureReferenceTest {
 
   @BeforeAll
   static void load() {
-    InputStream in = LogitLossCurvatureReferenceTest.class.getResourceAsStream(REFERENCE);
-    assertNotNull(in, "missing test resource " + REFERENCE);
-    List<Row> rows = new ArrayList<>();
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
-      String header = r.readLine();
-      if (!HEADER.equals(header)) {
-        fail(REFERENCE + ": unexpected header " + header);
-      }
-      String line;
-      int lineNo = 1;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isEmpty()) {
-          continue;
-        }
-        String[] f = line.split(",", -1);
-        if (f.length != 9) {
-          fail(REFERENCE + " line " + lineNo + ": expected 9 fields: " + line);
-        }
-        double[] d = new double[8];
-        for (int k = 0; k < 8; k++) {
-          d[k] = Double.parseDouble(f[k + 1]);
-        }
-        rows.add(new Row(lineNo, f[0], d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    reference = rows;
+    reference = ReferenceCsv.read(REFERENCE, HEADER, 8).stream().map(l -> {
+      double[] d = l.values();
+      return new Row(l.lineNo(), l.kind(), d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+    }).toList();
   }
 
   /**

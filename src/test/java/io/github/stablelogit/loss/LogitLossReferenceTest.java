@@ -5,12 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -108,36 +102,10 @@ class LogitLossReferenceTest {
   }
 
   static List<Row> read(String resource) {
-    InputStream in = LogitLossReferenceTest.class.getResourceAsStream(resource);
-    assertNotNull(in, "missing test resource " + resource);
-    List<Row> rows = new ArrayList<>();
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
-      String header = r.readLine();
-      if (!HEADER.equals(header)) {
-        fail(resource + ": unexpected header " + header);
-      }
-      String line;
-      int lineNo = 1;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isEmpty()) {
-          continue;
-        }
-        String[] f = line.split(",", -1);
-        if (f.length != 10) {
-          fail(resource + " line " + lineNo + ": expected 10 fields: " + line);
-        }
-        double[] d = new double[9];
-        for (int k = 0; k < 9; k++) {
-          d[k] = Double.parseDouble(f[k + 1]);
-        }
-        rows.add(new Row(lineNo, f[0], d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return rows;
+    return ReferenceCsv.read(resource, HEADER, 9).stream().map(l -> {
+      double[] d = l.values();
+      return new Row(l.lineNo(), l.kind(), d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
+    }).toList();
   }
 
   // ----------------------------------------------------------------- tolerance rules
