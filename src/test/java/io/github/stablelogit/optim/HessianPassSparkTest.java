@@ -346,23 +346,11 @@ class HessianPassSparkTest {
   @ParameterizedTest
   @CsvSource({"false", "true"})
   void sumsDoNotDependOnHowBlocksAreGroupedOrOrdered(boolean sparse) {
-    SplittableRandom rnd = new SplittableRandom(sparse ? 21 : 22);
-    List<Row> rows = new ArrayList<>();
     int d = 5;
-    for (int i = 0; i < 5000; i++) {
-      double[] x = new double[d];
-      for (int j = 0; j < d; j++) {
-        x[j] = sparse && rnd.nextInt(3) > 0 ? 0.0
-            : rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-5, 6));
-      }
-      Vector v = Vectors.dense(x);
-      rows.add(RowFactory.create(sparse ? v.toSparse() : v, (double) rnd.nextInt(2),
-          Math.pow(2, rnd.nextInt(-20, 21)) * rnd.nextDouble()));
-    }
-    List<InstanceBlock> blocks = new ArrayList<>();
-    new BlockPacker("features", "label", "weight", 0.004, false).pack(0, rows.iterator())
-        .forEachRemaining(blocks::add);
+    List<InstanceBlock> blocks =
+        TaskGroupingSparkTest.hardBlocks(sparse, sparse ? 21 : 22, 5000, d, 5);
     assertTrue(blocks.size() >= 30, "blocks: " + blocks.size());
+    SplittableRandom rnd = new SplittableRandom(sparse ? 23 : 24);
     double[] beta = new double[d];
     for (int j = 0; j < d; j++) {
       beta[j] = rnd.nextGaussian() * 1e-4;

@@ -45,17 +45,17 @@ class TaskGroupingSparkTest {
 
   /**
    * Blocks of rows whose per-row gradient terms span many orders of magnitude, so that plain double
-   * sums in a different order would round differently.
+   * sums in a different order would round differently: n rows of d features with magnitudes
+   * 10^-e..10^e and weights 2^±20, packed into 4 KB blocks.
    */
-  private static List<InstanceBlock> blocks(boolean sparse, long seed) {
+  static List<InstanceBlock> hardBlocks(boolean sparse, long seed, int n, int d, int e) {
     SplittableRandom rnd = new SplittableRandom(seed);
     List<Row> rows = new ArrayList<>();
-    int d = 7;
-    for (int i = 0; i < 6000; i++) {
+    for (int i = 0; i < n; i++) {
       double[] x = new double[d];
       for (int j = 0; j < d; j++) {
         x[j] = sparse && rnd.nextInt(3) > 0 ? 0.0
-            : rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-6, 7));
+            : rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-e, e + 1));
       }
       Vector v = Vectors.dense(x);
       rows.add(RowFactory.create(sparse ? v.toSparse() : v, (double) rnd.nextInt(2),
@@ -92,7 +92,7 @@ class TaskGroupingSparkTest {
   }
 
   private static void checkGroupings(boolean sparse, LogitLoss loss) {
-    List<InstanceBlock> blocks = blocks(sparse, sparse ? 11 : 12);
+    List<InstanceBlock> blocks = hardBlocks(sparse, sparse ? 11 : 12, 6000, 7, 6);
     assertTrue(blocks.size() >= 40, "blocks: " + blocks.size());
     int d = blocks.get(0).numFeatures();
     SplittableRandom rnd = new SplittableRandom(3);
