@@ -19,12 +19,13 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Per block, chunk by chunk ({@link InstanceBlockGram#forEachChunk}, each block read from
  * memory once): margins, then {@code kernel} gives the loss sum, dz and ℓ'', then gradient Xᵀdz,
- * the Gram (dense: one dsyrk of the rows scaled by √c; CSR: direct loops over the pairs of
- * non-zeros) and Σc x, Σc. The loss and gradient are formed with the same calls, in the same order,
- * as {@link BlockAggregator}, so they have the same bits when the kernel's values and derivatives
- * are those of the loss's {@code valueAndDerivatives}. Each block's sums (in double) then enter the
- * running sums in double-double arithmetic ({@link CompensatedSum}), and aggregators merge the same
- * way, so the result does not depend on how blocks are grouped into tasks or on the merge order.
+ * the Gram (dense: dgemm on column panels of the rows scaled by √c; CSR: direct loops over the
+ * pairs of non-zeros) and Σc x, Σc. The loss and gradient are formed with the same calls, in the
+ * same order, as {@link BlockAggregator}, so they have the same bits when the kernel's values and
+ * derivatives are those of the loss's {@code valueAndDerivatives}. Each block's sums (in double)
+ * then enter the running sums in double-double arithmetic ({@link CompensatedSum}), and aggregators
+ * merge the same way, so the result does not depend on how blocks are grouped into tasks or on the
+ * merge order.
  *
  * <p>Memory: (d + 1)(d + 2)/2 compensated sums (two doubles each) per aggregator, plus a d×d block
  * Gram and a d×({@value InstanceBlock#CHUNK_VALUES}/d) scaled chunk per task: for moderate d only.

@@ -14,6 +14,9 @@ import java.util.Arrays;
  */
 final class InstanceBlockGram {
 
+  /** Columns of the Gram per {@code dgemm} call (see {@link #addUpperGram}). */
+  static final int GRAM_PANEL = 32;
+
   private InstanceBlockGram() {}
 
   /** What a Hessian pass does with each chunk's margins (see {@link #forEachChunk}). */
@@ -61,9 +64,9 @@ final class InstanceBlockGram {
    *
    * <p>Dense chunks (double, or single precision widened exactly as in {@link
    * InstanceBlock#forEachChunk}): the chunk's rows are copied, row i scaled by √c_i ({@code
-   * dscal}), and the upper triangle of gram += AᵀA formed by one {@code dsyrk}; cx by one {@code
-   * dgemv}. CSR chunks: a direct loop over each row's pairs of non-zeros (cost Σ_i nnz_i²), adding
-   * c_i·x_ij·x_ik to entry (min(j, k), max(j, k)).
+   * dscal}), and the upper triangle of gram += AᵀA formed by {@code dgemm} on column panels
+   * ({@link #addUpperGram}); cx by one {@code dgemv}. CSR chunks: a direct loop over each row's
+   * pairs of non-zeros (cost Σ_i nnz_i²), adding c_i·x_ij·x_ik to entry (min(j, k), max(j, k)).
    *
    * @param block the block
    * @param blas the BLAS implementation
@@ -71,7 +74,8 @@ final class InstanceBlockGram {
    * @param offset added to every margin
    * @param kernel margins to derivatives and Gram weights
    * @param gradient accumulator of length ≥ d
-   * @param gram accumulator, d×d column-major; only the upper triangle (row ≤ column) is written
+   * @param gram accumulator, d×d column-major; the upper triangle (row ≤ column) is the result
+   *     (entries below the diagonal are scratch)
    * @param cx accumulator of length ≥ d: Σ_i c_i x_i
    * @param ws scratch arrays
    */
@@ -111,8 +115,7 @@ final class InstanceBlockGram {
           for (int i = 0; i < len; i++) {
             blas.dscal(d, Math.sqrt(ws.c[i]), a, i * d, 1);
           }
-          // The scaled chunk is a column-major d×len matrix A: gram += A·Aᵀ.
-          blas.dsyrk("U", "N", d, len, 1.0, a, 0, d, 1.0, gram, 0, d);
+          addUpperGram(blas, d, len, a, gram);
         }
       }
     } else {
@@ -127,6 +130,22 @@ final class InstanceBlockGram {
         csrAddGram(block, ws.c, from, to, gram);
         from = to;
       }
+    }
+  }
+
+  /**
+   * The upper triangle of gram += A·Aᵀ for a column-major d×len matrix A (a chunk's scaled rows),
+   * by {@code dgemm} on panels of {@value #GRAM_PANEL} columns: panel [j0, j1) of the result gets
+   * rows [0, j1), i.e. its part of the upper triangle and the lower part of its diagonal block.
+   * The pure-Java {@code dsyrk} is the reference implementation's triple loop, while {@code dgemm}
+   * is blocked and unrolled: measured on 50,000 × 200 in chunks of 40 rows, 0.24–0.26 s against
+   * 0.53–0.56 s, for ~1.1× dsyrk's arithmetic. The result depends only on A, so its bits are the
+   * same whatever the task or thread.
+   */
+  static void addUpperGram(BLAS blas, int d, int len, double[] a, double[] gram) {
+    for (int j0 = 0; j0 < d; j0 += GRAM_PANEL) {
+      int width = Math.min(GRAM_PANEL, d - j0);
+      blas.dgemm("N", "T", j0 + width, width, len, 1.0, a, 0, d, a, j0, d, 1.0, gram, j0 * d, d);
     }
   }
 

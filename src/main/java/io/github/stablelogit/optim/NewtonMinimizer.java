@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * (Armijo; Tseng and Yun's rule with L1), else halve, at most {@value #MAX_HALVINGS} times. The
  * full step is tried with a Hessian pass, which the next iteration reuses when the step is taken
  * (it almost always is), so an iteration usually costs one pass; shorter trials are gradient-only
- * passes ({@link Objective#evaluate}), cheaper than Hessian passes. Near
+ * passes ({@link Objective#evaluate}), cheaper than Hessian passes. The full step is tried with a
+ * gradient-only pass too where no next iteration will need its Hessian: at maxIter, and where the
+ * quadratic convergence of the last steps predicts that it reaches the tolerance ({@link
+ * #predictsConvergence}), typically the last step of a fit, whose pass only verifies. Near
  * the optimum F is flat to rounding, |ΔF| ≤ 4ε|F|, and cannot decide: there a step is accepted when
  * it decreases the (sub)gradient norm — the slope decides, not the value, as in LogitMinimizer's
  * polish. Trial values that are not finite are backed off from; if every trial is non-finite the
@@ -80,6 +83,9 @@ public final class NewtonMinimizer {
   /** Inner tolerance of the coordinate descent, relative to the current subgradient norm. */
   static final double INNER = 1e-6;
 
+  /** Safety factor of the convergence prediction ({@link #predictsConvergence}). */
+  static final double PREDICTION_MARGIN = 100.0;
+
   private static final double EPS = Math.ulp(1.0);
 
   private NewtonMinimizer() {}
@@ -117,6 +123,8 @@ public final class NewtonMinimizer {
     double[] gt = new double[n];
     double[] ht = new double[n * n];
     double[] factor = new double[n * n];
+    // The norm before the last full, undamped step (NaN when there was none): for the prediction.
+    double gNormBefore = Double.NaN;
     for (int iter = 0; ; ) {
       if (iter >= maxIter) {
         return maxIter(rec, x, maxIter, gNorm, tol);
@@ -139,6 +147,9 @@ public final class NewtonMinimizer {
             "no descent direction: the %s step's predicted decrease is %s (gradient norm %.3e, "
                 + "tol %.3e)", c == null ? "Newton" : "proximal Newton", decrease, gNorm, tol));
       }
+      // Where no next iteration will use it, the full step is tried without the Hessian.
+      boolean withHessian = iter + 1 < maxIter
+          && !predictsConvergence(gNormBefore, gNorm, tol * Math.abs(f), mu);
       double alpha = 1.0;
       double ft = Double.NaN;
       boolean accepted = false;
@@ -148,7 +159,7 @@ public final class NewtonMinimizer {
         blas.daxpy(n, alpha, p, 1, xt, 1);
         // The full step is almost always accepted: try it with a Hessian pass, which the next
         // iteration then reuses (its value and gradient are bit for bit a gradient pass's).
-        ft = (trial == 0 ? objective.evaluateWithHessian(xt, gt, ht)
+        ft = (trial == 0 && withHessian ? objective.evaluateWithHessian(xt, gt, ht)
             : objective.evaluate(xt, gt)) + l1(c, xt);
         if (Double.isFinite(ft)) {
           anyFinite = true;
@@ -175,6 +186,7 @@ public final class NewtonMinimizer {
       iter++;
       System.arraycopy(xt, 0, x, 0, n);
       f = ft;
+      gNormBefore = alpha == 1.0 && mu == 0 ? gNorm : Double.NaN;
       gNorm = norm(x, gt, c);
       if (rec.record(iter, x, f, gNorm)) {
         return rec.result(x);
@@ -182,7 +194,7 @@ public final class NewtonMinimizer {
       if (iter >= maxIter) {
         return maxIter(rec, x, maxIter, gNorm, tol);
       }
-      if (alpha == 1.0) {
+      if (alpha == 1.0 && withHessian) {
         double[] swap = g;
         g = gt;
         gt = swap;
@@ -190,9 +202,33 @@ public final class NewtonMinimizer {
         h = ht;
         ht = swap;
       } else {
+        if (!withHessian) {
+          LOG.info("Newton: the step predicted to converge did not; one more Hessian pass");
+        }
         f = objective.evaluateWithHessian(x, g, h) + l1(c, x);
       }
     }
+  }
+
+  /**
+   * Whether the next full step is predicted to reach the tolerance, so that its pass can skip the
+   * Hessian: in Newton's quadratic regime ‖g_{k+1}‖ ≈ C‖g_k‖², with C estimated from the last
+   * step as ‖g_k‖/‖g_{k−1}‖². The prediction counts only after an undamped full step that shrank
+   * the gradient at least tenfold, and must beat the target {@value #PREDICTION_MARGIN}-fold. A
+   * wrong prediction costs one more Hessian pass (at the accepted point); a right one saves the
+   * Hessian work of the last pass, which only verifies convergence.
+   *
+   * @param before ‖g_{k−1}‖, or NaN when the last step was damped or shortened
+   * @param now ‖g_k‖
+   * @param target tol·|F|
+   * @param mu the damping of the coming step
+   */
+  static boolean predictsConvergence(double before, double now, double target, double mu) {
+    if (!(before > 0) || mu != 0 || !(now <= 0.1 * before)) {
+      return false;
+    }
+    double predicted = now * (now / before) * (now / before);
+    return predicted * PREDICTION_MARGIN <= target;
   }
 
   private static Result maxIter(IterationRecorder rec, double[] x, int maxIter, double gNorm,

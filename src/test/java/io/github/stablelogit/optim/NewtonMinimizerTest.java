@@ -1,5 +1,6 @@
 package io.github.stablelogit.optim;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -107,6 +108,37 @@ class NewtonMinimizerTest {
         + "iterations, %d passes (%d Hessian, %d gradient); L-BFGS %d iterations, %d passes%n",
         n.iteration(), n.evaluations(), newtonObj.hessianEvaluations, newtonObj.evaluations,
         l.iteration(), l.evaluations());
+  }
+
+  @Test
+  void theVerifyingPassSkipsTheHessianWhenQuadraticConvergencePredictsIt() {
+    InMemoryLogistic obj = InMemoryLogistic.random(600, 8, 1e-3, 11);
+    Result r = NewtonMinimizer.minimize(obj, new double[9], 100, 1e-12, 0, 0, null);
+    assertTrue(r.converged(), r.reason());
+    int iterations = lastIteration(r);
+    // One Hessian pass at the start and one per step, except the step that converged: its pass
+    // only verified, and no iteration used its Hessian.
+    assertEquals(iterations, obj.hessianEvaluations, "Hessian passes");
+    assertEquals(1, obj.evaluations, "gradient-only passes");
+    // With the prediction off (a tolerance no step can be predicted to reach), every step is tried
+    // with a Hessian pass, and the iterates are the same.
+    InMemoryLogistic all = InMemoryLogistic.random(600, 8, 1e-3, 11);
+    Result r2 = NewtonMinimizer.minimize(all, new double[9], iterations, 0.0, 0, 0, null);
+    assertEquals(Stop.MAX_ITER, r2.stop());
+    assertArrayEquals(r.x(), r2.x());
+    assertEquals(iterations, all.hessianEvaluations, "Hessian passes (the last one at maxIter "
+        + "skips it too)");
+  }
+
+  @Test
+  void convergencePredictionNeedsAQuadraticStepAndAMargin() {
+    // ‖g‖: 1e-3 then 1e-6 (C = 1): the next is predicted at 1e-12.
+    assertTrue(NewtonMinimizer.predictsConvergence(1e-3, 1e-6, 1.01e-10, 0.0));
+    assertFalse(NewtonMinimizer.predictsConvergence(1e-3, 1e-6, 0.99e-10, 0.0), "margin 100");
+    assertFalse(NewtonMinimizer.predictsConvergence(Double.NaN, 1e-6, 1.0, 0.0), "no last step");
+    assertFalse(NewtonMinimizer.predictsConvergence(1e-3, 1e-6, 1.0, 1e-9), "damped step");
+    assertFalse(NewtonMinimizer.predictsConvergence(1e-6, 2e-7, 1.0, 0.0), "not quadratic yet");
+    assertFalse(NewtonMinimizer.predictsConvergence(0.0, 0.0, 1.0, 0.0), "zero gradient");
   }
 
   @Test
