@@ -119,6 +119,25 @@ public final class CpuTimeBenchmark {
       }
     }
 
+    // Newton's Hessian pass against the gradient pass on the same block, and the Gram's two BLAS
+    // routes on one chunk (rows per call: the chunk's rows).
+    for (String shape : new String[] {"dense50", "dense200", "csrA9a"}) {
+      BlockAggregationBenchmark.Blocks s = new BlockAggregationBenchmark.Blocks();
+      s.shape = shape;
+      s.distinctBlocks = 128;
+      s.setup();
+      int n = s.rowsPerBlock();
+      ops.add(new Op("hessian " + shape + ": gradient pass", n, () -> bb.aggregate(s)));
+      ops.add(new Op("hessian " + shape + ": Hessian pass", n, () -> bb.hessian(s)));
+      if (shape.startsWith("dense")) {
+        int d = Integer.parseInt(shape.substring(5));
+        int chunkRows = Math.max(1, 8192 / d);
+        ops.add(new Op("hessian " + shape + ": Gram, dgemm panels", chunkRows,
+            () -> bb.gramPanels(s)));
+        ops.add(new Op("hessian " + shape + ": Gram, dsyrk", chunkRows, () -> bb.gramSyrk(s)));
+      }
+    }
+
     String only = filter;
     ops.removeIf(op -> java.util.Arrays.stream(only.split(",")).noneMatch(op.name()::contains)
         && !op.name().startsWith("stream"));

@@ -105,6 +105,11 @@ public class BlockAggregationBenchmark {
     Iterator<InstanceBlock> packing;
     BlockAggregator agg;
     BlockAggregator focalAgg;
+    HessianAggregator hessianAgg;
+    /** A chunk's worth of rows as a column-major d×len matrix, for the Gram alone. */
+    double[] chunk;
+    double[] gram;
+    int chunkRows;
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
     BLAS blas = InstanceBlock.blas();
     Method margins;
@@ -116,7 +121,7 @@ public class BlockAggregationBenchmark {
 
     @Setup
     public void setup() throws Exception {
-      int d = shape.equals("dense50") ? 50 : 123;
+      int d = shape.startsWith("dense") ? Integer.parseInt(shape.substring(5)) : 123;
       packer = newPacker(1.0, precision.equals("float"));
       Iterator<InstanceBlock> it = packer.pack(0, rows(shape, 11));
       blocks = new InstanceBlock[distinctBlocks];
@@ -156,6 +161,15 @@ public class BlockAggregationBenchmark {
           offset)), d);
       focalAgg = newAggregator(LogitLoss.focal(2.0, 0.25, 1.0, 0.0), new LocalBroadcast<>(
           new BlockAggregator.Coefficients(beta, offset)), d);
+      LogitLoss bce = loss;
+      hessianAgg = new HessianAggregator(bce::valueDerivativesAndCurvatures, new LocalBroadcast<>(
+          new BlockAggregator.Coefficients(beta, offset)), d, 0.0);
+      chunkRows = Math.max(1, InstanceBlock.CHUNK_VALUES / d);
+      chunk = new double[chunkRows * d];
+      for (int i = 0; i < chunk.length; i++) {
+        chunk[i] = r.nextGaussian();
+      }
+      gram = new double[d * d];
       margins = InstanceBlock.class.getDeclaredMethod("margins", BLAS.class, double[].class,
           double.class, double[].class);
       margins.setAccessible(true);
@@ -218,8 +232,8 @@ public class BlockAggregationBenchmark {
       @Override
       public Row next() {
         double y = r.nextDouble() < 0.24 ? 1.0 : 0.0;
-        if (shape.equals("dense50")) {
-          double[] x = new double[50];
+        if (shape.startsWith("dense")) {
+          double[] x = new double[Integer.parseInt(shape.substring(5))];
           for (int j = 0; j < x.length; j++) {
             x[j] = r.nextGaussian();
           }
@@ -290,6 +304,27 @@ public class BlockAggregationBenchmark {
   @Benchmark
   public double aggregateFocal(Blocks s) {
     return s.focalAgg.add(s.nextBlock()).lossSum();
+  }
+
+  /** HessianAggregator.add: margins, curvatures, gradient and the Gram of one block. */
+  @Benchmark
+  public double hessian(Blocks s) {
+    return s.hessianAgg.add(s.nextBlock()).lossSum();
+  }
+
+  /** The upper Gram of one chunk's rows by dgemm on column panels (what a Hessian pass runs). */
+  @Benchmark
+  public double gramPanels(Blocks s) {
+    InstanceBlockGram.addUpperGram(s.blas, s.beta.length, s.chunkRows, s.chunk, s.gram);
+    return s.gram[0];
+  }
+
+  /** The same Gram by one dsyrk (the BLAS routine made for it). */
+  @Benchmark
+  public double gramSyrk(Blocks s) {
+    int d = s.beta.length;
+    s.blas.dsyrk("U", "N", d, s.chunkRows, 1.0, s.chunk, 0, d, 1.0, s.gram, 0, d);
+    return s.gram[0];
   }
 
   /** margins = Xβ + b. */
