@@ -1,10 +1,9 @@
 package io.github.stablelogit.cli;
 
 import io.github.stablelogit.ml.LogitClassifier;
-import io.github.stablelogit.ml.LogitThresholdMetrics;
+import io.github.stablelogit.ml.ThresholdChoice;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The options of {@code train}, parsed and cross-checked without Spark: every mistake that does
@@ -161,13 +160,13 @@ final class TrainOptions {
     if (!a.has("tune-threshold")) {
       return null;
     }
-    String m = a.get("tune-threshold").trim().toLowerCase(Locale.ROOT);
-    if (!LogitThresholdMetrics.OPTIMIZABLE_METRICS.contains(m)) {
-      throw new UsageException("--tune-threshold must be one of "
-          + String.join(", ", LogitThresholdMetrics.OPTIMIZABLE_METRICS) + ", but was '"
-          + a.get("tune-threshold") + "'");
+    try {
+      return ThresholdChoice.canonical(a.get("tune-threshold"));
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      throw new UsageException("--tune-threshold must be one of " + ThresholdChoice.FORMS
+          + ", but was " + m.substring("threshold target ".length(), m.indexOf("; accepted")));
     }
-    return m;
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
