@@ -89,6 +89,11 @@ final class TrainOptions {
       throw new UsageException("--early-stopping-rounds needs validation rows: add "
           + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
     }
+    String cal = classifier.getCalibration();
+    if ((cal.equals("platt") || cal.equals("isotonic")) && !validating()) {
+      throw new UsageException("--calibration " + cal + " is fitted on validation rows: add "
+          + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
+    }
   }
 
   /**
