@@ -325,7 +325,9 @@ class CalibrationSparkTest {
     String all4 = eceBce + " " + eceFocal + " " + ecePlatt + " " + eceIso;
     assertTrue(eceFocal > 3 * eceBce && eceFocal > 0.05, all4);
     assertTrue(eceIso <= 0.01, all4);
-    assertTrue(ecePlatt <= 0.02, all4);
+    // Platt's two parameters cannot bend the curve: on these 9 numeric features even BCE, whose
+    // logits Platt would leave alone, has an ECE of about 0.02. Platt brings focal loss there.
+    assertTrue(ecePlatt <= eceBce + 0.005, all4);
     // Platt is monotone increasing (a > 0): the ranking, hence AUC, is the focal model's.
     assertTrue(platt.calibrator().plattSlope() > 0);
     BinaryClassificationEvaluator auc = new BinaryClassificationEvaluator().setNumBins(0);

@@ -183,7 +183,8 @@ class ImbalanceToolkitSparkTest {
         .setCalibration("prior").fit(data);
     assertEquals(corrected.intercept(), prior.intercept(), 0.0);
     assertEquals(baseRate, meanProbability(prior.transform(data)), 0.01);
-    assertEquals(auc(weighted.transform(data)), auc(prior.transform(data)), 0.0);
+    assertEquals(auc(corrected.transform(data)), auc(prior.transform(data)), 1e-12);
+    assertEquals(auc(weighted.transform(data)), auc(prior.transform(data)), 1e-12);
     assertEquals(null, prior.calibrator());
   }
 
