@@ -214,7 +214,8 @@ class LogitJobValidationTest {
     Path metrics = tmp.resolve("tuned-precision.json");
     Run r = run("train", "--input", bank.toString(), "--label", "y", "--drop", "duration",
         "--test-fraction", "0.25", "--validation-fraction", "0.25", "--seed", "11",
-        "--tune-threshold", "precision >= 0.60", "--max-iter", "25", "--model",
+        "--tune-threshold", "precision >= 0.60", "--max-iter", "25", "--calibration", "platt",
+        "--model",
         model.toString(), "--metrics", metrics.toString()).ok();
     JsonNode j = json(metrics);
     JsonNode tuning = j.get("threshold_tuning");
@@ -222,6 +223,8 @@ class LogitJobValidationTest {
     double tuned = tuning.get("threshold").asDouble();
     PipelineModel pm = PipelineModel.load(model.toString());
     assertEquals(tuned, classifier(pm).getThreshold(), 0.0);
+    // Platt was fitted on the validation rows and saved; tuning saw its probabilities.
+    assertEquals("platt", classifier(pm).calibrator().kind());
     Dataset<Row> input = InputData.read(spark, bank.toString(), null, -1).data();
     Holdout.Split split = Holdout.split(input, 0.25, 0.25, 11L);
     List<double[]> scored = scores(pm, split.train().filter(col(split.validationCol())));
@@ -243,19 +246,34 @@ class LogitJobValidationTest {
     assertEquals(best, validation.get("recall").asDouble(), 1e-12);
     assertTrue(validation.get("precision").asDouble() >= 0.6, validation.toString());
     assertTrue(r.out().contains("tuned for recall at precision>=0.6 on "), r.out());
-
-    // Unreachable: the job names the best precision and saves nothing.
-    Path never = tmp.resolve("never-precision");
-    Run bad = run("train", "--input", bank.toString(), "--label", "y", "--drop", "duration",
-        "--test-fraction", "0.25", "--validation-fraction", "0.25", "--seed", "11",
-        "--tune-threshold", "precision>=1", "--max-iter", "25", "--model", never.toString());
-    if (bad.rc() == 0) {
-      // Only when one cut holds positives alone; then recall at precision 1 is reported.
-      assertTrue(json(metrics).get("threshold_tuning").get("precision").asDouble() > 0);
-    } else {
-      assertBadInput(bad, "precision>=1 cannot be met: the highest precision at any threshold is");
-      assertFalse(Files.exists(never));
+    // Every dataset reports its reliability.
+    for (String set : List.of("train", "validation", "test")) {
+      assertTrue(j.get(set).get("ece").asDouble() > 0, set);
+      assertTrue(j.get(set).get("brier").asDouble() > 0, set);
     }
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ECE (10 equal-mass bins)")), r.out());
+  }
+
+  @Test
+  void unreachablePrecisionIsRefusedWithTheBestAchievable() throws Exception {
+    // Training rows: y = 1 when x + noise > 0. The validation rows' highest x is a negative, so
+    // every cut p >= s holds it: precision 1 is out of reach.
+    StringBuilder sb = new StringBuilder("y,x,v\n");
+    java.util.Random rnd = new java.util.Random(3);
+    for (int i = 0; i < 300; i++) {
+      double x = rnd.nextGaussian();
+      boolean val = i % 3 == 0;
+      sb.append(x + rnd.nextGaussian() > 0 ? 1 : 0).append(',').append(val ? Math.min(x, 2) : x)
+          .append(',').append(val).append('\n');
+    }
+    sb.append("0,5,true\n");
+    Path data = Files.writeString(tmp.resolve("unreachable.csv"), sb.toString());
+    Path never = tmp.resolve("never-precision");
+    assertBadInput(run("train", "--input", data.toString(), "--label", "y", "--test-fraction", "0",
+        "--validation-indicator-col", "v", "--tune-threshold", "precision>=1", "--model",
+        never.toString()), "--tune-threshold precision>=1 on the 101 validation rows: "
+        + "precision>=1 cannot be met: the highest precision at any threshold is");
+    assertFalse(Files.exists(never));
   }
 
   @Test
@@ -273,6 +291,10 @@ class LogitJobValidationTest {
           "--tune-threshold must be one of f1, f0.5, f2, youden, precision>=P, recall>=R or "
           + "cost:FP,FN, but was " + c[1]);
     }
+    assertBadInput(run(concat(base, "--calibration", "isotonic")),
+        "--calibration isotonic is fitted on validation rows: add --validation-fraction F");
+    assertBadInput(run(concat(base, "--calibration", "sigmoid")),
+        "calibration must be one of [none, prior, platt, isotonic], but was 'sigmoid'");
   }
 
   @Test
