@@ -9,6 +9,8 @@ import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.loss.StableMath;
+import io.github.stablelogit.ml.CalibrationMetrics;
 import io.github.stablelogit.ml.LogitLossEvaluator;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +46,7 @@ final class Metrics {
   /** The metrics of one dataset. */
   record Result(long rows, Double weightSum, double positiveRate, double aucRoc, double aucPr,
       double meanBce, double meanFocal, double meanTrainingLoss, String trainingLoss,
-      double threshold, double tp, double fp, double tn, double fn) {
+      double threshold, double tp, double fp, double tn, double fn, double brier, double ece) {
 
     double precision() {
       return tp / (tp + fp);
@@ -76,6 +78,8 @@ final class Metrics {
       n.put("focal_alpha", FOCAL_ALPHA);
       Json.putNumber(n, "mean_training_loss", meanTrainingLoss);
       n.put("training_loss", trainingLoss);
+      Json.putNumber(n, "brier", brier);
+      Json.putNumber(n, "ece", ece);
       Json.putNumber(n, "threshold", threshold);
       Json.putNumber(n, "precision", precision());
       Json.putNumber(n, "recall", recall());
@@ -106,7 +110,9 @@ final class Metrics {
         col(Columns.LABEL).alias("y"),
         marginOf.apply(col("rawPrediction")).alias("z"),
         col("prediction").alias("p"),
-        w.alias("w")).persist();
+        w.alias("w"),
+        udf((UDF1<Vector, Double>) v -> StableMath.sigmoid(v.apply(1)), DataTypes.DoubleType)
+            .apply(col("rawPrediction")).alias("q")).persist();
     try {
       Column y = col("y");
       Column wt = col("w");
@@ -134,10 +140,25 @@ final class Metrics {
           any ? meanLoss(scored, weight, BCE) : Double.NaN,
           any ? meanLoss(scored, weight, FOCAL) : Double.NaN,
           any ? meanLoss(scored, weight, trainingLoss) : Double.NaN,
-          trainingLoss.toString(), threshold, d(r, 3), d(r, 4), d(r, 5), d(r, 6));
+          trainingLoss.toString(), threshold, d(r, 3), d(r, 4), d(r, 5), d(r, 6),
+          reliability(scored, weight, "brier", d(r, 3) + d(r, 6), d(r, 4) + d(r, 5)),
+          reliability(scored, weight, "ece", d(r, 3) + d(r, 6), d(r, 4) + d(r, 5)));
     } finally {
       scored.unpersist(false);
     }
+  }
+
+  /**
+   * Brier score or ECE of the probabilities ({@link LogitLossEvaluator}, equal-mass bins), NaN
+   * unless both classes have weight.
+   */
+  private static double reliability(Dataset<Row> scored, String weight, String metric,
+      double positives, double negatives) {
+    if (!(positives > 0 && negatives > 0)) {
+      return Double.NaN;
+    }
+    return new LogitLossEvaluator().setMetricName(metric).setLabelCol("y")
+        .setProbabilityCol("q").setWeightCol(weight).evaluate(scored);
   }
 
   /**
@@ -196,6 +217,9 @@ final class Metrics {
     row(rows, rs, "mean BCE", r -> num(r.meanBce(), 5));
     row(rows, rs, "mean focal loss (g=2, a=0.25)", r -> num(r.meanFocal(), 5));
     row(rows, rs, "mean training loss", r -> num(r.meanTrainingLoss(), 5));
+    row(rows, rs, "Brier score", r -> num(r.brier(), 5));
+    row(rows, rs, "ECE (" + CalibrationMetrics.DEFAULT_BINS + " equal-mass bins)",
+        r -> num(r.ece(), 5));
     row(rows, rs, "threshold", r -> num(r.threshold(), 4));
     row(rows, rs, "precision", r -> num(r.precision(), 4));
     row(rows, rs, "recall", r -> num(r.recall(), 4));

@@ -1,10 +1,9 @@
 package io.github.stablelogit.cli;
 
 import io.github.stablelogit.ml.LogitClassifier;
-import io.github.stablelogit.ml.LogitThresholdMetrics;
+import io.github.stablelogit.ml.ThresholdChoice;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The options of {@code train}, parsed and cross-checked without Spark: every mistake that does
@@ -90,6 +89,11 @@ final class TrainOptions {
       throw new UsageException("--early-stopping-rounds needs validation rows: add "
           + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
     }
+    String cal = classifier.getCalibration();
+    if ((cal.equals("platt") || cal.equals("isotonic")) && !validating()) {
+      throw new UsageException("--calibration " + cal + " is fitted on validation rows: add "
+          + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
+    }
   }
 
   /**
@@ -161,13 +165,13 @@ final class TrainOptions {
     if (!a.has("tune-threshold")) {
       return null;
     }
-    String m = a.get("tune-threshold").trim().toLowerCase(Locale.ROOT);
-    if (!LogitThresholdMetrics.OPTIMIZABLE_METRICS.contains(m)) {
-      throw new UsageException("--tune-threshold must be one of "
-          + String.join(", ", LogitThresholdMetrics.OPTIMIZABLE_METRICS) + ", but was '"
-          + a.get("tune-threshold") + "'");
+    try {
+      return ThresholdChoice.canonical(a.get("tune-threshold"));
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      throw new UsageException("--tune-threshold must be one of " + ThresholdChoice.FORMS
+          + ", but was " + m.substring("threshold target ".length(), m.indexOf("; accepted")));
     }
-    return m;
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

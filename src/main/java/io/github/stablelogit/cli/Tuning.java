@@ -2,15 +2,17 @@ package io.github.stablelogit.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.stablelogit.ml.LogitThresholdMetrics;
+import io.github.stablelogit.ml.ThresholdChoice;
 import java.util.Locale;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * {@code --tune-threshold}: the decision threshold that maximizes F1, F0.5, F2 or Youden's J on
- * the validation rows (or, without any, on the training rows), found by {@link
- * LogitThresholdMetrics#bestThreshold(String)} on exact curves (one point per distinct score) up to
+ * {@code --tune-threshold}: the decision threshold that maximizes F1, F0.5, F2 or Youden's J, the
+ * recall at a least precision, the precision at a least recall, or that minimizes a cost, on the
+ * validation rows (or, without any, on the training rows), found by {@link
+ * LogitThresholdMetrics#choose(String)} on exact curves (one point per distinct score) up to
  * {@link #EXACT_ROWS} rows and on {@link #BINS} score bins above.
  */
 final class Tuning {
@@ -37,9 +39,11 @@ final class Tuning {
   final double threshold;
   final double value;
   final double valueAtDefault;
+  final double precision;
+  final double recall;
 
   private Tuning(String metric, String source, long rows, int bins, double threshold,
-      double value, double valueAtDefault) {
+      double value, double valueAtDefault, double precision, double recall) {
     this.metric = metric;
     this.source = source;
     this.rows = rows;
@@ -47,19 +51,22 @@ final class Tuning {
     this.threshold = threshold;
     this.value = value;
     this.valueAtDefault = valueAtDefault;
+    this.precision = precision;
+    this.recall = recall;
   }
 
   /**
    * @param pm the fitted pipeline
    * @param rows the rows to tune on (input columns)
    * @param source "validation" or "training", for messages
-   * @param metric one of {@link LogitThresholdMetrics#OPTIMIZABLE_METRICS}
+   * @param metric a canonical target of {@link ThresholdChoice}
    * @param weight the weight column, or null
    * @param label the input's label column, for messages
    * @param hint appended to a failure message, or ""
    * @param expectedRows about how many rows {@code rows} has (chooses exact or binned curves)
    * @return the tuned threshold and the metric's values
-   * @throws UsageException when the rows cannot be evaluated (e.g. a single class)
+   * @throws UsageException when the rows cannot be evaluated (e.g. a single class) or a
+   *     constraint cannot be met on them
    */
   static Tuning run(PipelineModel pm, Dataset<Row> rows, String source, String metric,
       String weight, String label, String hint, long expectedRows) {
@@ -74,9 +81,14 @@ final class Tuning {
       throw new UsageException(String.format(Locale.ROOT, "--tune-threshold %s cannot tune on "
           + "the %s rows: %s%s", metric, source, why, hint), e);
     }
-    double t = tm.bestThreshold(metric);
-    return new Tuning(metric, source, tm.numRows(), bins, t, tm.metricAt(metric, t),
-        tm.metricAt(metric, DEFAULT_THRESHOLD));
+    ThresholdChoice c = tm.choose(metric);
+    if (!c.feasible()) {
+      throw new UsageException(String.format(Locale.ROOT, "--tune-threshold %s on the %,d %s "
+          + "rows: %s; ask for less%s", metric, tm.numRows(), source, c.infeasibility(), hint));
+    }
+    double t = c.threshold();
+    return new Tuning(metric, source, tm.numRows(), bins, t, c.value(),
+        c.valueAt(tm, DEFAULT_THRESHOLD), c.precision(), c.recall());
   }
 
   /** @return e.g. "threshold: 0.1834, tuned for F1 on 2,512 validation rows (F1 0.47; ...)" */
@@ -97,9 +109,20 @@ final class Tuning {
     Json.putDouble(n, "value", value);
     n.put("default_threshold", DEFAULT_THRESHOLD);
     Json.putDouble(n, "value_at_default", valueAtDefault);
+    Json.putDouble(n, "precision", precision);
+    Json.putDouble(n, "recall", recall);
   }
 
   static String displayName(String metric) {
+    if (metric.startsWith("precision>=")) {
+      return "recall at " + metric;
+    }
+    if (metric.startsWith("recall>=")) {
+      return "precision at " + metric;
+    }
+    if (metric.startsWith("cost:")) {
+      return "cost " + metric.substring("cost:".length()).replace(",", " (FP), ") + " (FN)";
+    }
     return metric.equals("youden") ? "Youden's J" : metric.toUpperCase(Locale.ROOT);
   }
 }

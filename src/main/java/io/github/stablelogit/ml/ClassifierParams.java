@@ -24,7 +24,8 @@ import org.apache.spark.ml.param.Params;
  *
  * @param <S> the implementing class, returned by setters for chaining
  */
-public interface ClassifierParams<S extends ClassifierParams<S>> extends LossParams<S> {
+public interface ClassifierParams<S extends ClassifierParams<S>> extends LossParams<S>,
+    CalibrationParams<S> {
 
   /** Loss names accepted by {@link #loss()}. */
   List<String> SUPPORTED_LOSSES = LogitLoss.SUPPORTED;
@@ -55,6 +56,7 @@ public interface ClassifierParams<S extends ClassifierParams<S>> extends LossPar
     final IntParam earlyStoppingRounds;
     final Param<String> lossCol;
     final Param<String> precision;
+    final CalibrationParams.Defs calibrationDefs;
 
     /** @param o the owner, whose uid must already be set */
     public Defs(Params o) {
@@ -107,6 +109,7 @@ public interface ClassifierParams<S extends ClassifierParams<S>> extends LossPar
           + "training features: double, or float (half the memory and memory traffic; "
           + "arithmetic stays in double, the features are rounded to float once)",
           ParamChecks.oneOf(SUPPORTED_PRECISIONS));
+      calibrationDefs = new CalibrationParams.Defs(o);
     }
   }
 
@@ -138,6 +141,12 @@ public interface ClassifierParams<S extends ClassifierParams<S>> extends LossPar
     setDefault(p.earlyStoppingRounds, 0);
     setDefault(p.lossCol, "");
     setDefault(p.precision, "double");
+    setCalibrationDefaults();
+  }
+
+  @Override
+  default CalibrationParams.Defs calibrationDefs() {
+    return classifierDefs().calibrationDefs;
   }
 
   /** @return features column name (default "features") */

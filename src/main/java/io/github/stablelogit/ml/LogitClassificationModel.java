@@ -28,6 +28,11 @@ import org.apache.spark.sql.types.StructType;
  * without cancellation, so tiny probabilities keep their relative precision) and prediction = 1
  * when σ(z) &gt; threshold — so BinaryClassificationEvaluator, Pipeline, CrossValidator and
  * TrainValidationSplit work unchanged. An output column whose name is set to "" is not produced.
+ *
+ * <p>With a platt or isotonic {@link #calibrator()}, z in every output (rawPrediction, probability,
+ * prediction and the loss column) is the calibrated logit c(z), so that probability = σ(c(z)) is
+ * the calibrated probability and rawPrediction = [−c(z), c(z)] stays consistent with it; {@link
+ * #margin(Vector)} is still βᵀx + b.
  */
 public final class LogitClassificationModel extends Model<LogitClassificationModel>
     implements LogitParams<LogitClassificationModel>, MLWritable {
@@ -42,6 +47,8 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
   private final Vector coefficients;
   private final double intercept;
   private LogitTrainingSummary summary;
+  /** Applied to z in transform and predict; null without platt or isotonic calibration. */
+  private Calibrator calibrator;
 
   /**
    * @param uid the model's uid
@@ -123,6 +130,30 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     return this;
   }
 
+  /** @return the fitted platt or isotonic calibration, or null (none, or prior in b) */
+  public Calibrator calibrator() {
+    return calibrator;
+  }
+
+  LogitClassificationModel setCalibrator(Calibrator c) {
+    this.calibrator = c;
+    return this;
+  }
+
+  /**
+   * The Brier score, ECE and reliability curve of this model's (calibrated) probabilities on
+   * {@code data}, with {@link CalibrationMetrics#DEFAULT_BINS} equal-mass bins.
+   *
+   * @param data labeled data, labels 0/1 (and the weight column, if one is set)
+   * @return the metrics
+   */
+  public CalibrationMetrics calibrationMetrics(Dataset<?> data) {
+    LogitClassificationModel scorer = copy(ParamMap.empty()).setPredictionCol("")
+        .setRawPredictionCol("").setLossCol("").setProbabilityCol("_calibration_probability");
+    return CalibrationMetrics.of(scorer.transform(data), "_calibration_probability",
+        getLabelCol(), getWeightCol(), CalibrationMetrics.DEFAULT_BINS);
+  }
+
   /**
    * Weighted ROC, PR and precision/recall/F-measure by threshold of this model on {@code data}
    * (which needs the label column, and the weight column if one is set), with 1000 score bins.
@@ -160,10 +191,14 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
 
   /**
    * @param features a feature vector
-   * @return P(y = 1 | x) = σ(z)
+   * @return P(y = 1 | x) = σ(z), calibrated when a {@link #calibrator()} is set
    */
   public double predictProbability(Vector features) {
-    return StableMath.sigmoid(margin(features));
+    return StableMath.sigmoid(calibrated(margin(features)));
+  }
+
+  private double calibrated(double z) {
+    return calibrator == null ? z : calibrator.logit(z);
   }
 
   /**
@@ -171,7 +206,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
    * @return 1.0 if σ(z) &gt; threshold, else 0.0
    */
   public double predict(Vector features) {
-    return margin(features) > rawThreshold(getThreshold()) ? 1.0 : 0.0;
+    return calibrated(margin(features)) > rawThreshold(getThreshold()) ? 1.0 : 0.0;
   }
 
   /** logit(t): σ(z) &gt; t ⇔ z &gt; logit(t); ±∞ at t = 1 and t = 0. */
@@ -219,6 +254,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     final double b = intercept;
     final int d = coefficients.size();
     final String featuresCol = getFeaturesCol();
+    final Calibrator cal = calibrator;
     UserDefinedFunction marginUdf = udf((UDF1<Vector, Double>) v -> {
       if (v == null) {
         throw new IllegalArgumentException(String.format(Locale.ROOT, "featuresCol '%s' is null "
@@ -227,7 +263,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
             org.apache.spark.TaskContext.getPartitionId(), featuresCol));
       }
       checkSize(v.size(), d, featuresCol);
-      return v.dot(beta) + b;
+      return cal == null ? v.dot(beta) + b : cal.logit(v.dot(beta) + b);
     }, DataTypes.DoubleType);
     String tmp = "_logit_margin_" + uid;
     Dataset<Row> out = dataset.toDF().withColumn(tmp, marginUdf.apply(col(featuresCol)));
@@ -268,6 +304,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     LogitClassificationModel m = copyValues(
         new LogitClassificationModel(uid, coefficients, intercept), extra);
     m.summary = summary;
+    m.calibrator = calibrator;
     return m.setParent(parent());
   }
 

@@ -123,6 +123,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
   public LogitClassificationModel fit(Dataset<?> dataset) {
     long start = System.nanoTime();
     transformSchema(dataset.schema(), true);
+    Calibrator.requireValidation(this);
     if (getEarlyStoppingRounds() > 0 && getValidationIndicatorCol() == null) {
       throw new IllegalArgumentException("earlyStoppingRounds = " + getEarlyStoppingRounds()
           + " needs a validation set: set validationIndicatorCol to a boolean column marking "
@@ -134,7 +135,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       validate(summary);
       double posWeight = getAutoPosWeight() ? autoPosWeight(summary) : getPosWeight();
       LogitLoss loss = lossNamed(getLoss(), posWeight);
-      double shift = getCorrectProbabilities() ? Math.log(posWeight) : 0.0;
+      double shift = Calibrator.priorShift(this, posWeight);
       int d = summary.numFeatures();
       double reg = getRegParam();
       double a = getElasticNetParam();
@@ -176,6 +177,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           objective.hessianEvaluations(), (System.nanoTime() - start) / 1e9);
       model.setSummary(trainingSummary);
       copyValues(model, ParamMap.empty()).setParent(this);
+      model.setCalibrator(Calibrator.fit(this, model, dataset, summary.validationRows()));
       if (getAutoPosWeight()) {
         model.setPosWeight(posWeight);
       }

@@ -28,6 +28,12 @@ import org.apache.spark.sql.types.StructType;
  * {@link LogitClassifier} trains on, usable as a model-selection metric in {@code CrossValidator}
  * and {@code TrainValidationSplit}. Smaller is better ({@link #isLargerBetter()} is false).
  *
+ * <p>{@code metricName = "brier"} or {@code "ece"} evaluate the probabilities of probabilityCol
+ * instead, as {@link CalibrationMetrics} defines them ({@link CalibrationMetrics#DEFAULT_BINS}
+ * equal-mass bins; labels 0/1). {@code applyPosWeight} (default true) chooses whether the loss uses
+ * posWeight: with it, the validation loss of a model trained with posWeight k (set k here) is
+ * comparable with its training objective.
+ *
  * <p><b>Result.</b> With wᵢ from weightCol (1 when unset) and ℓ the loss of {@link LogitLoss} with
  * this evaluator's posWeight, labelSmoothing and, for {@code metricName = "focal"}, focalGamma and
  * focalAlpha: {@code reduction = "mean"} (default) gives Σwᵢℓᵢ / Σwᵢ, {@code "sum"} gives Σwᵢℓᵢ.
@@ -69,8 +75,8 @@ public final class LogitLossEvaluator extends Evaluator
 
   private static final long serialVersionUID = 1L;
 
-  /** Values of {@link #metricName()}. */
-  public static final List<String> SUPPORTED_METRICS = LogitLoss.SUPPORTED;
+  /** Values of {@link #metricName()}: the losses, then the reliability metrics. */
+  public static final List<String> SUPPORTED_METRICS = List.of("bce", "focal", "brier", "ece");
 
   /** Values of {@link #input()}. */
   public static final List<String> SUPPORTED_INPUTS = List.of("rawPrediction", "probability");
@@ -89,14 +95,18 @@ public final class LogitLossEvaluator extends Evaluator
   private final Param<String> input;
   private final LossParams.Defs lossDefs;
   private final Param<String> reduction;
+  private final org.apache.spark.ml.param.BooleanParam applyPosWeight;
 
   /** @param uid this evaluator's uid */
   public LogitLossEvaluator(String uid) {
     this.uid = uid;
     // Params read the owner's uid when created, so they come after it.
     lossDefs = new LossParams.Defs(this);
-    metricName = ParamChecks.stringParam(this, "metricName", "loss to evaluate: bce or focal",
+    metricName = ParamChecks.stringParam(this, "metricName", "metric to evaluate: the loss bce "
+        + "or focal, or brier or ece of the probabilities (CalibrationMetrics)",
         ParamChecks.oneOf(SUPPORTED_METRICS));
+    applyPosWeight = ParamChecks.booleanParam(this, "applyPosWeight", "whether the loss uses "
+        + "posWeight, as the training objective of a weighted model does (false: posWeight 1)");
     labelCol = ParamChecks.stringParam(this, "labelCol",
         "label column name (numeric, values in [0, 1])", ParamChecks.NAME);
     weightCol = ParamChecks.stringParam(this, "weightCol",
@@ -123,6 +133,7 @@ public final class LogitLossEvaluator extends Evaluator
     setDefault(probabilityCol, "probability");
     setDefault(input, "rawPrediction");
     setDefault(reduction, "mean");
+    setDefault(applyPosWeight, true);
   }
 
   /** An evaluator with a random uid and default parameters. */
@@ -180,6 +191,29 @@ public final class LogitLossEvaluator extends Evaluator
     return reduction;
   }
 
+  /** @return whether the loss applies posWeight (default true) */
+  public org.apache.spark.ml.param.BooleanParam applyPosWeight() {
+    return applyPosWeight;
+  }
+
+  /** @return whether the loss applies posWeight */
+  public boolean getApplyPosWeight() {
+    return (Boolean) $(applyPosWeight);
+  }
+
+  /**
+   * With true (the default) the loss uses this evaluator's posWeight, so that the validation loss
+   * of a model trained with posWeight k (set k here too) is its training objective without the
+   * penalty, term for term; with false it uses posWeight 1, the plain log loss, which compares
+   * models trained with different posWeights.
+   *
+   * @param v whether posWeight is applied
+   * @return this
+   */
+  public LogitLossEvaluator setApplyPosWeight(boolean v) {
+    return setValid(applyPosWeight, v);
+  }
+
   // ---- Getters
 
   /** @return the loss name */
@@ -219,7 +253,7 @@ public final class LogitLossEvaluator extends Evaluator
 
   // ---- Setters, each validating with a message that names the parameter and its range
 
-  /** @param v "bce" or "focal" (case-insensitive) @return this */
+  /** @param v "bce", "focal", "brier" or "ece" (case-insensitive) @return this */
   public LogitLossEvaluator setMetricName(String v) {
     return setValid(metricName, ParamChecks.normalize(v, SUPPORTED_METRICS));
   }
@@ -260,7 +294,9 @@ public final class LogitLossEvaluator extends Evaluator
    * @return a {@link LogitLoss}
    */
   public LogitLoss logitLoss() {
-    return lossNamed(getMetricName(), getPosWeight());
+    String m = getMetricName();
+    return lossNamed(LogitLoss.SUPPORTED.contains(m) ? m : "bce",
+        getApplyPosWeight() ? getPosWeight() : 1.0);
   }
 
   // ---- Evaluation
@@ -276,6 +312,11 @@ public final class LogitLossEvaluator extends Evaluator
    */
   @Override
   public double evaluate(Dataset<?> dataset) {
+    if (!LogitLoss.SUPPORTED.contains(getMetricName())) {
+      CalibrationMetrics c = CalibrationMetrics.of(dataset, getProbabilityCol(), getLabelCol(),
+          getWeightCol(), CalibrationMetrics.DEFAULT_BINS);
+      return "brier".equals(getMetricName()) ? c.brier() : c.ece();
+    }
     StructType schema = dataset.schema();
     boolean probability = "probability".equals(getInput());
     String predParam = probability ? "probabilityCol" : "rawPredictionCol";

@@ -219,12 +219,36 @@ public final class LogitThresholdMetrics implements Serializable {
    * predicts positive exactly the rows with score &gt;= {@link #bestScoreThreshold(String)}, so
    * {@code metricAt(metric, t)} is the maximum. Ties: see the class documentation.
    *
-   * @param metric "f1", "f0.5", "f2" (F-β) or "youden" (TPR − FPR), case-insensitive
-   * @return t in [0, 1); 0 when the optimum predicts every row positive
-   * @throws IllegalArgumentException for another name
+   * @param metric "f1", "f0.5", "f2" (F-β) or "youden" (TPR − FPR), case-insensitive, or a
+   *     constraint or cost target of {@link #choose(String)}
+   * @return t in [0, 1); 0 when the optimum predicts every row positive (1 only for a cost
+   *     whose optimum predicts no row positive)
+   * @throws IllegalArgumentException for a malformed target
+   * @throws IllegalStateException naming the best achievable value when a constraint cannot be
+   *     met
    */
   public double bestThreshold(String metric) {
-    return modelThresholds[bestIndex(metric)];
+    ThresholdChoice c = choose(metric);
+    if (!c.feasible()) {
+      throw new IllegalStateException(c.infeasibility());
+    }
+    return c.threshold();
+  }
+
+  /**
+   * @param target one of {@link ThresholdChoice#FORMS}, e.g. "precision&gt;=0.9", "cost:1,20"
+   * @return the threshold for a metric, a constraint or a cost, with the values there (see {@link
+   *     ThresholdChoice} for the rules, ties and infeasible constraints)
+   */
+  public ThresholdChoice choose(String target) {
+    ThresholdChoice.Target t = ThresholdChoice.parse(target);
+    if (OPTIMIZABLE_METRICS.contains(t.kind())) {
+      int k = bestIndex(t.kind());
+      return ThresholdChoice.ofMetric(t.kind(), modelThresholds[k], value(t.kind(), k),
+          precision[k], recall[k]);
+    }
+    return ThresholdChoice.choose(t, precision, recall, fpr, modelThresholds, weightedPositives,
+        weightedNegatives);
   }
 
   /**

@@ -39,6 +39,7 @@ public final class LogitTrainingSummary implements Serializable {
   /** Computes the Wald inference on first use (one packing pass and one Hessian pass). */
   private transient java.util.function.Supplier<WaldInference> inferenceSupplier;
   private transient WaldInference inference;
+  private transient CalibrationMetrics calibrationMetrics;
   private boolean penalized;
 
   LogitTrainingSummary(LogitMinimizer.Result result, DataSummary data, int numFeatures,
@@ -208,6 +209,25 @@ public final class LogitTrainingSummary implements Serializable {
       thresholdMetrics.put(numBins, m);
     }
     return m;
+  }
+
+  /**
+   * The Brier score, ECE and reliability curve of the fitted model's (calibrated) probabilities on
+   * its training rows (validation rows excluded; a calibrator was fitted on those, so judge it with
+   * {@code model.calibrationMetrics(heldOut)}), computed on first use.
+   *
+   * @return the metrics, with {@link CalibrationMetrics#DEFAULT_BINS} equal-mass bins
+   * @throws IllegalStateException if the training data is no longer available
+   */
+  public synchronized CalibrationMetrics calibrationMetrics() {
+    if (calibrationMetrics == null) {
+      if (model == null || trainingRows == null) {
+        throw new IllegalStateException("the training data of this summary is not available; "
+            + "use model.calibrationMetrics(data) instead");
+      }
+      calibrationMetrics = model.calibrationMetrics(trainingRows);
+    }
+    return calibrationMetrics;
   }
 
   /** @return the objective at each iteration, the starting point first (as Spark's summary) */

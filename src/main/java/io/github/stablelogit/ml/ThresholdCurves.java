@@ -54,6 +54,23 @@ record ThresholdCurves(long rows, double positives, double negatives, double[] t
   /** See {@link LogitThresholdMetrics#of}; numBins is checked by the caller. */
   static ThresholdCurves of(Dataset<?> scored, String probabilityCol, String labelCol,
       String weightCol, int numBins) {
+    return validated(scored, probabilityCol, labelCol, weightCol, "LogitThresholdMetrics",
+        (proj, totals) ->
+        compute(proj.select(S, L, W), numBins, (long) totals[0], totals[1], totals[2]));
+  }
+
+  /** What is computed from the validated (score, label, weight) rows. */
+  @FunctionalInterface
+  interface Use<T> {
+    T apply(Dataset<Row> scoreLabelWeight, double[] rowsPositivesNegatives);
+  }
+
+  /**
+   * Projects scored data to columns "score", "label", "weight" (cached while {@code use} runs),
+   * checks every row as {@link LogitThresholdMetrics#of} documents, and applies {@code use}.
+   */
+  static <T> T validated(Dataset<?> scored, String probabilityCol, String labelCol,
+      String weightCol, String who, Use<T> use) {
     StructType schema = scored.schema();
     DataType pt = SchemaChecks.require(schema, probabilityCol, "probabilityCol").dataType();
     boolean isVector = pt instanceof VectorUDT;
@@ -83,9 +100,8 @@ record ThresholdCurves(long rows, double positives, double negatives, double[] t
         vectorSize.as("size"));
     proj = proj.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      double[] totals = validate(proj, probabilityCol, labelCol, weightCol, isVector);
-      long rows = (long) totals[0];
-      return compute(proj.select(S, L, W), numBins, rows, totals[1], totals[2]);
+      double[] totals = validate(proj, probabilityCol, labelCol, weightCol, isVector, who);
+      return use.apply(proj.select(S, L, W), totals);
     } finally {
       proj.unpersist(false);
     }
@@ -93,7 +109,7 @@ record ThresholdCurves(long rows, double positives, double negatives, double[] t
 
   /** Checks every row; returns {rows, weighted positives, weighted negatives}. */
   private static double[] validate(Dataset<Row> proj, String probabilityCol, String labelCol,
-      String weightCol, boolean isVector) {
+      String weightCol, boolean isVector, String who) {
     Column s = col(S);
     Column l = col(L);
     Column w = col(W);
@@ -140,11 +156,11 @@ record ThresholdCurves(long rows, double positives, double negatives, double[] t
           a.getString(8)));
     }
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("LogitThresholdMetrics cannot evaluate this data: "
+      throw new IllegalArgumentException(who + " cannot evaluate this data: "
           + String.join(" ", problems));
     }
     if (rows == 0) {
-      throw new IllegalArgumentException("LogitThresholdMetrics cannot evaluate an empty dataset: "
+      throw new IllegalArgumentException(who + " cannot evaluate an empty dataset: "
           + "no rows were found. Check the filters and the input path.");
     }
     double pos = a.isNullAt(9) ? 0.0 : a.getDouble(9);

@@ -209,6 +209,95 @@ class LogitJobValidationTest {
   }
 
   @Test
+  void precisionTargetIsTheBruteForceBestRecallOfTheValidationRows() throws Exception {
+    Path model = tmp.resolve("tuned-precision");
+    Path metrics = tmp.resolve("tuned-precision.json");
+    Run r = run("train", "--input", bank.toString(), "--label", "y", "--drop", "duration",
+        "--test-fraction", "0.25", "--validation-fraction", "0.25", "--seed", "11",
+        "--tune-threshold", "precision >= 0.60", "--max-iter", "25", "--calibration", "platt",
+        "--model",
+        model.toString(), "--metrics", metrics.toString()).ok();
+    JsonNode j = json(metrics);
+    JsonNode tuning = j.get("threshold_tuning");
+    assertEquals("precision>=0.6", tuning.get("metric").asText());
+    double tuned = tuning.get("threshold").asDouble();
+    PipelineModel pm = PipelineModel.load(model.toString());
+    assertEquals(tuned, classifier(pm).getThreshold(), 0.0);
+    // Platt was fitted on the validation rows and saved; tuning saw its probabilities.
+    assertEquals("platt", classifier(pm).calibrator().kind());
+    Dataset<Row> input = InputData.read(spark, bank.toString(), null, -1).data();
+    Holdout.Split split = Holdout.split(input, 0.25, 0.25, 11L);
+    List<double[]> scored = scores(pm, split.train().filter(col(split.validationCol())));
+
+    // Brute force: the highest recall of a cut p >= s with precision >= 0.6.
+    long pos = scored.stream().filter(s -> s[1] == 1.0).count();
+    double best = -1;
+    for (double cut : scored.stream().mapToDouble(s -> s[0]).distinct().toArray()) {
+      long tp = scored.stream().filter(s -> s[0] >= cut && s[1] == 1.0).count();
+      long fp = scored.stream().filter(s -> s[0] >= cut && s[1] == 0.0).count();
+      if ((double) tp / (tp + fp) >= 0.6) {
+        best = Math.max(best, (double) tp / pos);
+      }
+    }
+    assertTrue(best > 0, "feasible");
+    assertEquals(best, tuning.get("value").asDouble(), 1e-12);
+    assertEquals(best, tuning.get("recall").asDouble(), 1e-12);
+    JsonNode validation = j.get("validation");
+    assertEquals(best, validation.get("recall").asDouble(), 1e-12);
+    assertTrue(validation.get("precision").asDouble() >= 0.6, validation.toString());
+    assertTrue(r.out().contains("tuned for recall at precision>=0.6 on "), r.out());
+    // Every dataset reports its reliability.
+    for (String set : List.of("train", "validation", "test")) {
+      assertTrue(j.get(set).get("ece").asDouble() > 0, set);
+      assertTrue(j.get(set).get("brier").asDouble() > 0, set);
+    }
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ECE (10 equal-mass bins)")), r.out());
+  }
+
+  @Test
+  void unreachablePrecisionIsRefusedWithTheBestAchievable() throws Exception {
+    // Training rows: y = 1 when x + noise > 0. The validation rows' highest x is a negative, so
+    // every cut p >= s holds it: precision 1 is out of reach.
+    StringBuilder sb = new StringBuilder("y,x,v\n");
+    java.util.Random rnd = new java.util.Random(3);
+    for (int i = 0; i < 300; i++) {
+      double x = rnd.nextGaussian();
+      boolean val = i % 3 == 0;
+      sb.append(x + rnd.nextGaussian() > 0 ? 1 : 0).append(',').append(val ? Math.min(x, 2) : x)
+          .append(',').append(val).append('\n');
+    }
+    sb.append("0,5,true\n");
+    Path data = Files.writeString(tmp.resolve("unreachable.csv"), sb.toString());
+    Path never = tmp.resolve("never-precision");
+    assertBadInput(run("train", "--input", data.toString(), "--label", "y", "--test-fraction", "0",
+        "--validation-indicator-col", "v", "--tune-threshold", "precision>=1", "--model",
+        never.toString()), "--tune-threshold precision>=1 on the 101 validation rows: "
+        + "precision>=1 cannot be met: the highest precision at any threshold is");
+    assertFalse(Files.exists(never));
+  }
+
+  @Test
+  void malformedTargetsExitTwoWithOneErrorLine() {
+    String m = tmp.resolve("never").toString();
+    String[] base = {"train", "--input", BREAST_CANCER, "--label", "label", "--model", m};
+    for (String[] c : new String[][] {
+        {"precision>=1.5", "'precision>=1.5': the bound of precision>= must be in (0, 1]"},
+        {"recall>=", "'recall>=': '' is not a number"},
+        {"cost:1", "'cost:1': cost: needs two costs, FP,FN"},
+        {"cost:-1,5", "'cost:-1,5': the costs must be finite, >= 0 and not both 0"},
+        {"cost:a,5", "'cost:a,5': 'a' is not a number"},
+        {"precision<=0.9", "'precision<=0.9': unknown target"}}) {
+      assertBadInput(run(concat(base, "--tune-threshold", c[0])),
+          "--tune-threshold must be one of f1, f0.5, f2, youden, precision>=P, recall>=R or "
+          + "cost:FP,FN, but was " + c[1]);
+    }
+    assertBadInput(run(concat(base, "--calibration", "isotonic")),
+        "--calibration isotonic is fitted on validation rows: add --validation-fraction F");
+    assertBadInput(run(concat(base, "--calibration", "sigmoid")),
+        "calibration must be one of [none, prior, platt, isotonic], but was 'sigmoid'");
+  }
+
+  @Test
   void withoutValidationRowsTheThresholdIsTunedOnTrainingRowsWithANote() throws Exception {
     Path model = tmp.resolve("bc");
     Path metrics = tmp.resolve("bc.json");

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
-import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
@@ -38,22 +37,7 @@ class ImbalanceToolkitSparkTest {
   @BeforeAll
   static void start() {
     spark = SparkTestSupport.newSession("imbalance-toolkit");
-    Dataset<Row> raw = spark.read().option("header", "true").option("sep", ";")
-        .option("inferSchema", "true")
-        .csv(SparkTestSupport.sampleData().resolve("bank-additional-full.csv.gz").toString());
-    String[] numeric = {"age", "campaign", "pdays", "previous", "`emp.var.rate`",
-        "`cons.price.idx`", "`cons.conf.idx`", "euribor3m", "`nr.employed`"};
-    Dataset<Row> renamed = raw;
-    for (String c : raw.columns()) {
-      renamed = renamed.withColumnRenamed(c, c.replace('.', '_'));
-    }
-    String[] inputs = new String[numeric.length];
-    for (int i = 0; i < numeric.length; i++) {
-      inputs[i] = numeric[i].replace("`", "").replace('.', '_');
-    }
-    bank = new VectorAssembler().setInputCols(inputs).setOutputCol("features")
-        .transform(renamed.withColumn("label", col("y").equalTo("yes").cast("double")))
-        .select("label", "features").repartition(4).cache();
+    bank = SparkTestSupport.bankMarketing(spark).cache();
     bank.count();
   }
 
@@ -194,6 +178,48 @@ class ImbalanceToolkitSparkTest {
     assertTrue(skewed > baseRate + 0.1, "weighted mean probability " + skewed + " vs " + baseRate);
     assertEquals(baseRate, restored, 0.01, "corrected mean probability");
     assertEquals(auc(weighted.transform(data)), auc(corrected.transform(data)), 1e-12);
+    // calibration = prior is the same correction.
+    LogitClassificationModel prior = new LogitClassifier().setPosWeight(5.0)
+        .setCalibration("prior").fit(data);
+    assertEquals(corrected.intercept(), prior.intercept(), 0.0);
+    assertEquals(baseRate, meanProbability(prior.transform(data)), 0.01);
+    assertEquals(auc(corrected.transform(data)), auc(prior.transform(data)), 1e-12);
+    assertEquals(auc(weighted.transform(data)), auc(prior.transform(data)), 1e-12);
+    assertEquals(null, prior.calibrator());
+  }
+
+  @Test
+  void plattOnAlreadyCalibratedScoresIsTheIdentity() {
+    // A correctly specified BCE model's logits are calibrated: Platt's a = 1, b = 0 up to noise.
+    // With about 12,000 validation rows the standard errors of a and b are about 0.03.
+    Dataset<Row> data = logistic(40000, 8, -1.0).cache();
+    LogitClassificationModel m = new LogitClassifier().setValidationIndicatorCol("isVal")
+        .setCalibration("platt").fit(data);
+    Calibrator c = m.calibrator();
+    assertEquals("platt", c.kind());
+    assertEquals(1.0, c.plattSlope(), 0.1, c.toString());
+    assertEquals(0.0, c.plattIntercept(), 0.1, c.toString());
+    // Logits twice too steep: Platt halves them (a = 1/2, b = 0 up to noise).
+    double[] beta = m.coefficients().toArray();
+    for (int j = 0; j < beta.length; j++) {
+      beta[j] *= 2;
+    }
+    LogitClassificationModel steep =
+        new LogitClassificationModel("steep", Vectors.dense(beta), 2 * m.intercept());
+    Calibrator half = Calibrator.fit(new LogitClassifier().setValidationIndicatorCol("isVal")
+        .setCalibration("platt"), steep, data, 1);
+    assertEquals(0.5, half.plattSlope(), 0.05, half.toString());
+    assertEquals(0.0, half.plattIntercept(), 0.1, half.toString());
+    // transform applies it: the calibrated probability is sigma(a z + b).
+    Vector x = Vectors.dense(0.3, -1.2);
+    double z = m.margin(x);
+    assertEquals(StableMath.sigmoid(c.plattSlope() * z + c.plattIntercept()),
+        m.predictProbability(x), 1e-15);
+    Row r = m.transform(data.limit(1)).select("features", "probability", "rawPrediction").first();
+    double zr = m.margin((Vector) r.get(0));
+    double cz = c.plattSlope() * zr + c.plattIntercept();
+    assertEquals(StableMath.sigmoid(cz), ((Vector) r.get(1)).apply(1), 1e-15);
+    assertEquals(cz, ((Vector) r.get(2)).apply(1), 1e-12);
   }
 
   @Test

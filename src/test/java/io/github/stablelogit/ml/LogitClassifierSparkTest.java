@@ -60,11 +60,12 @@ class LogitClassifierSparkTest {
   /**
    * Every declared param, sorted: the 20 of the original estimator, the 5 of the imbalance
    * toolkit (autoPosWeight, correctProbabilities, earlyStoppingRounds, lossCol,
-   * validationIndicatorCol) and solver.
+   * validationIndicatorCol), solver and calibration.
    */
   static final List<String> ALL_PARAM_NAMES = List.of("aggregationDepth", "autoPosWeight",
-      "correctProbabilities", "earlyStoppingRounds", "elasticNetParam", "featuresCol",
-      "fitIntercept", "focalAlpha", "focalGamma", "labelCol", "labelSmoothing", "loss", "lossCol",
+      "calibration", "correctProbabilities", "earlyStoppingRounds", "elasticNetParam",
+      "featuresCol", "fitIntercept", "focalAlpha", "focalGamma", "labelCol", "labelSmoothing",
+      "loss", "lossCol",
       "maxBlockSizeInMB", "maxIter", "posWeight", "precision", "predictionCol", "probabilityCol",
       "rawPredictionCol", "regParam", "solver", "standardization", "threshold", "tol",
       "validationIndicatorCol", "weightCol");

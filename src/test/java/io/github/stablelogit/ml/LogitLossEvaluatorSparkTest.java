@@ -474,7 +474,8 @@ class LogitLossEvaluatorSparkTest {
     assertEquals(0.25, ev.getFocalAlpha());
     assertEquals(0.0, ev.getLabelSmoothing());
     assertEquals("mean", ev.getReduction());
-    assertEquals(List.of("focalAlpha", "focalGamma", "input", "labelCol", "labelSmoothing",
+    assertEquals(List.of("applyPosWeight", "focalAlpha", "focalGamma", "input", "labelCol",
+            "labelSmoothing",
             "metricName", "posWeight", "probabilityCol", "rawPredictionCol", "reduction",
             "weightCol"),
         Arrays.stream(ev.params()).map(Param::name).sorted().toList());

@@ -58,7 +58,7 @@ class LogitPersistenceSparkTest {
         .setLoss("focal").setPosWeight(2.5).setFocalGamma(1.5).setFocalAlpha(-1.0)
         .setLabelSmoothing(0.05).setAutoPosWeight(true).setCorrectProbabilities(true)
         .setValidationIndicatorCol("isVal").setEarlyStoppingRounds(4).setLossCol("rowLoss")
-        .setPrecision("float").setSolver("newton");
+        .setPrecision("float").setSolver("newton").setCalibration("isotonic");
   }
 
   @Test

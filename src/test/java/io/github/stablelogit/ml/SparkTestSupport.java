@@ -56,6 +56,31 @@ public final class SparkTestSupport {
         .transform(raw).select("label", "features");
   }
 
+  /**
+   * @return bank marketing (41,188 rows, 11 % positive): columns label (y = "yes") and features,
+   *     its 9 numeric columns (age, campaign, pdays, previous and the 5 economic indicators), in 4
+   *     partitions
+   */
+  public static Dataset<Row> bankMarketing(SparkSession spark) {
+    Dataset<Row> raw = spark.read().option("header", "true").option("sep", ";")
+        .option("inferSchema", "true")
+        .csv(sampleData().resolve("bank-additional-full.csv.gz").toString());
+    String[] numeric = {"age", "campaign", "pdays", "previous", "`emp.var.rate`",
+        "`cons.price.idx`", "`cons.conf.idx`", "euribor3m", "`nr.employed`"};
+    Dataset<Row> renamed = raw;
+    for (String c : raw.columns()) {
+      renamed = renamed.withColumnRenamed(c, c.replace('.', '_'));
+    }
+    String[] inputs = new String[numeric.length];
+    for (int i = 0; i < numeric.length; i++) {
+      inputs[i] = numeric[i].replace("`", "").replace('.', '_');
+    }
+    return new VectorAssembler().setInputCols(inputs).setOutputCol("features")
+        .transform(renamed.withColumn("label",
+            org.apache.spark.sql.functions.col("y").equalTo("yes").cast("double")))
+        .select("label", "features").repartition(4);
+  }
+
   /** @return breast cancer as read from the CSV: label and the 30 numeric feature columns */
   public static Dataset<Row> breastCancerRaw(SparkSession spark) {
     return spark.read().option("header", "true").option("inferSchema", "true")

@@ -56,9 +56,13 @@ public final class ModelFixtures {
     SparkSession spark = SparkTestSupport.newSession("model-fixtures");
     try {
       Dataset<Row> data = SparkTestSupport.breastCancer(spark).coalesce(1);
+      // Since version 2: isotonic calibration fitted on every fourth row (version 1 had none).
+      Dataset<Row> marked = data.withColumn("isVal", org.apache.spark.sql.functions
+          .monotonically_increasing_id().mod(4).equalTo(0));
       LogitClassificationModel model = new LogitClassifier().setLoss("focal").setFocalGamma(1.5)
           .setFocalAlpha(0.4).setPosWeight(2.0).setRegParam(1e-2).setThreshold(0.4)
-          .setTol(1e-10).fit(data);
+          .setTol(1e-10).setValidationIndicatorCol("isVal").setCalibration("isotonic")
+          .fit(marked);
       model.write().save(dir.toString());
       String lines = java.util.Arrays.stream(probabilities(model, data))
           .mapToObj(p -> String.format(Locale.ROOT, "%.17g", p))

@@ -129,7 +129,10 @@ class PersistenceGuaranteesSparkTest {
 
   private void rewriteData(Path m, Row row) throws IOException {
     deleteRecursively(m.resolve("data"));
-    spark.createDataFrame(List.of(row), LogitClassificationModelIO.DATA_SCHEMA).repartition(1)
+    // A row of version 1 has the first 4 columns of the current schema.
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType(
+        java.util.Arrays.copyOf(LogitClassificationModelIO.DATA_SCHEMA.fields(), row.size()));
+    spark.createDataFrame(List.of(row), schema).repartition(1)
         .write().parquet(m.resolve("data").toString());
   }
 
@@ -141,7 +144,15 @@ class PersistenceGuaranteesSparkTest {
         {RowFactory.create(1, 30, Double.NaN, Vectors.dense(c)), "intercept is NaN"},
         {RowFactory.create(1, 2, 0.5, Vectors.dense(1.0, Double.POSITIVE_INFINITY)),
             "coefficient 1 is Infinity"},
-        {RowFactory.create(2, 30, 0.5, Vectors.dense(c)), "format version 2"}};
+        {RowFactory.create(3, 30, 0.5, Vectors.dense(c)), "format version 3"},
+        {RowFactory.create(2, 30, 0.5, Vectors.dense(c), "platt", Double.NaN, 0.0, null, null),
+            "Platt parameters must be finite"},
+        {RowFactory.create(2, 30, 0.5, Vectors.dense(c), "isotonic", Double.NaN, Double.NaN,
+            Vectors.dense(0.0, 1.0), null), "the calibrator 'isotonic' is unknown or incomplete"},
+        {RowFactory.create(2, 30, 0.5, Vectors.dense(c), "isotonic", Double.NaN, Double.NaN,
+            Vectors.dense(0.0, 1.0), Vectors.dense(0.7, 0.2)), "non-decreasing values"},
+        {RowFactory.create(2, 30, 0.5, Vectors.dense(c), "beta", 1.0, 0.0, null, null),
+            "the calibrator 'beta' is unknown"}};
     for (Object[] k : cases) {
       Path m = copyOfFixture(1);
       rewriteData(m, (Row) k[0]);
