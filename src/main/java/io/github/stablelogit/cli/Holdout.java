@@ -1,19 +1,11 @@
 package io.github.stablelogit.cli;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.shiftrightunsigned;
-import static org.apache.spark.sql.functions.xxhash64;
 
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.spark.ml.linalg.VectorUDT;
+import io.github.stablelogit.ml.RowHash;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.AtomicType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -65,17 +57,7 @@ final class Holdout {
 
   /** true for about {@code fraction} of the rows: hash(seed, row values) / 2⁶⁴ &lt; fraction. */
   static Column validationFlag(StructType schema, double fraction, long seed) {
-    List<Column> values = new ArrayList<>();
-    values.add(lit(seed));
-    for (StructField f : schema.fields()) {
-      // Maps cannot be hashed; nested arrays and structs (Parquet only) are left out too.
-      if (f.dataType() instanceof AtomicType || f.dataType() instanceof VectorUDT) {
-        values.add(col(Columns.quote(f.name())));
-      }
-    }
-    Column unit = shiftrightunsigned(xxhash64(values.toArray(new Column[0])), 11)
-        .cast(DataTypes.DoubleType).multiply(lit(0x1.0p-53));
-    return unit.lt(lit(fraction));
+    return RowHash.unit(schema, seed).lt(lit(fraction));
   }
 
   private static String freeName(StructType schema) {

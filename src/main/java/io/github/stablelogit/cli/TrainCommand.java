@@ -5,8 +5,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.stablelogit.ml.LogitClassificationModel;
 import io.github.stablelogit.ml.LogitClassifier;
+import io.github.stablelogit.ml.LogitClassifierCVModel;
 import io.github.stablelogit.ml.LogitTrainingSummary;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -120,17 +122,25 @@ final class TrainCommand {
     List<PipelineStage> stages = new ArrayList<>();
     stages.add(spec.mapper());
     stages.addAll(plan.stages());
-    stages.add(clf);
+    stages.add(o.cv == null ? clf : o.cv.estimator(clf, o.seed));
     Pipeline pipeline = new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
 
     long t0 = System.nanoTime();
-    PipelineModel pm;
+    PipelineModel pipelineFit;
     try {
-      pm = pipeline.fit(train);
+      pipelineFit = pipeline.fit(train);
     } catch (IllegalArgumentException e) {
       throw new UsageException("cannot train: " + Errors.oneLine(e.getMessage()), e);
     }
     double pipelineSeconds = (System.nanoTime() - t0) / 1e9;
+    LogitClassifierCVModel cvModel = o.cv == null ? null
+        : (LogitClassifierCVModel) pipelineFit.stages()[pipelineFit.stages().length - 1];
+    if (cvModel != null) {
+      out.println(CrossValidationOptions.table(cvModel));
+    }
+    // With cross-validation the pipeline keeps the selected model, refitted on all rows.
+    PipelineModel pm = cvModel == null ? pipelineFit
+        : CrossValidationOptions.withBest(pipelineFit, cvModel, train);
     LogitClassificationModel model = SavedPipeline.classifierOf(pm);
     LogitTrainingSummary summary = model.summary();
     err.println(String.format(Locale.ROOT, "%s after %d iterations: %s",
@@ -176,8 +186,11 @@ final class TrainCommand {
         validation, tuning, results, mfs.makeQualified(modelPath).toString(), warning,
         coefficients);
     if (o.metrics != null) {
-      Json.write(session.spark.sparkContext().hadoopConfiguration(), o.metrics,
-          report.toJson());
+      ObjectNode json = report.toJson();
+      if (cvModel != null) {
+        json.set("cross_validation", CrossValidationOptions.toJson(cvModel));
+      }
+      Json.write(session.spark.sparkContext().hadoopConfiguration(), o.metrics, json);
     }
     report.print(out);
   }

@@ -19,7 +19,7 @@ final class TrainOptions {
   static final List<String> OPTIONS = concat(List.of("input", "format", "partitions", "master",
       "label", "features", "weight", "drop", "model", "metrics", "test-fraction",
       "validation-fraction", "validation-indicator-col", "seed", "tune-threshold"),
-      ESTIMATOR_OPTIONS);
+      concat(ESTIMATOR_OPTIONS, CrossValidationOptions.OPTIONS));
 
   /** The switches. */
   static final List<String> SWITCHES = List.of("overwrite", "debug");
@@ -55,6 +55,8 @@ final class TrainOptions {
   final String tuneMetric;
   /** --metrics, or null. */
   final String metrics;
+  /** --cv-folds and its options, or null without cross-validation. */
+  final CrossValidationOptions cv;
   /** --master, or null. */
   final String master;
   /** The estimator the flags describe (columns not yet set). */
@@ -94,6 +96,7 @@ final class TrainOptions {
       throw new UsageException("--calibration " + cal + " is fitted on validation rows: add "
           + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
     }
+    cv = CrossValidationOptions.parse(a, validating());
   }
 
   /**

@@ -6,8 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 import io.github.stablelogit.loss.LabelSmoothing;
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.io.Persistence;
-import io.github.stablelogit.optim.BlockPacker;
-import io.github.stablelogit.optim.DataSummary.Problem;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
 import io.github.stablelogit.optim.LogitMinimizer;
@@ -27,10 +25,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +62,8 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
   private final String uid;
   private final LogitParams.Defs defs;
   private transient List<IterationListener> listeners = new ArrayList<>();
+  /** The warm start, or null (not a Param: a model, not persisted with the estimator). */
+  private LogitClassificationModel initialModel;
 
   /** @param uid this estimator's uid */
   public LogitClassifier(String uid) {
@@ -105,6 +102,25 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     return this;
   }
 
+  /**
+   * Starts the optimizer at a model's coefficients and intercept instead of at the intercept-only
+   * model: a warm start from a saved or in-memory model, e.g. one fitted at a nearby regParam.
+   * The model must have as many features as the training data (checked when fitting). Not
+   * persisted with the estimator.
+   *
+   * @param model the model to start from, or null for the default start
+   * @return this
+   */
+  public LogitClassifier setInitialModel(LogitClassificationModel model) {
+    this.initialModel = model;
+    return this;
+  }
+
+  /** @return the warm start model, or null */
+  public LogitClassificationModel getInitialModel() {
+    return initialModel;
+  }
+
   @Override
   public StructType transformSchema(StructType schema) {
     SchemaChecks.requireVector(schema, getFeaturesCol(), "featuresCol");
@@ -129,10 +145,10 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           + " needs a validation set: set validationIndicatorCol to a boolean column marking "
           + "validation rows, or set earlyStoppingRounds to 0.");
     }
-    JavaRDD<InstanceBlock> blocks = packBlocks(dataset);
+    JavaRDD<InstanceBlock> blocks = TrainingData.pack(this, dataset, null, 0);
     try {
-      DataSummary summary = summarize(blocks);
-      validate(summary);
+      DataSummary summary = TrainingData.summarize(blocks);
+      TrainingData.validate(this, summary);
       double posWeight = getAutoPosWeight() ? autoPosWeight(summary) : getPosWeight();
       LogitLoss loss = lossNamed(getLoss(), posWeight);
       double shift = Calibrator.priorShift(this, posWeight);
@@ -143,7 +159,10 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           LogitClassificationModel.rawThreshold(getThreshold()) + shift);
       boolean newton = useNewton(objective.dimension(), summary.rows());
       double[] x0 = new double[objective.dimension()];
-      if (getFitIntercept()) {
+      if (initialModel != null) {
+        x0 = objective.fromOriginal(WarmStart.coefficients(initialModel, d, shift,
+            getFeaturesCol()));
+      } else if (getFitIntercept()) {
         x0[d] = initialIntercept(summary, loss);
       }
       LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
@@ -201,8 +220,20 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
         getAggregationDepth(), rawThreshold);
   }
 
+  /**
+   * A model with these params at the given coefficients.
+   *
+   * @param coef d coefficients followed by the intercept
+   */
+  LogitClassificationModel modelAt(double[] coef) {
+    int d = coef.length - 1;
+    LogitClassificationModel m = new LogitClassificationModel(uid,
+        Vectors.dense(Arrays.copyOf(coef, d)), coef[d]);
+    return copyValues(m, ParamMap.empty());
+  }
+
   /** The solver param applied to a problem of n optimizer variables and the given rows. */
-  private boolean useNewton(int n, long rows) {
+  boolean useNewton(int n, long rows) {
     String solver = getSolver();
     if ("newton".equals(solver) && n > NEWTON_MAX_DIMENSION) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "solver newton holds the "
@@ -214,7 +245,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
         || (n <= NEWTON_MAX_DIMENSION && (double) rows * n * n <= AUTO_NEWTON_MAX_WORK)));
   }
 
-  private LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,
+  LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,
       double regL1, Consumer<LogitMinimizer.Iteration> listener) {
     try {
       return newton
@@ -240,9 +271,9 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     if (refusal != null) {
       throw new IllegalStateException("no standard errors for this fit: " + refusal);
     }
-    JavaRDD<InstanceBlock> blocks = packBlocks(dataset);
+    JavaRDD<InstanceBlock> blocks = TrainingData.pack(this, dataset, null, 0);
     try {
-      DataSummary summary = summarize(blocks);
+      DataSummary summary = TrainingData.summarize(blocks);
       LogitObjective objective = objective(blocks, loss, summary, 0.0);
       int d = summary.numFeatures();
       double[] h = objective.originalHessianSum(xOpt);
@@ -280,7 +311,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
   }
 
   /** Weighted negatives over weighted positives of the training rows. */
-  private double autoPosWeight(DataSummary s) {
+  double autoPosWeight(DataSummary s) {
     double pos = s.labelWeightSum();
     double neg = s.weightSum() - pos;
     if (!(pos > 0 && neg > 0)) {
@@ -292,120 +323,10 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     return neg / pos;
   }
 
-  private JavaRDD<InstanceBlock> packBlocks(Dataset<?> dataset) {
-    String w = getWeightCol();
-    String v = getValidationIndicatorCol();
-    List<org.apache.spark.sql.Column> cols = new ArrayList<>(List.of(
-        col(getFeaturesCol()),
-        col(getLabelCol()).cast(DataTypes.DoubleType),
-        w == null ? lit(1.0) : col(w).cast(DataTypes.DoubleType)));
-    if (v != null) {
-      cols.add(col(v).cast(DataTypes.BooleanType));
-    }
-    Dataset<Row> rows = dataset.select(cols.toArray(new org.apache.spark.sql.Column[0]));
-    double mb = getMaxBlockSizeInMB() > 0 ? getMaxBlockSizeInMB() : AUTO_BLOCK_SIZE_MB;
-    BlockPacker packer = new BlockPacker(getFeaturesCol(), getLabelCol(), w, mb, v != null,
-        "float".equals(getPrecision()));
-    JavaRDD<InstanceBlock> blocks = rows.javaRDD()
-        .mapPartitionsWithIndex(packer::pack, true);
-    blocks.setName(String.format(Locale.ROOT, "stablelogit blocks (maxBlockSizeInMB=%s, %s)", mb,
-        getPrecision()));
-    return blocks.persist(StorageLevel.MEMORY_AND_DISK());
-  }
-
-  /**
-   * Merges the blocks' statistics. One small summary per partition comes to the driver and they are
-   * merged in partition order: a merge order that depended on task completion would change the
-   * means and deviations in their last bits, and with them the standardized problem, so repeated
-   * fits would not be bit-identical.
-   */
-  private static DataSummary summarize(JavaRDD<InstanceBlock> blocks) {
-    List<scala.Tuple2<Integer, DataSummary>> parts = blocks.mapPartitionsWithIndex((i, it) -> {
-      DataSummary s = new DataSummary();
-      while (it.hasNext()) {
-        s.merge(it.next().summary());
-      }
-      return List.of(new scala.Tuple2<>(i, s)).iterator();
-    }, true).collect();
-    DataSummary total = new DataSummary();
-    parts.stream().sorted(java.util.Comparator.comparing(scala.Tuple2::_1))
-        .forEach(t -> total.merge(t._2()));
-    return total;
-  }
-
-  private void validate(DataSummary s) {
-    List<String> problems = new ArrayList<>();
-    describe(s, Problem.NULL_FEATURES, problems, "featuresCol '" + getFeaturesCol()
-        + "' is null in %d rows (first: %s). Drop or fill those rows.");
-    describe(s, Problem.FEATURE_NOT_FINITE, problems, "featuresCol '" + getFeaturesCol()
-        + "' contains NaN or infinite values in %d rows (first: %s). Remove those rows or impute "
-        + "the values (e.g. org.apache.spark.ml.feature.Imputer) before fitting.");
-    describe(s, Problem.SIZE_MISMATCH, problems, "featuresCol '" + getFeaturesCol()
-        + "' holds vectors of different sizes in %d rows (first: %s). All feature vectors must "
-        + "have the same size; assemble them consistently.");
-    describe(s, Problem.BAD_LABEL, problems, "labelCol '" + getLabelCol()
-        + "' must be in [0, 1], but %d rows are not (first: %s). Map labels to 0/1 (e.g. -1/+1 "
-        + "LIBSVM labels with (y + 1) / 2) or drop rows with missing labels.");
-    describe(s, Problem.BAD_WEIGHT, problems, "weightCol '" + getWeightCol()
-        + "' must be finite and >= 0, but %d rows are not (first: %s). Fix or drop those rows.");
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("LogitClassifier cannot train on this data: "
-          + String.join(" ", problems));
-    }
-    if (s.numFeatures() < 0 || (s.rows() == 0 && s.zeroWeightRows() == 0)) {
-      throw new IllegalArgumentException("LogitClassifier cannot train on an empty dataset: no "
-          + "rows were found. Check the filters and the input path.");
-    }
-    if (!(s.weightSum() > 0)) {
-      throw new IllegalArgumentException("LogitClassifier cannot train: the total instance weight "
-          + "in weightCol '" + getWeightCol() + "' is 0 (" + s.zeroWeightRows()
-          + " rows, all with weight 0). Give some rows a positive weight.");
-    }
-    double[] mean = s.mean();
-    double[] std = s.std();
-    for (int j = 0; j < mean.length; j++) {
-      if (!Double.isFinite(mean[j]) || !Double.isFinite(std[j])) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT,
-            "featuresCol '%s': feature %d is too large to train on in double precision (its "
-                + "weighted mean is %s and its variance overflows). Rescale it, e.g. divide by "
-                + "its maximum or take a logarithm, before fitting.",
-            getFeaturesCol(), j, mean[j]));
-      }
-    }
-    if (s.numFeatures() == 0) {
-      throw new IllegalArgumentException("featuresCol '" + getFeaturesCol()
-          + "' holds vectors of size 0; there is nothing to learn from.");
-    }
-    if (getEarlyStoppingRounds() > 0 && s.validationRows() == 0) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "earlyStoppingRounds = %d needs validation rows, but validationIndicatorCol '%s' is "
-              + "true in none of the %d rows. Mark some rows as validation rows (e.g. a seeded 20 "
-              + "%% sample), or set earlyStoppingRounds to 0.",
-          getEarlyStoppingRounds(), getValidationIndicatorCol(), s.rows()));
-    }
-    if (getLabelSmoothing() == 0.0) {
-      double pos = s.labelWeightSum();
-      double neg = s.weightSum() - pos;
-      if (pos <= 0 || neg <= 0) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT,
-            "labelCol '%s' has a single class: every one of the %d rows has label %s. A logistic "
-                + "model's optimum is then at infinity. Train on data with both classes, or set "
-                + "labelSmoothing > 0 to fit a finite model.",
-            getLabelCol(), s.rows(), pos <= 0 ? "0" : "1"));
-      }
-    }
-  }
-
-  private static void describe(DataSummary s, Problem p, List<String> out, String fmt) {
-    if (s.problemCount(p) > 0) {
-      out.add(String.format(Locale.ROOT, fmt, s.problemCount(p), s.problemExample(p)));
-    }
-  }
-
   /**
    * The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE.
    */
-  private static double initialIntercept(DataSummary s, LogitLoss loss) {
+  static double initialIntercept(DataSummary s, LogitLoss loss) {
     double eps = loss.labelSmoothing();
     double pos = LabelSmoothing.positiveWeight(s.labelWeightSum(), s.weightSum(), eps);
     double neg = s.weightSum() - pos;
@@ -418,6 +339,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
   @Override
   public LogitClassifier copy(ParamMap extra) {
     LogitClassifier c = copyValues(new LogitClassifier(uid), extra);
+    c.initialModel = initialModel;
     if (listeners != null) {
       c.listeners.addAll(listeners);
     }

@@ -22,6 +22,11 @@ import org.apache.spark.sql.Row;
  * in the first three are rejected, a null validation flag means a training row. Validation rows are
  * packed into the same blocks with training weight 0 and their own validation weight, so the
  * validation loss comes out of the same pass as the training objective.
+ *
+ * <p>For cross-validation ({@code numFolds} &gt; 0) rows carry one more field, last: their fold id
+ * in [0, numFolds) (an Integer). Each fold's rows then go to blocks of their own ({@link
+ * InstanceBlock#fold}), so a block's statistics are those of one fold's rows and a fold-model
+ * selects its training rows block by block.
  */
 public final class BlockPacker implements Serializable {
 
@@ -33,6 +38,8 @@ public final class BlockPacker implements Serializable {
   private final boolean hasValidation;
   private final long maxBlockBytes;
   private final boolean singlePrecision;
+  /** Number of cross-validation folds, or 0 when rows are not in folds. */
+  private int numFolds;
 
   /**
    * A packer that stores feature values in double precision.
@@ -72,6 +79,20 @@ public final class BlockPacker implements Serializable {
   }
 
   /**
+   * Packs rows into per-fold blocks: each row carries its fold id as its last field.
+   *
+   * @param k the number of folds (&gt; 0); fold ids must be in [0, k)
+   * @return this
+   */
+  public BlockPacker withFolds(int k) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("numFolds must be > 0, but was " + k);
+    }
+    this.numFolds = k;
+    return this;
+  }
+
+  /**
    * Lazily packs a partition. The last block carries the rejected-row counts of the whole
    * partition; a partition with rejected rows but no accepted row yields one empty block carrying
    * them.
@@ -88,7 +109,8 @@ public final class BlockPacker implements Serializable {
     private final int partition;
     private final Iterator<Row> rows;
     private final DataSummary rejected = new DataSummary();
-    private final BlockBuilder builder = new BlockBuilder(maxBlockBytes, singlePrecision);
+    /** One builder per fold (one without folds). */
+    private final BlockBuilder[] builders = new BlockBuilder[Math.max(numFolds, 1)];
     private long rowIndex;
     private int numFeatures = -1;
     private boolean emittedRejected;
@@ -97,6 +119,9 @@ public final class BlockPacker implements Serializable {
     PartitionPacker(int partition, Iterator<Row> rows) {
       this.partition = partition;
       this.rows = rows;
+      for (int f = 0; f < builders.length; f++) {
+        builders[f] = new BlockBuilder(maxBlockBytes, singlePrecision);
+      }
     }
 
     @Override
@@ -119,69 +144,86 @@ public final class BlockPacker implements Serializable {
 
     private InstanceBlock fill() {
       while (rows.hasNext()) {
-        accept(rows.next());
-        if (!builder.isEmpty() && builder.isFull()) {
-          return close(rows.hasNext());
+        int f = accept(rows.next());
+        if (f >= 0 && builders[f].isFull()) {
+          return close(f, !rows.hasNext() && othersEmpty(f));
         }
       }
-      if (!builder.isEmpty()) {
-        return close(false);
+      for (int f = 0; f < builders.length; f++) {
+        if (!builders[f].isEmpty()) {
+          return close(f, othersEmpty(f));
+        }
       }
       if (!emittedRejected && (rejected.hasProblems() || rejected.zeroWeightRows() > 0
           || numFeatures >= 0)) {
-        return close(false);
+        return close(0, true);
       }
       return null;
     }
 
-    /** The builder's block; the partition's rejections ride on its last block. */
-    private InstanceBlock close(boolean more) {
-      InstanceBlock block = builder.close();
-      if (!more) {
+    private boolean othersEmpty(int f) {
+      for (int g = 0; g < builders.length; g++) {
+        if (g != f && !builders[g].isEmpty()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Fold f's block; the partition's rejections ride on its last block. */
+    private InstanceBlock close(int f, boolean last) {
+      InstanceBlock block = builders[f].close();
+      if (numFolds > 0) {
+        block.inFold(f);
+      }
+      if (last) {
         block.summary().merge(rejected);
         emittedRejected = true;
       }
       return block;
     }
 
-    private void accept(Row row) {
+    /** Adds a row to its fold's builder; returns that fold, or −1 when the row is not added. */
+    private int accept(Row row) {
       long pos = ((long) partition << 40) | rowIndex;
       long at = rowIndex++;
       Object f = row.get(0);
       if (!(f instanceof Vector)) {
         reject(Problem.NULL_FEATURES, pos, at, "%s is null", featuresCol);
-        return;
+        return -1;
       }
       Vector v = (Vector) f;
       if (row.isNullAt(1)) {
         reject(Problem.BAD_LABEL, pos, at, "%s is null", labelCol);
-        return;
+        return -1;
       }
       double y = row.getDouble(1);
       if (!(y >= 0.0 && y <= 1.0)) {
         reject(Problem.BAD_LABEL, pos, at, "%s = %s", labelCol, y);
-        return;
+        return -1;
       }
       double w = 1.0;
       if (weightCol != null) {
         if (row.isNullAt(2)) {
           reject(Problem.BAD_WEIGHT, pos, at, "%s is null", weightCol);
-          return;
+          return -1;
         }
         w = row.getDouble(2);
         if (!(w >= 0.0 && w < Double.POSITIVE_INFINITY)) {
           reject(Problem.BAD_WEIGHT, pos, at, "%s = %s", weightCol, w);
-          return;
+          return -1;
         }
       }
       if (numFeatures < 0) {
         numFeatures = v.size();
         rejected.setNumFeatures(numFeatures);
-        builder.setNumFeatures(numFeatures);
+        for (BlockBuilder b : builders) {
+          b.setNumFeatures(numFeatures);
+        }
       } else if (v.size() != numFeatures) {
         reject(Problem.SIZE_MISMATCH, pos, at, "%s has size %d, but the first row of the partition "
             + "has size %d", featuresCol, v.size(), numFeatures);
-        return;
+        return -1;
       }
       double[] values = v instanceof SparseVector ? ((SparseVector) v).values()
           : ((DenseVector) v).values();
@@ -191,7 +233,7 @@ public final class BlockPacker implements Serializable {
         if (!(Math.abs(x) < Double.POSITIVE_INFINITY)) {
           int j = v instanceof SparseVector ? ((SparseVector) v).indices()[k] : k;
           reject(Problem.FEATURE_NOT_FINITE, pos, at, "%s[%d] = %s", featuresCol, j, x);
-          return;
+          return -1;
         }
         if (x != 0.0) {
           nonZeros++;
@@ -199,11 +241,14 @@ public final class BlockPacker implements Serializable {
       }
       if (w == 0.0) {
         rejected.countZeroWeightRow();
-        return;
+        return -1;
       }
       boolean isValidation = hasValidation && !row.isNullAt(3) && row.getBoolean(3);
       int[] idx = v instanceof SparseVector ? ((SparseVector) v).indices() : null;
-      builder.append(idx, values, nonZeros, y, isValidation ? 0.0 : w, isValidation ? w : 0.0);
+      int fold = numFolds > 0 ? row.getInt(row.length() - 1) : 0;
+      builders[fold].append(idx, values, nonZeros, y, isValidation ? 0.0 : w,
+          isValidation ? w : 0.0);
+      return fold;
     }
 
     private void reject(Problem p, long pos, long at, String fmt, Object... args) {

@@ -52,6 +52,8 @@ public final class InstanceBlock implements Serializable {
   /** CSR values in single precision, or null. */
   private final float[] valuesFloat;
   private final DataSummary summary;
+  /** The cross-validation fold of every row of the block, or −1 when rows are not in folds. */
+  private int fold = -1;
 
   /** What the aggregator does with each chunk's margins (see {@link #forEachChunk}). */
   interface ChunkKernel {
@@ -178,6 +180,17 @@ public final class InstanceBlock implements Serializable {
   /** @return statistics of this block's rows (and of the rows rejected while packing it) */
   public DataSummary summary() {
     return summary;
+  }
+
+  /** @return the cross-validation fold all of this block's rows belong to, or −1 */
+  public int fold() {
+    return fold;
+  }
+
+  /** Marks the block's rows as members of fold {@code f} (set once, by the packer). */
+  InstanceBlock inFold(int f) {
+    this.fold = f;
+    return this;
   }
 
   /** @return approximate bytes held by the block's arrays */

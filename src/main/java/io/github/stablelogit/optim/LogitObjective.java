@@ -179,6 +179,29 @@ public final class LogitObjective implements HessianObjective {
   }
 
   /**
+   * Maps coefficients in the original space to optimizer variables: the inverse of {@link
+   * #toOriginal} (a warm start from a model). Coefficients of constant features (σ_j = 0), which
+   * the optimizer keeps at 0, are dropped, and the intercept without {@code fitIntercept}.
+   *
+   * @param coef d coefficients followed by the intercept
+   * @return optimizer variables, length {@link #dimension()}
+   */
+  public double[] fromOriginal(double[] coef) {
+    double[] x = new double[dimension()];
+    double shift = 0.0;
+    for (int j = 0; j < numFeatures; j++) {
+      if (std[j] > 0) {
+        x[j] = coef[j] * std[j] * precondition[j];
+        shift += mean[j] * coef[j];
+      }
+    }
+    if (fitIntercept) {
+      x[numFeatures] = coef[numFeatures] + shift;
+    }
+    return x;
+  }
+
+  /**
    * Evaluates the smooth part of the objective.
    *
    * @param x optimizer variables

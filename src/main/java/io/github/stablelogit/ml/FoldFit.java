@@ -1,0 +1,169 @@
+package io.github.stablelogit.ml;
+
+import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.optim.BlockAggregator;
+import io.github.stablelogit.optim.DataSummary;
+import io.github.stablelogit.optim.InstanceBlock;
+import io.github.stablelogit.optim.LogitMinimizer;
+import io.github.stablelogit.optim.LogitObjective;
+import java.util.Arrays;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * One model of a cross-validation over blocks packed once with fold ids: the model trained
+ * without fold k (its training blocks are those of the other folds, its statistics theirs merged)
+ * and evaluated on fold k's blocks, or the model on all rows (no held-out fold). Fits run along a
+ * descending regParam path, each warm-started at the previous fit's coefficients (mapped through
+ * the new objective's variables, as {@link LogitClassifier#setInitialModel} does).
+ */
+final class FoldFit {
+
+  private final LogitClassifier base;
+  private final JavaRDD<InstanceBlock> train;
+  private final JavaRDD<InstanceBlock> heldOut;
+  private final DataSummary trainSummary;
+  private final DataSummary heldOutSummary;
+  private final LogitLoss loss;
+  /** log(posWeight) with correctProbabilities, else 0: fitted intercept = model's + shift. */
+  private final double shift;
+  private final int numFeatures;
+  /** The last fit's coefficients (d, then the fitted intercept), or null before the first. */
+  private double[] last;
+
+  /**
+   * @param base the estimator whose params every fit uses (regParam and elasticNetParam aside)
+   * @param blocks all blocks, packed with fold ids
+   * @param fold the held-out fold, or −1 for the model on all rows
+   * @param summaries the statistics of each fold's rows
+   */
+  FoldFit(LogitClassifier base, JavaRDD<InstanceBlock> blocks, int fold,
+      DataSummary[] summaries) {
+    this.base = base;
+    this.train = fold < 0 ? blocks : blocks.filter(b -> b.fold() != fold);
+    this.heldOut = fold < 0 ? null : blocks.filter(b -> b.fold() == fold);
+    DataSummary s = new DataSummary();
+    for (int k = 0; k < summaries.length; k++) {
+      if (k != fold) {
+        s.merge(summaries[k]);
+      }
+    }
+    this.trainSummary = s;
+    this.heldOutSummary = fold < 0 ? null : summaries[fold];
+    double posWeight = base.getAutoPosWeight() ? base.autoPosWeight(s) : base.getPosWeight();
+    this.loss = base.lossNamed(base.getLoss(), posWeight);
+    this.shift = base.getCorrectProbabilities() ? Math.log(posWeight) : 0.0;
+    this.numFeatures = s.numFeatures();
+  }
+
+  /** @return the statistics of the training rows */
+  DataSummary trainSummary() {
+    return trainSummary;
+  }
+
+  /** @return the statistics of the held-out rows, or null for the model on all rows */
+  DataSummary heldOutSummary() {
+    return heldOutSummary;
+  }
+
+  /** Forgets the warm start: the next fit starts at the intercept-only model. */
+  void restart() {
+    last = null;
+  }
+
+  private LogitObjective objective(double regL2) {
+    return new LogitObjective(train, loss, loss::valueDerivativesAndCurvatures, trainSummary,
+        base.getFitIntercept(), base.getStandardization(), regL2, base.getAggregationDepth(),
+        LogitClassificationModel.rawThreshold(base.getThreshold()) + shift);
+  }
+
+  /**
+   * λ_max: the smallest regParam at which every penalized coefficient of this model is 0, from
+   * the gradient at the intercept-only model (one pass). With standardization the penalty is on
+   * β_jσ_j, so λ_max = max_j |∂f/∂(β_jσ_j)| / a, otherwise max_j |∂f/∂β_j| / a. For a below 10⁻³
+   * (pure L2, where every λ leaves the coefficients non-zero) glmnet's convention: a = 10⁻³.
+   *
+   * @param a the elastic-net mixing
+   * @return λ_max (0 when every gradient component is 0)
+   */
+  double lambdaMax(double a) {
+    LogitObjective objective = objective(0.0);
+    double[] x0 = start(objective);
+    double[] g = new double[x0.length];
+    objective.evaluate(x0, g);
+    double[] std = trainSummary.std();
+    double max = 0.0;
+    for (int j = 0; j < numFeatures; j++) {
+      if (std[j] > 0) {
+        max = Math.max(max, Math.abs(base.getStandardization() ? g[j] : g[j] * std[j]));
+      }
+    }
+    return max / Math.max(a, 1e-3);
+  }
+
+  private double[] start(LogitObjective objective) {
+    if (last != null) {
+      return objective.fromOriginal(last);
+    }
+    double[] x0 = new double[objective.dimension()];
+    if (base.getFitIntercept()) {
+      x0[numFeatures] = LogitClassifier.initialIntercept(trainSummary, loss);
+    }
+    return x0;
+  }
+
+  /**
+   * Fits at (λ, a), warm-started at the previous fit.
+   *
+   * @return the model's coefficients followed by its intercept (the fitted one minus the shift)
+   */
+  Fit fit(double lambda, double a) {
+    LogitObjective objective = objective(lambda * (1 - a));
+    boolean newton = base.useNewton(objective.dimension(), trainSummary.rows());
+    LogitMinimizer.Result r = base.minimize(objective, newton, start(objective), lambda * a,
+        it -> { });
+    double[] coef = objective.toOriginal(r.x());
+    last = coef.clone();
+    coef[numFeatures] -= shift;
+    return new Fit(coef, r.history().size(), r.converged());
+  }
+
+  /**
+   * One fit's outcome.
+   *
+   * @param coefficients d coefficients followed by the model's intercept
+   * @param iterations optimizer iterations
+   * @param converged whether the gradient test passed
+   */
+  record Fit(double[] coefficients, int iterations, boolean converged) {}
+
+  /**
+   * The weighted mean of a loss over the held-out rows at a model's coefficients: one pass over the
+   * held-out fold's blocks.
+   *
+   * @param coef d coefficients followed by the model's intercept
+   * @param metricLoss the loss to average, or null for the training loss (with its shift)
+   * @return Σwℓ / Σw over the held-out rows
+   */
+  double heldOutLoss(double[] coef, LogitLoss metricLoss) {
+    LogitLoss l = metricLoss == null ? loss : metricLoss;
+    double offset = coef[numFeatures] + (metricLoss == null ? shift : 0.0);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(heldOut.context());
+    Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(
+        new BlockAggregator.Coefficients(Arrays.copyOf(coef, numFeatures), offset));
+    try {
+      BlockAggregator agg = heldOut.treeAggregate(
+          new BlockAggregator(l, bc, numFeatures, Double.POSITIVE_INFINITY),
+          BlockAggregator::add, BlockAggregator::merge, base.getAggregationDepth());
+      double value = agg.lossSum() / heldOutSummary.weightSum();
+      if (!Double.isFinite(value)) {
+        throw new NonFiniteObjectiveException("the held-out loss is " + value
+            + " at regParam's fit; check the data for extreme feature values.");
+      }
+      return value;
+    } finally {
+      bc.destroy();
+    }
+  }
+}

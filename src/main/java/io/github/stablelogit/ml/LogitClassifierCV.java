@@ -1,0 +1,260 @@
+package io.github.stablelogit.ml;
+
+import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.ml.io.Persistence;
+import io.github.stablelogit.optim.DataSummary;
+import io.github.stablelogit.optim.InstanceBlock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.types.IntegralType;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cross-validates {@link LogitClassifier} over K folds × a regularization path (× elasticNetParams)
+ * with the data packed into cached blocks once, then refits on all rows at the selected params.
+ *
+ * <p><b>Folds.</b> From {@code foldCol} (integer ids in [0, numFolds)) or from a seeded hash of
+ * each row's values ({@link RowHash}): the same rows get the same fold whatever the partitioning.
+ * Each fold's rows are packed into blocks of their own, so the model trained without fold k reads
+ * the other folds' blocks, and its standardization statistics are those of its training rows (as
+ * a fit on those rows alone, e.g. under Spark's CrossValidator).
+ *
+ * <p><b>Path.</b> {@code regParams} (any order), or {@code numRegParams} values log-spaced from
+ * λ_max down to {@code regParamMinRatio}·λ_max, where λ_max is the smallest regParam at which the
+ * model on all rows has every penalized coefficient 0 (from the gradient at the intercept-only
+ * model; for elasticNetParam below 10⁻³, e.g. pure L2, glmnet's convention: λ_max of a = 10⁻³).
+ * Each fold-model and the model on all rows run along the path in descending order, each fit
+ * warm-started at the previous one. The grid is elasticNetParams × path.
+ *
+ * <p><b>Metric.</b> {@code loss} (the training loss, weighted mean over the held-out rows; one
+ * pass over the held-out blocks), {@code logLoss} (BCE of the model's probabilities, likewise),
+ * or {@code areaUnderROC} / {@code areaUnderPR} (Spark's BinaryClassificationEvaluator on the
+ * held-out rows of the input). The mean over folds is selected by {@code selectionRule}: the best,
+ * or glmnet's one-standard-error rule.
+ *
+ * <p>The selected params are refitted on all rows, warm-started from the path's model at them
+ * ({@link LogitClassifier#setInitialModel}); that model, with its training summary, is the
+ * result's {@link LogitClassifierCVModel#bestModel()}. Every {@link LogitClassifier} check of the
+ * input applies, plus the folds' (a single fold id, fewer rows than folds, a fold or its
+ * complement with a single class). Validation rows and early stopping are not supported.
+ */
+public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
+    implements LogitParams<LogitClassifierCV>, CrossValidationParams<LogitClassifierCV>,
+    MLWritable {
+
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(LogitClassifierCV.class);
+
+  private final String uid;
+  private final LogitParams.Defs defs;
+  private final CrossValidationParams.Defs cvDefs;
+
+  /** @param uid this estimator's uid */
+  public LogitClassifierCV(String uid) {
+    this.uid = uid;
+    this.defs = new LogitParams.Defs(this);
+    this.cvDefs = new CrossValidationParams.Defs(this);
+    setLogitDefaults();
+    setCrossValidationDefaults();
+  }
+
+  /** An estimator with a random uid and default parameters. */
+  public LogitClassifierCV() {
+    this(Identifiable$.MODULE$.randomUID("logitClassifierCV"));
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public LogitParams.Defs defs() {
+    return defs;
+  }
+
+  @Override
+  public CrossValidationParams.Defs cvDefs() {
+    return cvDefs;
+  }
+
+  /** @return a LogitClassifier with this estimator's params */
+  private LogitClassifier base() {
+    return copyValues(new LogitClassifier(uid), ParamMap.empty());
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    if (getFoldCol() != null) {
+      StructType s = schema;
+      SchemaChecks.requireNumeric(s, getFoldCol(), "foldCol");
+      if (!(SchemaChecks.require(s, getFoldCol(), "foldCol").dataType()
+          instanceof IntegralType)) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "foldCol '%s' must be an "
+            + "integer column of fold ids, but has type %s; cast it to int.", getFoldCol(),
+            SchemaChecks.require(s, getFoldCol(), "foldCol").dataType().simpleString()));
+      }
+    }
+    return base().transformSchema(schema);
+  }
+
+  @Override
+  public LogitClassifierCVModel fit(Dataset<?> dataset) {
+    transformSchema(dataset.schema(), true);
+    if (getValidationIndicatorCol() != null || getEarlyStoppingRounds() > 0) {
+      throw new IllegalArgumentException("LogitClassifierCV evaluates on held-out folds: unset "
+          + "validationIndicatorCol and set earlyStoppingRounds to 0.");
+    }
+    LogitClassifier base = base();
+    int k = getNumFolds();
+    Column fold = CrossValidationFolds.assign(this, dataset);
+    JavaRDD<InstanceBlock> blocks = TrainingData.pack(base, dataset, fold, k);
+    try {
+      DataSummary[] summaries = TrainingData.summarizeFolds(blocks, k);
+      DataSummary total = new DataSummary();
+      for (DataSummary s : summaries) {
+        total.merge(s);
+      }
+      TrainingData.validate(base, total);
+      CrossValidationFolds.check(summaries, total, this, base);
+      TuningPath path = runPath(base, dataset, fold, blocks, summaries, total);
+      int best = path.select(getSelectionRule());
+      LOG.info("cross-validation path:\n" + path.table());
+      LogitClassifier refit = base.copy(ParamMap.empty())
+          .setRegParam(path.regParams[best]).setElasticNetParam(path.elasticNetParams[best]);
+      refit.setInitialModel(base.modelAt(path.coefficients[best]));
+      LogitClassificationModel bestModel = refit.fit(dataset);
+      LogitClassifierCVModel model = new LogitClassifierCVModel(uid, bestModel, path, best);
+      return copyValues(model, ParamMap.empty()).setParent(this);
+    } finally {
+      blocks.unpersist(false);
+    }
+  }
+
+  /** Fits every fold-model and the model on all rows along each elasticNetParam's path. */
+  private TuningPath runPath(LogitClassifier base, Dataset<?> dataset, Column fold,
+      JavaRDD<InstanceBlock> blocks, DataSummary[] summaries, DataSummary total) {
+    int k = summaries.length;
+    FoldFit[] fits = new FoldFit[k + 1];
+    for (int f = 0; f < k; f++) {
+      fits[f] = new FoldFit(base, blocks, f, summaries);
+    }
+    fits[k] = new FoldFit(base, blocks, -1, summaries);
+    double[] alphas = getElasticNetParams() != null ? getElasticNetParams()
+        : new double[] {getElasticNetParam()};
+    List<double[]> rows = new ArrayList<>();
+    List<double[]> coefficients = new ArrayList<>();
+    List<int[]> iterations = new ArrayList<>();
+    for (double a : alphas) {
+      for (FoldFit fit : fits) {
+        fit.restart();
+      }
+      for (double lambda : path(fits[k], a, total)) {
+        double[] metrics = new double[k + 2];
+        int[] its = new int[k + 1];
+        for (int f = 0; f < k; f++) {
+          FoldFit.Fit r = fits[f].fit(lambda, a);
+          its[f] = r.iterations();
+          metrics[f + 2] = metric(base, fits[f], r.coefficients(), dataset, fold, f);
+        }
+        FoldFit.Fit all = fits[k].fit(lambda, a);
+        its[k] = all.iterations();
+        metrics[0] = a;
+        metrics[1] = lambda;
+        rows.add(metrics);
+        coefficients.add(all.coefficients());
+        iterations.add(its);
+      }
+    }
+    int n = rows.size();
+    double[] lambdas = new double[n];
+    double[] as = new double[n];
+    double[][] foldMetrics = new double[n][];
+    for (int p = 0; p < n; p++) {
+      as[p] = rows.get(p)[0];
+      lambdas[p] = rows.get(p)[1];
+      foldMetrics[p] = Arrays.copyOfRange(rows.get(p), 2, k + 2);
+    }
+    return new TuningPath(lambdas, as, foldMetrics, coefficients.toArray(new double[0][]),
+        iterations.toArray(new int[0][]), getMetric());
+  }
+
+  /** The regParams of one elasticNetParam, descending. */
+  private double[] path(FoldFit all, double a, DataSummary total) {
+    double[] given = getRegParams();
+    if (given != null) {
+      return Arrays.stream(given).boxed().sorted((x, y) -> Double.compare(y, x)).distinct()
+          .mapToDouble(Double::doubleValue).toArray();
+    }
+    double max = all.lambdaMax(a);
+    if (!(max > 0)) {
+      throw new IllegalArgumentException("the automatic regParam path is empty: every feature's "
+          + "gradient is 0 at the intercept-only model (lambda_max = " + max + "). Set regParams "
+          + "explicitly.");
+    }
+    double ratio = Double.isNaN(getRegParamMinRatio())
+        ? (total.rows() > total.numFeatures() ? 1e-3 : 1e-2) : getRegParamMinRatio();
+    int n = getNumRegParams();
+    double[] out = new double[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = i == 0 ? max : max * Math.pow(ratio, (double) i / (n - 1));
+    }
+    return out;
+  }
+
+  /** The held-out metric of fold f's model. */
+  private double metric(LogitClassifier base, FoldFit fit, double[] coef, Dataset<?> dataset,
+      Column fold, int f) {
+    String m = getMetric();
+    if ("loss".equals(m)) {
+      return fit.heldOutLoss(coef, null);
+    }
+    if ("logLoss".equals(m)) {
+      return fit.heldOutLoss(coef, LogitLoss.bce(1.0, 0.0));
+    }
+    LogitClassificationModel model = base.modelAt(coef);
+    BinaryClassificationEvaluator e = new BinaryClassificationEvaluator().setMetricName(m)
+        .setLabelCol(getLabelCol()).setRawPredictionCol(model.getRawPredictionCol());
+    if (getWeightCol() != null) {
+      e.setWeightCol(getWeightCol());
+    }
+    return e.evaluate(model.transform(CrossValidationFolds.rowsOf(dataset, fold, f)));
+  }
+
+  @Override
+  public LogitClassifierCV copy(ParamMap extra) {
+    return copyValues(new LogitClassifierCV(uid), extra);
+  }
+
+  @Override
+  public MLWriter write() {
+    return Persistence.paramsWriter(this);
+  }
+
+  /** @return a reader for saved estimators */
+  public static MLReader<LogitClassifierCV> read() {
+    return Persistence.paramsReader(LogitClassifierCV.class, LogitClassifierCV::new);
+  }
+
+  /**
+   * @param path where an estimator was saved
+   * @return the estimator
+   */
+  public static LogitClassifierCV load(String path) {
+    return read().load(path);
+  }
+}
