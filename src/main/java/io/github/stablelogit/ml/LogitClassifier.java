@@ -1,13 +1,7 @@
 package io.github.stablelogit.ml;
 
-import static io.github.stablelogit.ml.SchemaChecks.col;
-import static org.apache.spark.sql.functions.lit;
-
-import io.github.stablelogit.loss.LabelSmoothing;
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.io.Persistence;
-import io.github.stablelogit.optim.BlockPacker;
-import io.github.stablelogit.optim.DataSummary.Problem;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
 import io.github.stablelogit.optim.LogitMinimizer;
@@ -27,10 +21,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,32 +98,19 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
 
   @Override
   public StructType transformSchema(StructType schema) {
-    SchemaChecks.requireVector(schema, getFeaturesCol(), "featuresCol");
-    SchemaChecks.requireNumeric(schema, getLabelCol(), "labelCol");
-    if (getWeightCol() != null) {
-      SchemaChecks.requireNumeric(schema, getWeightCol(), "weightCol");
-    }
-    if (getValidationIndicatorCol() != null) {
-      SchemaChecks.requireBoolean(schema, getValidationIndicatorCol(), "validationIndicatorCol");
-    }
-    StructType out = SchemaChecks.appendPredictionColumns(schema, this);
-    return out;
+    return TrainingData.trainingSchema(this, schema);
   }
 
   @Override
   public LogitClassificationModel fit(Dataset<?> dataset) {
     long start = System.nanoTime();
     transformSchema(dataset.schema(), true);
-    if (getEarlyStoppingRounds() > 0 && getValidationIndicatorCol() == null) {
-      throw new IllegalArgumentException("earlyStoppingRounds = " + getEarlyStoppingRounds()
-          + " needs a validation set: set validationIndicatorCol to a boolean column marking "
-          + "validation rows, or set earlyStoppingRounds to 0.");
-    }
-    JavaRDD<InstanceBlock> blocks = packBlocks(dataset);
+    TrainingData.requireValidationColumn(this);
+    JavaRDD<InstanceBlock> blocks = TrainingData.packBlocks(this, dataset);
     try {
-      DataSummary summary = summarize(blocks);
-      validate(summary);
-      double posWeight = getAutoPosWeight() ? autoPosWeight(summary) : getPosWeight();
+      DataSummary summary = TrainingData.summarize(blocks);
+      TrainingData.validate(this, summary, "LogitClassifier");
+      double posWeight = TrainingData.posWeight(this, summary);
       LogitLoss loss = lossNamed(getLoss(), posWeight);
       double shift = getCorrectProbabilities() ? Math.log(posWeight) : 0.0;
       int d = summary.numFeatures();
@@ -143,7 +121,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       boolean newton = useNewton(objective.dimension(), summary.rows());
       double[] x0 = new double[objective.dimension()];
       if (getFitIntercept()) {
-        x0[d] = initialIntercept(summary, loss);
+        x0[d] = TrainingData.initialIntercept(summary, loss);
       }
       LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
               + "regParam=%s, elasticNetParam=%s, solver %s, %d partitions (%d tasks per "
@@ -160,16 +138,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       LogitClassificationModel model = new LogitClassificationModel(uid,
           Vectors.dense(Arrays.copyOf(coef, d)), coef[d] - shift);
       double positiveFraction = objective.evaluationAt(result.x()).predictedPositiveFraction();
-      List<String> warnings = new ArrayList<>();
-      if (positiveFraction <= 0.0 || positiveFraction >= 1.0) {
-        String w = String.format(Locale.ROOT, "the model predicts only class %s on the training "
-            + "data at threshold %s (%.4g%% of the training weight is positive). For imbalanced "
-            + "data set posWeight (e.g. negatives/positives) or autoPosWeight=true, use focal "
-            + "loss, or tune the threshold.", positiveFraction <= 0.0 ? "0" : "1", getThreshold(),
-            100.0 * summary.labelWeightSum() / summary.weightSum());
-        LOG.warn(w);
-        warnings.add(w);
-      }
+      List<String> warnings = TrainingData.warnings(this, summary, positiveFraction, LOG);
       LogitTrainingSummary trainingSummary = new LogitTrainingSummary(result, summary, d,
           posWeight, positiveFraction, warnings, newton ? "newton" : "lbfgs",
           objective.evaluations() + objective.hessianEvaluations(),
@@ -179,10 +148,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       if (getAutoPosWeight()) {
         model.setPosWeight(posWeight);
       }
-      String v = getValidationIndicatorCol();
-      trainingSummary.attach(model, v == null ? dataset
-          : dataset.filter(org.apache.spark.sql.functions.not(
-              org.apache.spark.sql.functions.coalesce(col(v), lit(false)))));
+      trainingSummary.attach(model, TrainingData.trainingRows(this, dataset));
       LogitClassifier fitted = copy(ParamMap.empty());
       double[] xOpt = result.x().clone();
       trainingSummary.setInference(() -> fitted.inferenceAt(dataset, xOpt, loss), reg > 0);
@@ -238,9 +204,9 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     if (refusal != null) {
       throw new IllegalStateException("no standard errors for this fit: " + refusal);
     }
-    JavaRDD<InstanceBlock> blocks = packBlocks(dataset);
+    JavaRDD<InstanceBlock> blocks = TrainingData.packBlocks(this, dataset);
     try {
-      DataSummary summary = summarize(blocks);
+      DataSummary summary = TrainingData.summarize(blocks);
       LogitObjective objective = objective(blocks, loss, summary, 0.0);
       int d = summary.numFeatures();
       double[] h = objective.originalHessianSum(xOpt);
@@ -275,142 +241,6 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           + NEWTON_MAX_DIMENSION + " variables.";
     }
     return null;
-  }
-
-  /** Weighted negatives over weighted positives of the training rows. */
-  private double autoPosWeight(DataSummary s) {
-    double pos = s.labelWeightSum();
-    double neg = s.weightSum() - pos;
-    if (!(pos > 0 && neg > 0)) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "autoPosWeight needs both classes in labelCol '%s', but the weighted positives are %s "
-              + "and the weighted negatives %s; set posWeight explicitly or add rows of the "
-              + "missing class.", getLabelCol(), pos, neg));
-    }
-    return neg / pos;
-  }
-
-  private JavaRDD<InstanceBlock> packBlocks(Dataset<?> dataset) {
-    String w = getWeightCol();
-    String v = getValidationIndicatorCol();
-    List<org.apache.spark.sql.Column> cols = new ArrayList<>(List.of(
-        col(getFeaturesCol()),
-        col(getLabelCol()).cast(DataTypes.DoubleType),
-        w == null ? lit(1.0) : col(w).cast(DataTypes.DoubleType)));
-    if (v != null) {
-      cols.add(col(v).cast(DataTypes.BooleanType));
-    }
-    Dataset<Row> rows = dataset.select(cols.toArray(new org.apache.spark.sql.Column[0]));
-    double mb = getMaxBlockSizeInMB() > 0 ? getMaxBlockSizeInMB() : AUTO_BLOCK_SIZE_MB;
-    BlockPacker packer = new BlockPacker(getFeaturesCol(), getLabelCol(), w, mb, v != null,
-        "float".equals(getPrecision()));
-    JavaRDD<InstanceBlock> blocks = rows.javaRDD()
-        .mapPartitionsWithIndex(packer::pack, true);
-    blocks.setName(String.format(Locale.ROOT, "stablelogit blocks (maxBlockSizeInMB=%s, %s)", mb,
-        getPrecision()));
-    return blocks.persist(StorageLevel.MEMORY_AND_DISK());
-  }
-
-  /**
-   * Merges the blocks' statistics. One small summary per partition comes to the driver and they are
-   * merged in partition order: a merge order that depended on task completion would change the
-   * means and deviations in their last bits, and with them the standardized problem, so repeated
-   * fits would not be bit-identical.
-   */
-  private static DataSummary summarize(JavaRDD<InstanceBlock> blocks) {
-    List<scala.Tuple2<Integer, DataSummary>> parts = blocks.mapPartitionsWithIndex((i, it) -> {
-      DataSummary s = new DataSummary();
-      while (it.hasNext()) {
-        s.merge(it.next().summary());
-      }
-      return List.of(new scala.Tuple2<>(i, s)).iterator();
-    }, true).collect();
-    DataSummary total = new DataSummary();
-    parts.stream().sorted(java.util.Comparator.comparing(scala.Tuple2::_1))
-        .forEach(t -> total.merge(t._2()));
-    return total;
-  }
-
-  private void validate(DataSummary s) {
-    List<String> problems = new ArrayList<>();
-    describe(s, Problem.NULL_FEATURES, problems, "featuresCol '" + getFeaturesCol()
-        + "' is null in %d rows (first: %s). Drop or fill those rows.");
-    describe(s, Problem.FEATURE_NOT_FINITE, problems, "featuresCol '" + getFeaturesCol()
-        + "' contains NaN or infinite values in %d rows (first: %s). Remove those rows or impute "
-        + "the values (e.g. org.apache.spark.ml.feature.Imputer) before fitting.");
-    describe(s, Problem.SIZE_MISMATCH, problems, "featuresCol '" + getFeaturesCol()
-        + "' holds vectors of different sizes in %d rows (first: %s). All feature vectors must "
-        + "have the same size; assemble them consistently.");
-    describe(s, Problem.BAD_LABEL, problems, "labelCol '" + getLabelCol()
-        + "' must be in [0, 1], but %d rows are not (first: %s). Map labels to 0/1 (e.g. -1/+1 "
-        + "LIBSVM labels with (y + 1) / 2) or drop rows with missing labels.");
-    describe(s, Problem.BAD_WEIGHT, problems, "weightCol '" + getWeightCol()
-        + "' must be finite and >= 0, but %d rows are not (first: %s). Fix or drop those rows.");
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("LogitClassifier cannot train on this data: "
-          + String.join(" ", problems));
-    }
-    if (s.numFeatures() < 0 || (s.rows() == 0 && s.zeroWeightRows() == 0)) {
-      throw new IllegalArgumentException("LogitClassifier cannot train on an empty dataset: no "
-          + "rows were found. Check the filters and the input path.");
-    }
-    if (!(s.weightSum() > 0)) {
-      throw new IllegalArgumentException("LogitClassifier cannot train: the total instance weight "
-          + "in weightCol '" + getWeightCol() + "' is 0 (" + s.zeroWeightRows()
-          + " rows, all with weight 0). Give some rows a positive weight.");
-    }
-    double[] mean = s.mean();
-    double[] std = s.std();
-    for (int j = 0; j < mean.length; j++) {
-      if (!Double.isFinite(mean[j]) || !Double.isFinite(std[j])) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT,
-            "featuresCol '%s': feature %d is too large to train on in double precision (its "
-                + "weighted mean is %s and its variance overflows). Rescale it, e.g. divide by "
-                + "its maximum or take a logarithm, before fitting.",
-            getFeaturesCol(), j, mean[j]));
-      }
-    }
-    if (s.numFeatures() == 0) {
-      throw new IllegalArgumentException("featuresCol '" + getFeaturesCol()
-          + "' holds vectors of size 0; there is nothing to learn from.");
-    }
-    if (getEarlyStoppingRounds() > 0 && s.validationRows() == 0) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "earlyStoppingRounds = %d needs validation rows, but validationIndicatorCol '%s' is "
-              + "true in none of the %d rows. Mark some rows as validation rows (e.g. a seeded 20 "
-              + "%% sample), or set earlyStoppingRounds to 0.",
-          getEarlyStoppingRounds(), getValidationIndicatorCol(), s.rows()));
-    }
-    if (getLabelSmoothing() == 0.0) {
-      double pos = s.labelWeightSum();
-      double neg = s.weightSum() - pos;
-      if (pos <= 0 || neg <= 0) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT,
-            "labelCol '%s' has a single class: every one of the %d rows has label %s. A logistic "
-                + "model's optimum is then at infinity. Train on data with both classes, or set "
-                + "labelSmoothing > 0 to fit a finite model.",
-            getLabelCol(), s.rows(), pos <= 0 ? "0" : "1"));
-      }
-    }
-  }
-
-  private static void describe(DataSummary s, Problem p, List<String> out, String fmt) {
-    if (s.problemCount(p) > 0) {
-      out.add(String.format(Locale.ROOT, fmt, s.problemCount(p), s.problemExample(p)));
-    }
-  }
-
-  /**
-   * The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE.
-   */
-  private static double initialIntercept(DataSummary s, LogitLoss loss) {
-    double eps = loss.labelSmoothing();
-    double pos = LabelSmoothing.positiveWeight(s.labelWeightSum(), s.weightSum(), eps);
-    double neg = s.weightSum() - pos;
-    if (!(pos > 0 && neg > 0)) {
-      return 0.0;
-    }
-    return Math.log(loss.posWeight()) + Math.log(pos) - Math.log(neg);
   }
 
   @Override

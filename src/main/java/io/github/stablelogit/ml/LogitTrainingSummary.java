@@ -33,7 +33,9 @@ public final class LogitTrainingSummary implements Serializable {
   private final int hessianPasses;
   private final double trainingSeconds;
   private transient org.apache.spark.sql.Dataset<?> trainingRows;
-  private transient LogitClassificationModel model;
+  /** The fitted model's threshold metrics on given rows with a given numBins. */
+  private transient java.util.function.BiFunction<org.apache.spark.sql.Dataset<?>, Integer,
+      LogitThresholdMetrics> model;
   /** Computed threshold metrics by numBins, each on first use. */
   private transient java.util.Map<Integer, LogitThresholdMetrics> thresholdMetrics;
   /** Computes the Wald inference on first use (one packing pass and one Hessian pass). */
@@ -159,6 +161,12 @@ public final class LogitTrainingSummary implements Serializable {
   }
 
   void attach(LogitClassificationModel fitted, org.apache.spark.sql.Dataset<?> rows) {
+    attach(fitted::thresholdMetrics, rows);
+  }
+
+  /** Attaches any model's threshold metrics (data, numBins) and its training rows. */
+  void attach(java.util.function.BiFunction<org.apache.spark.sql.Dataset<?>, Integer,
+      LogitThresholdMetrics> fitted, org.apache.spark.sql.Dataset<?> rows) {
     this.model = fitted;
     this.trainingRows = rows;
   }
@@ -204,7 +212,7 @@ public final class LogitTrainingSummary implements Serializable {
         throw new IllegalStateException("the training data of this summary is not available; "
             + "use model.thresholdMetrics(data) instead");
       }
-      m = model.thresholdMetrics(trainingRows, numBins);
+      m = model.apply(trainingRows, numBins);
       thresholdMetrics.put(numBins, m);
     }
     return m;
