@@ -152,7 +152,7 @@ public final class MlpAggregator extends PassSums {
         System.arraycopy(theta, b, h, i * out, out);
       }
       if (k == 0 && x == null) {
-        csrForward(block, theta, from, len, h, out);
+        csrFirstLayer(block, from, len, out, theta, h, true);
       } else if (in > 0) {
         double[] a = k == 0 ? x : ws.act[k - 1];
         blas.dgemm("N", "N", out, len, in, 1.0, theta, net.weightOffset(k), out, a,
@@ -201,7 +201,7 @@ public final class MlpAggregator extends PassSums {
         }
       }
       if (k == 0 && x == null) {
-        csrBackward(block, from, len, delta, out, g);
+        csrFirstLayer(block, from, len, out, delta, g, false);
       } else if (in > 0) {
         double[] a = k == 0 ? x : ws.act[k - 1];
         blas.dgemm("N", "T", out, in, len, 1.0, delta, 0, out, a, k == 0 ? at : 0, in, 1.0, g,
@@ -221,9 +221,13 @@ public final class MlpAggregator extends PassSums {
     }
   }
 
-  /** h[:, i] += Σ_k v_k W₀[:, c_k] over the non-zeros (c_k, v_k) of each row. */
-  private void csrForward(InstanceBlock block, double[] theta, int from, int len, double[] h,
-      int out) {
+  /**
+   * The first layer of a CSR chunk, over its non-zeros (c_k, v_k) only. Forward: h[:, i] += Σ_k
+   * v_k W₀[:, c_k] (h = out, W₀ in theta). Backward: gW₀[:, c_k] += v_k δ[:, i] (δ = in, the
+   * gradient = out).
+   */
+  private void csrFirstLayer(InstanceBlock block, int from, int len, int out, double[] in,
+      double[] outArr, boolean forward) {
     int[] ptr = block.rowPtr();
     int[] idx = block.colIdx();
     int w = net.weightOffset(0);
@@ -232,26 +236,14 @@ public final class MlpAggregator extends PassSums {
       for (int k = ptr[from + i], end = ptr[from + i + 1]; k < end; k++) {
         double v = block.csrValue(k);
         int wc = w + idx[k] * out;
-        for (int r = 0; r < out; r++) {
-          h[col + r] += v * theta[wc + r];
-        }
-      }
-    }
-  }
-
-  /** gW₀[:, c_k] += v_k δ[:, i] over the non-zeros of each row. */
-  private void csrBackward(InstanceBlock block, int from, int len, double[] delta, int out,
-      double[] g) {
-    int[] ptr = block.rowPtr();
-    int[] idx = block.colIdx();
-    int w = net.weightOffset(0);
-    for (int i = 0; i < len; i++) {
-      int col = i * out;
-      for (int k = ptr[from + i], end = ptr[from + i + 1]; k < end; k++) {
-        double v = block.csrValue(k);
-        int wc = w + idx[k] * out;
-        for (int r = 0; r < out; r++) {
-          g[wc + r] += v * delta[col + r];
+        if (forward) {
+          for (int r = 0; r < out; r++) {
+            outArr[col + r] += v * in[wc + r];
+          }
+        } else {
+          for (int r = 0; r < out; r++) {
+            outArr[wc + r] += v * in[col + r];
+          }
         }
       }
     }

@@ -140,18 +140,7 @@ public final class MlpObjective implements Objective {
    * @return θ
    */
   public double[] toOriginal(double[] x) {
-    double[] theta = x.clone();
-    int out = net.out(0);
-    int w = net.weightOffset(0);
-    int b = net.biasOffset(0);
-    for (int c = 0; c < net.numFeatures(); c++) {
-      for (int r = 0; r < out; r++) {
-        int j = w + c * out + r;
-        theta[j] = std[c] > 0 ? x[j] / std[c] : 0.0;
-        theta[b + r] -= theta[j] * mean[c];
-      }
-    }
-    return theta;
+    return fold(x, true);
   }
 
   /**
@@ -161,18 +150,24 @@ public final class MlpObjective implements Objective {
    * @return optimizer variables
    */
   public double[] fromOriginal(double[] theta) {
-    double[] x = theta.clone();
+    return fold(theta, false);
+  }
+
+  /** W₀ = W̃/σ, b₀ = b̃ − W₀μ (toOriginal), or back; every other parameter unchanged. */
+  private double[] fold(double[] from, boolean toOriginal) {
+    double[] to = from.clone();
     int out = net.out(0);
     int w = net.weightOffset(0);
     int b = net.biasOffset(0);
     for (int c = 0; c < net.numFeatures(); c++) {
       for (int r = 0; r < out; r++) {
         int j = w + c * out + r;
-        x[b + r] += theta[j] * mean[c];
-        x[j] = std[c] > 0 ? theta[j] * std[c] : 0.0;
+        double raw = toOriginal ? (std[c] > 0 ? from[j] / std[c] : 0.0) : from[j];
+        to[j] = toOriginal ? raw : (std[c] > 0 ? from[j] * std[c] : 0.0);
+        to[b + r] += (toOriginal ? -raw : raw) * mean[c];
       }
     }
-    return x;
+    return to;
   }
 
   @Override
