@@ -220,6 +220,38 @@ class LogitMLPClassifierSparkTest {
         "smoothed objective " + head + " -> " + tail);
   }
 
+  @Test
+  void warmStartsFromAModelAndRefusesWrongShapes(@TempDir Path dir) throws Exception {
+    LogitMLPClassificationModel model = new LogitMLPClassifier().setLayers(new int[] {3})
+        .setMaxIter(10).fit(cancer);
+    LogitMLPClassificationModel again = new LogitMLPClassifier().setInitialModel(model)
+        .setMaxIter(0).fit(cancer);
+    assertArrayEquals(new int[] {3}, again.getLayers());
+    double[] a = model.weights().toArray();
+    double[] b = again.weights().toArray();
+    for (int j = 0; j < a.length; j++) {
+      assertEquals(a[j], b[j], 1e-12 * Math.max(1.0, Math.abs(a[j])), "weight " + j);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new LogitMLPClassifier().setLayers(new int[] {4}).setInitialWeights(model.weights())
+            .fit(cancer));
+    assertTrue(e.getMessage().contains("initialWeights"), e.getMessage());
+
+    // Java-serializable, as every model of the library; a saved network is not a linear model.
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(model);
+    }
+    LogitMLPClassificationModel copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (LogitMLPClassificationModel) in.readObject();
+    }
+    assertArrayEquals(a, copy.weights().toArray());
+    model.write().save(dir.resolve("m").toString());
+    assertThrows(Exception.class, () -> LogitClassificationModel.load(dir.resolve("m").toString()));
+  }
+
   private static double[] objectives(LogitMLPClassifier clf) {
     try {
       return clf.fit(cancer).summary().objectiveHistory();
