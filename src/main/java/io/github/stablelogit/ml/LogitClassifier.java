@@ -187,9 +187,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           : LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
               getEarlyStoppingRounds(), listener);
     } catch (LogitMinimizer.NonFiniteObjective e) {
-      NonFiniteObjectiveException pub = new NonFiniteObjectiveException(e.getMessage());
-      pub.initCause(e);
-      throw pub;
+      throw NonFiniteObjectiveException.of(e);
     }
   }
 

@@ -139,11 +139,7 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
    * @throws IllegalStateException if the model was loaded or copied without one
    */
   public LogitTrainingSummary summary() {
-    if (summary == null) {
-      throw new IllegalStateException("no training summary is available for " + uid
-          + ": summaries exist only for models fitted in this JVM, not for loaded ones");
-    }
-    return summary;
+    return LogitTrainingSummary.required(summary, uid);
   }
 
   LogitMLPClassificationModel setSummary(LogitTrainingSummary s) {

@@ -187,9 +187,7 @@ public final class LogitMLPClassifier extends Estimator<LogitMLPClassificationMo
           : LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(), 0.0,
               getEarlyStoppingRounds(), listener);
     } catch (LogitMinimizer.NonFiniteObjective e) {
-      NonFiniteObjectiveException pub = new NonFiniteObjectiveException(e.getMessage());
-      pub.initCause(e);
-      throw pub;
+      throw NonFiniteObjectiveException.of(e);
     }
   }
 

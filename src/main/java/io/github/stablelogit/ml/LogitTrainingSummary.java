@@ -65,6 +65,20 @@ public final class LogitTrainingSummary implements Serializable {
     this.trainingSeconds = trainingSeconds;
   }
 
+  /**
+   * @param summary a model's summary, or null
+   * @param uid the model's uid
+   * @return the summary
+   * @throws IllegalStateException if there is none (the model was loaded or copied without one)
+   */
+  static LogitTrainingSummary required(LogitTrainingSummary summary, String uid) {
+    if (summary == null) {
+      throw new IllegalStateException("no training summary is available for " + uid
+          + ": summaries exist only for models fitted in this JVM, not for loaded ones");
+    }
+    return summary;
+  }
+
   /** The public record of one of the optimizer's iterations. */
   static LogitIteration toPublic(LogitMinimizer.Iteration it) {
     return new LogitIteration(it.iteration(), it.objective(), it.gradientNorm(), it.stepSize(),
