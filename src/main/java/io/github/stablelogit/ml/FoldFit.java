@@ -51,9 +51,9 @@ final class FoldFit {
     }
     this.trainSummary = s;
     this.heldOutSummary = fold < 0 ? null : summaries[fold];
-    double posWeight = base.getAutoPosWeight() ? base.autoPosWeight(s) : base.getPosWeight();
+    double posWeight = TrainingData.posWeight(base, s);
     this.loss = base.lossNamed(base.getLoss(), posWeight);
-    this.shift = base.getCorrectProbabilities() ? Math.log(posWeight) : 0.0;
+    this.shift = Calibrator.priorShift(base, posWeight);
     this.numFeatures = s.numFeatures();
   }
 
@@ -108,7 +108,7 @@ final class FoldFit {
     }
     double[] x0 = new double[objective.dimension()];
     if (base.getFitIntercept()) {
-      x0[numFeatures] = LogitClassifier.initialIntercept(trainSummary, loss);
+      x0[numFeatures] = TrainingData.initialIntercept(trainSummary, loss);
     }
     return x0;
   }

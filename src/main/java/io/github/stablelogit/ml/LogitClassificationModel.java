@@ -1,25 +1,16 @@
 package io.github.stablelogit.ml;
 
-import static io.github.stablelogit.ml.SchemaChecks.col;
-import static org.apache.spark.sql.functions.udf;
-import static org.apache.spark.sql.functions.when;
-
 import io.github.stablelogit.loss.StableMath;
 import java.util.Locale;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -118,11 +109,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
    * @throws IllegalStateException if the model was loaded or copied without one
    */
   public LogitTrainingSummary summary() {
-    if (summary == null) {
-      throw new IllegalStateException("no training summary is available for " + uid
-          + ": summaries exist only for models fitted in this JVM, not for loaded ones");
-    }
-    return summary;
+    return LogitTrainingSummary.required(summary, uid);
   }
 
   LogitClassificationModel setSummary(LogitTrainingSummary s) {
@@ -148,10 +135,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
    * @return the metrics
    */
   public CalibrationMetrics calibrationMetrics(Dataset<?> data) {
-    LogitClassificationModel scorer = copy(ParamMap.empty()).setPredictionCol("")
-        .setRawPredictionCol("").setLossCol("").setProbabilityCol("_calibration_probability");
-    return CalibrationMetrics.of(scorer.transform(data), "_calibration_probability",
-        getLabelCol(), getWeightCol(), CalibrationMetrics.DEFAULT_BINS);
+    return PredictionColumns.calibrationMetrics(copy(ParamMap.empty()), data);
   }
 
   /**
@@ -172,10 +156,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
    * @return weighted threshold metrics of this model on {@code data}
    */
   public LogitThresholdMetrics thresholdMetrics(Dataset<?> data, int numBins) {
-    LogitClassificationModel scorer = copy(ParamMap.empty()).setPredictionCol("")
-        .setRawPredictionCol("").setLossCol("").setProbabilityCol("_threshold_probability");
-    return LogitThresholdMetrics.of(scorer.transform(data), "_threshold_probability",
-        getLabelCol(), getWeightCol(), numBins);
+    return PredictionColumns.thresholdMetrics(copy(ParamMap.empty()), data, numBins);
   }
 
   /**
@@ -230,21 +211,7 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
 
   @Override
   public StructType transformSchema(StructType schema) {
-    SchemaChecks.requireVector(schema, getFeaturesCol(), "featuresCol");
-    StructType out = SchemaChecks.appendPredictionColumns(schema, this);
-    if (producesLoss(schema)) {
-      out = SchemaChecks.append(out, getLossCol(), DataTypes.DoubleType);
-    }
-    return out;
-  }
-
-  private boolean producesLoss(StructType schema) {
-    if (getLossCol().isEmpty()
-        || !java.util.Arrays.asList(schema.fieldNames()).contains(getLabelCol())) {
-      return false;
-    }
-    SchemaChecks.requireNumeric(schema, getLabelCol(), "labelCol");
-    return true;
+    return PredictionColumns.schema(this, schema);
   }
 
   @Override
@@ -252,51 +219,9 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     transformSchema(dataset.schema(), true);
     final Vector beta = coefficients;
     final double b = intercept;
-    final int d = coefficients.size();
-    final String featuresCol = getFeaturesCol();
     final Calibrator cal = calibrator;
-    UserDefinedFunction marginUdf = udf((UDF1<Vector, Double>) v -> {
-      if (v == null) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT, "featuresCol '%s' is null "
-            + "in a row of partition %d; drop those rows (e.g. dataset.na().drop(new String[] "
-            + "{\"%s\"})) or impute the features before transform.", featuresCol,
-            org.apache.spark.TaskContext.getPartitionId(), featuresCol));
-      }
-      checkSize(v.size(), d, featuresCol);
-      return cal == null ? v.dot(beta) + b : cal.logit(v.dot(beta) + b);
-    }, DataTypes.DoubleType);
-    String tmp = "_logit_margin_" + uid;
-    Dataset<Row> out = dataset.toDF().withColumn(tmp, marginUdf.apply(col(featuresCol)));
-    Column z = col(tmp);
-    if (!getRawPredictionCol().isEmpty()) {
-      UserDefinedFunction raw = udf((UDF1<Double, Vector>) m -> Vectors.dense(-m, m),
-          new VectorUDT());
-      out = out.withColumn(getRawPredictionCol(), raw.apply(z));
-    }
-    if (!getProbabilityCol().isEmpty()) {
-      UserDefinedFunction prob = udf((UDF1<Double, Vector>) m ->
-          Vectors.dense(StableMath.sigmoid(-m), StableMath.sigmoid(m)), new VectorUDT());
-      out = out.withColumn(getProbabilityCol(), prob.apply(z));
-    }
-    if (!getPredictionCol().isEmpty()) {
-      out = out.withColumn(getPredictionCol(),
-          when(z.gt(rawThreshold(getThreshold())), 1.0).otherwise(0.0));
-    }
-    if (producesLoss(dataset.schema())) {
-      final io.github.stablelogit.loss.LogitLoss loss = logitLoss();
-      final String labelCol = getLabelCol();
-      UserDefinedFunction rowLoss = udf((org.apache.spark.sql.api.java.UDF2<Double, Double, Double>)
-          (m, y) -> {
-            if (y == null || !(y >= 0 && y <= 1)) {
-              throw new IllegalArgumentException("labelCol '" + labelCol + "' must be in [0, 1] "
-                  + "to compute the loss, but is " + y);
-            }
-            return loss.value(m, y);
-          }, DataTypes.DoubleType);
-      out = out.withColumn(getLossCol(),
-          rowLoss.apply(z, col(labelCol).cast(DataTypes.DoubleType)));
-    }
-    return out.drop(tmp);
+    return PredictionColumns.transform(this, uid, dataset, coefficients.size(),
+        cal == null ? v -> v.dot(beta) + b : v -> cal.logit(v.dot(beta) + b));
   }
 
   @Override

@@ -1,9 +1,5 @@
 package io.github.stablelogit.ml;
 
-import static io.github.stablelogit.ml.SchemaChecks.col;
-import static org.apache.spark.sql.functions.lit;
-
-import io.github.stablelogit.loss.LabelSmoothing;
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.io.Persistence;
 import io.github.stablelogit.optim.DataSummary;
@@ -123,16 +119,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
 
   @Override
   public StructType transformSchema(StructType schema) {
-    SchemaChecks.requireVector(schema, getFeaturesCol(), "featuresCol");
-    SchemaChecks.requireNumeric(schema, getLabelCol(), "labelCol");
-    if (getWeightCol() != null) {
-      SchemaChecks.requireNumeric(schema, getWeightCol(), "weightCol");
-    }
-    if (getValidationIndicatorCol() != null) {
-      SchemaChecks.requireBoolean(schema, getValidationIndicatorCol(), "validationIndicatorCol");
-    }
-    StructType out = SchemaChecks.appendPredictionColumns(schema, this);
-    return out;
+    return TrainingData.trainingSchema(this, schema);
   }
 
   @Override
@@ -140,16 +127,12 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     long start = System.nanoTime();
     transformSchema(dataset.schema(), true);
     Calibrator.requireValidation(this);
-    if (getEarlyStoppingRounds() > 0 && getValidationIndicatorCol() == null) {
-      throw new IllegalArgumentException("earlyStoppingRounds = " + getEarlyStoppingRounds()
-          + " needs a validation set: set validationIndicatorCol to a boolean column marking "
-          + "validation rows, or set earlyStoppingRounds to 0.");
-    }
-    JavaRDD<InstanceBlock> blocks = TrainingData.pack(this, dataset, null, 0);
+    TrainingData.requireValidationColumn(this);
+    JavaRDD<InstanceBlock> blocks = TrainingData.packBlocks(this, dataset);
     try {
       DataSummary summary = TrainingData.summarize(blocks);
-      TrainingData.validate(this, summary);
-      double posWeight = getAutoPosWeight() ? autoPosWeight(summary) : getPosWeight();
+      TrainingData.validate(this, summary, "LogitClassifier");
+      double posWeight = TrainingData.posWeight(this, summary);
       LogitLoss loss = lossNamed(getLoss(), posWeight);
       double shift = Calibrator.priorShift(this, posWeight);
       int d = summary.numFeatures();
@@ -163,7 +146,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
         x0 = objective.fromOriginal(WarmStart.coefficients(initialModel, d, shift,
             getFeaturesCol()));
       } else if (getFitIntercept()) {
-        x0[d] = initialIntercept(summary, loss);
+        x0[d] = TrainingData.initialIntercept(summary, loss);
       }
       LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
               + "regParam=%s, elasticNetParam=%s, solver %s, %d partitions (%d tasks per "
@@ -180,16 +163,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       LogitClassificationModel model = new LogitClassificationModel(uid,
           Vectors.dense(Arrays.copyOf(coef, d)), coef[d] - shift);
       double positiveFraction = objective.evaluationAt(result.x()).predictedPositiveFraction();
-      List<String> warnings = new ArrayList<>();
-      if (positiveFraction <= 0.0 || positiveFraction >= 1.0) {
-        String w = String.format(Locale.ROOT, "the model predicts only class %s on the training "
-            + "data at threshold %s (%.4g%% of the training weight is positive). For imbalanced "
-            + "data set posWeight (e.g. negatives/positives) or autoPosWeight=true, use focal "
-            + "loss, or tune the threshold.", positiveFraction <= 0.0 ? "0" : "1", getThreshold(),
-            100.0 * summary.labelWeightSum() / summary.weightSum());
-        LOG.warn(w);
-        warnings.add(w);
-      }
+      List<String> warnings = TrainingData.warnings(this, summary, positiveFraction, LOG);
       LogitTrainingSummary trainingSummary = new LogitTrainingSummary(result, summary, d,
           posWeight, positiveFraction, warnings, newton ? "newton" : "lbfgs",
           objective.evaluations() + objective.hessianEvaluations(),
@@ -200,10 +174,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
       if (getAutoPosWeight()) {
         model.setPosWeight(posWeight);
       }
-      String v = getValidationIndicatorCol();
-      trainingSummary.attach(model, v == null ? dataset
-          : dataset.filter(org.apache.spark.sql.functions.not(
-              org.apache.spark.sql.functions.coalesce(col(v), lit(false)))));
+      trainingSummary.attach(model, TrainingData.trainingRows(this, dataset));
       LogitClassifier fitted = copy(ParamMap.empty());
       double[] xOpt = result.x().clone();
       trainingSummary.setInference(() -> fitted.inferenceAt(dataset, xOpt, loss), reg > 0);
@@ -254,9 +225,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           : LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
               getEarlyStoppingRounds(), listener);
     } catch (LogitMinimizer.NonFiniteObjective e) {
-      NonFiniteObjectiveException pub = new NonFiniteObjectiveException(e.getMessage());
-      pub.initCause(e);
-      throw pub;
+      throw NonFiniteObjectiveException.of(e);
     }
   }
 
@@ -271,7 +240,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     if (refusal != null) {
       throw new IllegalStateException("no standard errors for this fit: " + refusal);
     }
-    JavaRDD<InstanceBlock> blocks = TrainingData.pack(this, dataset, null, 0);
+    JavaRDD<InstanceBlock> blocks = TrainingData.packBlocks(this, dataset);
     try {
       DataSummary summary = TrainingData.summarize(blocks);
       LogitObjective objective = objective(blocks, loss, summary, 0.0);
@@ -308,32 +277,6 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           + NEWTON_MAX_DIMENSION + " variables.";
     }
     return null;
-  }
-
-  /** Weighted negatives over weighted positives of the training rows. */
-  double autoPosWeight(DataSummary s) {
-    double pos = s.labelWeightSum();
-    double neg = s.weightSum() - pos;
-    if (!(pos > 0 && neg > 0)) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "autoPosWeight needs both classes in labelCol '%s', but the weighted positives are %s "
-              + "and the weighted negatives %s; set posWeight explicitly or add rows of the "
-              + "missing class.", getLabelCol(), pos, neg));
-    }
-    return neg / pos;
-  }
-
-  /**
-   * The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE.
-   */
-  static double initialIntercept(DataSummary s, LogitLoss loss) {
-    double eps = loss.labelSmoothing();
-    double pos = LabelSmoothing.positiveWeight(s.labelWeightSum(), s.weightSum(), eps);
-    double neg = s.weightSum() - pos;
-    if (!(pos > 0 && neg > 0)) {
-      return 0.0;
-    }
-    return Math.log(loss.posWeight()) + Math.log(pos) - Math.log(neg);
   }
 
   @Override

@@ -129,7 +129,7 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
       for (DataSummary s : summaries) {
         total.merge(s);
       }
-      TrainingData.validate(base, total);
+      TrainingData.validate(base, total, "LogitClassifierCV");
       CrossValidationFolds.check(summaries, total, this, base);
       TuningPath path = runPath(base, dataset, fold, blocks, summaries, total);
       int best = path.select(getSelectionRule());

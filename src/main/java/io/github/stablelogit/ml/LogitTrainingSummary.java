@@ -33,7 +33,12 @@ public final class LogitTrainingSummary implements Serializable {
   private final int hessianPasses;
   private final double trainingSeconds;
   private transient org.apache.spark.sql.Dataset<?> trainingRows;
-  private transient LogitClassificationModel model;
+  /** The fitted model's threshold metrics on given rows with a given numBins. */
+  private transient java.util.function.BiFunction<org.apache.spark.sql.Dataset<?>, Integer,
+      LogitThresholdMetrics> model;
+  /** The fitted model's calibration metrics on given rows. */
+  private transient java.util.function.Function<org.apache.spark.sql.Dataset<?>,
+      CalibrationMetrics> calibration;
   /** Computed threshold metrics by numBins, each on first use. */
   private transient java.util.Map<Integer, LogitThresholdMetrics> thresholdMetrics;
   /** Computes the Wald inference on first use (one packing pass and one Hessian pass). */
@@ -62,6 +67,20 @@ public final class LogitTrainingSummary implements Serializable {
     this.objectiveEvaluations = objectiveEvaluations;
     this.hessianPasses = hessianPasses;
     this.trainingSeconds = trainingSeconds;
+  }
+
+  /**
+   * @param summary a model's summary, or null
+   * @param uid the model's uid
+   * @return the summary
+   * @throws IllegalStateException if there is none (the model was loaded or copied without one)
+   */
+  static LogitTrainingSummary required(LogitTrainingSummary summary, String uid) {
+    if (summary == null) {
+      throw new IllegalStateException("no training summary is available for " + uid
+          + ": summaries exist only for models fitted in this JVM, not for loaded ones");
+    }
+    return summary;
   }
 
   /** The public record of one of the optimizer's iterations. */
@@ -160,7 +179,18 @@ public final class LogitTrainingSummary implements Serializable {
   }
 
   void attach(LogitClassificationModel fitted, org.apache.spark.sql.Dataset<?> rows) {
+    attach(fitted::thresholdMetrics, fitted::calibrationMetrics, rows);
+  }
+
+  /**
+   * Attaches any model's threshold metrics (data, numBins), its calibration metrics (data) and its
+   * training rows.
+   */
+  void attach(java.util.function.BiFunction<org.apache.spark.sql.Dataset<?>, Integer,
+      LogitThresholdMetrics> fitted, java.util.function.Function<org.apache.spark.sql.Dataset<?>,
+      CalibrationMetrics> calibration, org.apache.spark.sql.Dataset<?> rows) {
     this.model = fitted;
+    this.calibration = calibration;
     this.trainingRows = rows;
   }
 
@@ -205,7 +235,7 @@ public final class LogitTrainingSummary implements Serializable {
         throw new IllegalStateException("the training data of this summary is not available; "
             + "use model.thresholdMetrics(data) instead");
       }
-      m = model.thresholdMetrics(trainingRows, numBins);
+      m = model.apply(trainingRows, numBins);
       thresholdMetrics.put(numBins, m);
     }
     return m;
@@ -221,11 +251,11 @@ public final class LogitTrainingSummary implements Serializable {
    */
   public synchronized CalibrationMetrics calibrationMetrics() {
     if (calibrationMetrics == null) {
-      if (model == null || trainingRows == null) {
+      if (calibration == null || trainingRows == null) {
         throw new IllegalStateException("the training data of this summary is not available; "
             + "use model.calibrationMetrics(data) instead");
       }
-      calibrationMetrics = model.calibrationMetrics(trainingRows);
+      calibrationMetrics = calibration.apply(trainingRows);
     }
     return calibrationMetrics;
   }

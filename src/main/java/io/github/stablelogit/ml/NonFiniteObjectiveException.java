@@ -13,4 +13,12 @@ public final class NonFiniteObjectiveException extends ArithmeticException {
   public NonFiniteObjectiveException(String message) {
     super(message);
   }
+
+  /** The public form of the optimizer's exception: the same message, the cause kept. */
+  static NonFiniteObjectiveException of(RuntimeException optimizerException) {
+    NonFiniteObjectiveException pub =
+        new NonFiniteObjectiveException(optimizerException.getMessage());
+    pub.initCause(optimizerException);
+    return pub;
+  }
 }

@@ -3,6 +3,8 @@ package io.github.stablelogit.ml;
 import static io.github.stablelogit.ml.SchemaChecks.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.github.stablelogit.loss.LabelSmoothing;
+import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.optim.BlockPacker;
 import io.github.stablelogit.optim.DataSummary.Problem;
 import io.github.stablelogit.optim.DataSummary;
@@ -15,16 +17,93 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * The training rows of a logit estimator as cached blocks: packing (one pass over the input),
- * their statistics, merged in a fixed order, and the checks of those statistics that reject bad
- * input before any optimization. Shared by {@link LogitClassifier} and {@link LogitClassifierCV}.
+ * The training steps every estimator of this library shares, written once: packing the selected
+ * columns into cached blocks with their statistics, merging the statistics in partition order,
+ * the bad-input checks with their messages, autoPosWeight, the intercept-only starting logit, the
+ * early-stopping precondition and the single-class warning; and for cross-validation, blocks that
+ * carry a fold id with each fold's statistics. Used by {@link LogitClassifier}, {@link
+ * LogitClassifierCV} and {@link LogitMLPClassifier}.
  */
 final class TrainingData {
 
   private TrainingData() {}
+
+  /** @return the output schema of a fit's model, after checking the training columns */
+  static StructType trainingSchema(ClassifierParams<?> p, StructType schema) {
+    SchemaChecks.requireVector(schema, p.getFeaturesCol(), "featuresCol");
+    SchemaChecks.requireNumeric(schema, p.getLabelCol(), "labelCol");
+    if (p.getWeightCol() != null) {
+      SchemaChecks.requireNumeric(schema, p.getWeightCol(), "weightCol");
+    }
+    if (p.getValidationIndicatorCol() != null) {
+      SchemaChecks.requireBoolean(schema, p.getValidationIndicatorCol(), "validationIndicatorCol");
+    }
+    return SchemaChecks.appendPredictionColumns(schema, p);
+  }
+
+  /** Fails when early stopping is asked for without a validation column. */
+  static void requireValidationColumn(ClassifierParams<?> p) {
+    if (p.getEarlyStoppingRounds() > 0 && p.getValidationIndicatorCol() == null) {
+      throw new IllegalArgumentException("earlyStoppingRounds = " + p.getEarlyStoppingRounds()
+          + " needs a validation set: set validationIndicatorCol to a boolean column marking "
+          + "validation rows, or set earlyStoppingRounds to 0.");
+    }
+  }
+
+  /** @return the posWeight of this fit: the class balance with autoPosWeight, else posWeight */
+  static double posWeight(ClassifierParams<?> p, DataSummary s) {
+    return p.getAutoPosWeight() ? autoPosWeight(p, s) : p.getPosWeight();
+  }
+
+  /**
+   * The warnings of a fit whose model predicts a single class on its training data (logged).
+   *
+   * @param positiveFraction share of the training weight predicted positive
+   */
+  static List<String> warnings(ClassifierParams<?> p, DataSummary summary, double positiveFraction,
+      org.slf4j.Logger log) {
+    List<String> warnings = new ArrayList<>();
+    if (positiveFraction <= 0.0 || positiveFraction >= 1.0) {
+      String w = String.format(Locale.ROOT, "the model predicts only class %s on the training "
+          + "data at threshold %s (%.4g%% of the training weight is positive). For imbalanced "
+          + "data set posWeight (e.g. negatives/positives) or autoPosWeight=true, use focal "
+          + "loss, or tune the threshold.", positiveFraction <= 0.0 ? "0" : "1", p.getThreshold(),
+          100.0 * summary.labelWeightSum() / summary.weightSum());
+      log.warn(w);
+      warnings.add(w);
+    }
+    return warnings;
+  }
+
+  /** @return the rows a training summary evaluates: those not marked as validation rows */
+  static Dataset<?> trainingRows(ClassifierParams<?> p, Dataset<?> dataset) {
+    String v = p.getValidationIndicatorCol();
+    return v == null ? dataset
+        : dataset.filter(org.apache.spark.sql.functions.not(
+            org.apache.spark.sql.functions.coalesce(col(v), lit(false))));
+  }
+
+  /** Weighted negatives over weighted positives of the training rows. */
+  static double autoPosWeight(ClassifierParams<?> p, DataSummary s) {
+    double pos = s.labelWeightSum();
+    double neg = s.weightSum() - pos;
+    if (!(pos > 0 && neg > 0)) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "autoPosWeight needs both classes in labelCol '%s', but the weighted positives are %s "
+              + "and the weighted negatives %s; set posWeight explicitly or add rows of the "
+              + "missing class.", p.getLabelCol(), pos, neg));
+    }
+    return neg / pos;
+  }
+
+  /** Packs the rows of {@code dataset} into cached blocks, without folds. */
+  static JavaRDD<InstanceBlock> packBlocks(ClassifierParams<?> p, Dataset<?> dataset) {
+    return pack(p, dataset, null, 0);
+  }
 
   /**
    * Packs the rows of {@code dataset} into cached blocks.
@@ -35,7 +114,7 @@ final class TrainingData {
    * @param numFolds the number of folds (0 without folds)
    * @return the persisted blocks (the caller unpersists them)
    */
-  static JavaRDD<InstanceBlock> pack(LogitParams<?> p, Dataset<?> dataset, Column fold,
+  static JavaRDD<InstanceBlock> pack(ClassifierParams<?> p, Dataset<?> dataset, Column fold,
       int numFolds) {
     String w = p.getWeightCol();
     String v = p.getValidationIndicatorCol();
@@ -107,7 +186,7 @@ final class TrainingData {
     return s;
   }
 
-  static void validate(LogitParams<?> p, DataSummary s) {
+  static void validate(ClassifierParams<?> p, DataSummary s, String estimator) {
     List<String> problems = new ArrayList<>();
     describe(s, Problem.NULL_FEATURES, problems, "featuresCol '" + p.getFeaturesCol()
         + "' is null in %d rows (first: %s). Drop or fill those rows.");
@@ -123,15 +202,15 @@ final class TrainingData {
     describe(s, Problem.BAD_WEIGHT, problems, "weightCol '" + p.getWeightCol()
         + "' must be finite and >= 0, but %d rows are not (first: %s). Fix or drop those rows.");
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("LogitClassifier cannot train on this data: "
+      throw new IllegalArgumentException(estimator + " cannot train on this data: "
           + String.join(" ", problems));
     }
     if (s.numFeatures() < 0 || (s.rows() == 0 && s.zeroWeightRows() == 0)) {
-      throw new IllegalArgumentException("LogitClassifier cannot train on an empty dataset: no "
+      throw new IllegalArgumentException(estimator + " cannot train on an empty dataset: no "
           + "rows were found. Check the filters and the input path.");
     }
     if (!(s.weightSum() > 0)) {
-      throw new IllegalArgumentException("LogitClassifier cannot train: the total instance weight "
+      throw new IllegalArgumentException(estimator + " cannot train: the total instance weight "
           + "in weightCol '" + p.getWeightCol() + "' is 0 (" + s.zeroWeightRows()
           + " rows, all with weight 0). Give some rows a positive weight.");
     }
@@ -174,5 +253,18 @@ final class TrainingData {
     if (s.problemCount(p) > 0) {
       out.add(String.format(Locale.ROOT, fmt, s.problemCount(p), s.problemExample(p)));
     }
+  }
+
+  /**
+   * The weighted log-odds of the smoothed, pos-weighted labels: the intercept-only optimum of BCE.
+   */
+  static double initialIntercept(DataSummary s, LogitLoss loss) {
+    double eps = loss.labelSmoothing();
+    double pos = LabelSmoothing.positiveWeight(s.labelWeightSum(), s.weightSum(), eps);
+    double neg = s.weightSum() - pos;
+    if (!(pos > 0 && neg > 0)) {
+      return 0.0;
+    }
+    return Math.log(loss.posWeight()) + Math.log(pos) - Math.log(neg);
   }
 }

@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -311,8 +313,14 @@ class LogitClassifierSparkTest {
     return spark.createDataFrame(out, SMALL_SCHEMA);
   }
 
-  private static IllegalArgumentException fitFails(LogitClassifier clf, Dataset<Row> df) {
-    return assertThrows(IllegalArgumentException.class, () -> clf.fit(df));
+  private static IllegalArgumentException fitFails(ClassifierParams<?> clf, Dataset<Row> df) {
+    return assertThrows(IllegalArgumentException.class,
+        () -> ((org.apache.spark.ml.Estimator<?>) clf).fit(df));
+  }
+
+  /** Every estimator of the library: the bad-input guarantees hold for each. */
+  static Stream<ClassifierParams<?>> estimators() {
+    return Stream.of(new LogitClassifier(), new LogitMLPClassifier());
   }
 
   private static void assertMentions(Exception e, String... parts) {
@@ -465,39 +473,43 @@ class LogitClassifierSparkTest {
     assertEquals(6.5, m.summary().weightSum());
   }
 
-  @Test
-  void nanFeatureIsRejectedNamingColumnAndValue() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void nanFeatureIsRejectedNamingColumnAndValue(ClassifierParams<?> clf) {
     Dataset<Row> df = small(r -> {
       r.set(3, new Object[] {1.0, 1.0, Vectors.dense(0.9, Double.NaN)});
       return r;
     });
-    assertMentions(fitFails(new LogitClassifier(), df), "featuresCol 'features'", "NaN",
+    assertMentions(fitFails(clf, df), "featuresCol 'features'", "NaN",
         "features[1]");
   }
 
-  @Test
-  void labelOutsideZeroOneIsRejected() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void labelOutsideZeroOneIsRejected(ClassifierParams<?> clf) {
     Dataset<Row> df = small(r -> {
       r.set(2, new Object[] {2.0, 1.0, Vectors.dense(0.3, 0.5)});
       return r;
     });
-    assertMentions(fitFails(new LogitClassifier(), df), "labelCol 'label'", "label = 2.0");
+    assertMentions(fitFails(clf, df), "labelCol 'label'", "label = 2.0");
   }
 
-  @Test
-  void negativeWeightIsRejected() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void negativeWeightIsRejected(ClassifierParams<?> clf) {
     Dataset<Row> df = small(r -> {
       r.set(1, new Object[] {0.0, -1.5, Vectors.dense(0.4, -1.0)});
       return r;
     });
-    assertMentions(fitFails(new LogitClassifier().setWeightCol("wt"), df), "weightCol 'wt'",
+    assertMentions(fitFails(clf.setWeightCol("wt"), df), "weightCol 'wt'",
         "wt = -1.5");
   }
 
-  @Test
-  void emptyDatasetIsRejected() {
-    assertMentions(fitFails(new LogitClassifier(), small(r -> List.of())), "empty");
-    assertMentions(fitFails(new LogitClassifier(), cancer.filter(lit(false))), "empty");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void emptyDatasetIsRejected(ClassifierParams<?> clf) {
+    assertMentions(fitFails(clf, small(r -> List.of())), "empty");
+    assertMentions(fitFails(clf, cancer.filter(lit(false))), "empty");
   }
 
   @Test
@@ -518,23 +530,26 @@ class LogitClassifierSparkTest {
     }
   }
 
-  @Test
-  void missingFeaturesColumnIsRejected() {
-    assertMentions(fitFails(new LogitClassifier().setFeaturesCol("nope"), small(r -> r)),
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void missingFeaturesColumnIsRejected(ClassifierParams<?> clf) {
+    assertMentions(fitFails(clf.setFeaturesCol("nope"), small(r -> r)),
         "featuresCol 'nope' does not exist", "features");
   }
 
-  @Test
-  void stringLabelIsRejected() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void stringLabelIsRejected(ClassifierParams<?> clf) {
     Dataset<Row> df = small(r -> r).withColumn("label", col("label").cast("string"));
-    assertMentions(fitFails(new LogitClassifier(), df), "labelCol 'label'", "numeric",
+    assertMentions(fitFails(clf, df), "labelCol 'label'", "numeric",
         "string");
   }
 
-  @Test
-  void nonVectorFeaturesAreRejected() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void nonVectorFeaturesAreRejected(ClassifierParams<?> clf) {
     Dataset<Row> df = small(r -> r).withColumn("x", lit(1.0));
-    assertMentions(fitFails(new LogitClassifier().setFeaturesCol("x"), df), "featuresCol 'x'",
+    assertMentions(fitFails(clf.setFeaturesCol("x"), df), "featuresCol 'x'",
         "VectorAssembler");
   }
 

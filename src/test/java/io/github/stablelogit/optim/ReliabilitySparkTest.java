@@ -103,6 +103,27 @@ class ReliabilitySparkTest {
   }
 
   @Test
+  void networkTasksFailingOnTheirFirstAttemptAreRetriedAndGiveTheSameBits() {
+    Dataset<Row> df = data(1500, 6, 3, 1.0);
+    io.github.stablelogit.ml.LogitMLPClassifier clf = new io.github.stablelogit.ml
+        .LogitMLPClassifier().setLayers(new int[] {5}).setLoss("focal").setMaxIter(20)
+        .setMaxBlockSizeInMB(0.01);
+    double[] undisturbed = clf.fit(df).weights().toArray();
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger injected = new AtomicInteger();
+    BlockAggregator.beforeBlockHook = block -> {
+      if (TaskContext.get().attemptNumber() == 0 && calls.incrementAndGet() % 5 == 0) {
+        injected.incrementAndGet();
+        throw new IllegalStateException("injected fault");
+      }
+    };
+    double[] retried = clf.fit(df).weights().toArray();
+    BlockAggregator.beforeBlockHook = null;
+    assertTrue(injected.get() >= 3, "faults injected: " + injected.get());
+    assertArrayEquals(undisturbed, retried, 0.0);
+  }
+
+  @Test
   void repeatedFitsAreBitIdentical() {
     Dataset<Row> df = data(2000, 5, 2, 1.0);
     LogitClassificationModel a = classifier().fit(df);
