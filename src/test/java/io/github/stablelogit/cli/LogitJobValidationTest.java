@@ -33,6 +33,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code train --validation-fraction}, {@code --early-stopping-rounds} and {@code
@@ -208,13 +210,15 @@ class LogitJobValidationTest {
     assertEquals(test.get("f1").asDouble(), evaluated.get("f1").asDouble(), 1e-12);
   }
 
-  @Test
-  void precisionTargetIsTheBruteForceBestRecallOfTheValidationRows() throws Exception {
-    Path model = tmp.resolve("tuned-precision");
-    Path metrics = tmp.resolve("tuned-precision.json");
+  @ParameterizedTest
+  @ValueSource(strings = {"platt", "isotonic"})
+  void precisionTargetIsTheBruteForceBestRecallOfTheValidationRows(String calibration)
+      throws Exception {
+    Path model = tmp.resolve("tuned-precision-" + calibration);
+    Path metrics = tmp.resolve("tuned-precision-" + calibration + ".json");
     Run r = run("train", "--input", bank.toString(), "--label", "y", "--drop", "duration",
         "--test-fraction", "0.25", "--validation-fraction", "0.25", "--seed", "11",
-        "--tune-threshold", "precision >= 0.60", "--max-iter", "25", "--calibration", "platt",
+        "--tune-threshold", "precision >= 0.60", "--max-iter", "25", "--calibration", calibration,
         "--model",
         model.toString(), "--metrics", metrics.toString()).ok();
     JsonNode j = json(metrics);
@@ -223,8 +227,8 @@ class LogitJobValidationTest {
     double tuned = tuning.get("threshold").asDouble();
     PipelineModel pm = PipelineModel.load(model.toString());
     assertEquals(tuned, classifier(pm).getThreshold(), 0.0);
-    // Platt was fitted on the validation rows and saved; tuning saw its probabilities.
-    assertEquals("platt", classifier(pm).calibrator().kind());
+    // The calibrator was fitted on the validation rows and saved; tuning saw its probabilities.
+    assertEquals(calibration, classifier(pm).calibrator().kind());
     Dataset<Row> input = InputData.read(spark, bank.toString(), null, -1).data();
     Holdout.Split split = Holdout.split(input, 0.25, 0.25, 11L);
     List<double[]> scored = scores(pm, split.train().filter(col(split.validationCol())));

@@ -298,9 +298,14 @@ class CalibrationSparkTest {
 
   @Test
   void bankMarketingFocalLossIsMiscalibratedAndPlattOrIsotonicRepairIt() {
-    // Held-out split: 50 % training, 25 % validation (fits the calibrators), 25 % test.
-    Dataset<Row> all = SparkTestSupport.bankMarketing(spark).withColumn("u", rand(17))
+    // The full feature set as a user would fit it: the 9 numeric columns and the 10 categorical
+    // ones one-hot encoded, the encoding fitted on the training rows. Held-out split: 50 %
+    // training, 25 % validation (fits the calibrators), 25 % test.
+    Dataset<Row> read = SparkTestSupport.bankMarketingRaw(spark).withColumn("u", rand(17))
         .withColumn("isVal", col("u").geq(0.5).and(col("u").lt(0.75))).cache();
+    PipelineModel encoding = SparkTestSupport.bankMarketingEncoding()
+        .fit(read.filter(col("u").lt(0.5)));
+    Dataset<Row> all = encoding.transform(read).select("label", "features", "u", "isVal").cache();
     Dataset<Row> fit = all.filter(col("u").lt(0.75));
     Dataset<Row> test = all.filter(col("u").geq(0.75));
     LogitClassifier base = new LogitClassifier().setValidationIndicatorCol("isVal")
@@ -323,11 +328,10 @@ class CalibrationSparkTest {
         bce.calibrationMetrics(test).brier(), raw.calibrationMetrics(test).brier(),
         platt.calibrationMetrics(test).brier(), iso.calibrationMetrics(test).brier()));
     String all4 = eceBce + " " + eceFocal + " " + ecePlatt + " " + eceIso;
-    assertTrue(eceFocal > 3 * eceBce && eceFocal > 0.05, all4);
+    // The bounds: focal loss well above BCE, isotonic within 0.01 and Platt within 0.02.
+    assertTrue(eceFocal > 2 * eceBce && eceFocal > 0.05, all4);
     assertTrue(eceIso <= 0.01, all4);
-    // Platt's two parameters cannot bend the curve: on these 9 numeric features even BCE, whose
-    // logits Platt would leave alone, has an ECE of about 0.02. Platt brings focal loss there.
-    assertTrue(ecePlatt <= eceBce + 0.005, all4);
+    assertTrue(ecePlatt <= 0.02, all4);
     // Platt is monotone increasing (a > 0): the ranking, hence AUC, is the focal model's.
     assertTrue(platt.calibrator().plattSlope() > 0);
     BinaryClassificationEvaluator auc = new BinaryClassificationEvaluator().setNumBins(0);

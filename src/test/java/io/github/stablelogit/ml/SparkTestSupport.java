@@ -6,6 +6,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.OneHotEncoder;
+import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
@@ -79,6 +83,53 @@ public final class SparkTestSupport {
         .transform(renamed.withColumn("label",
             org.apache.spark.sql.functions.col("y").equalTo("yes").cast("double")))
         .select("label", "features").repartition(4);
+  }
+
+  /** Bank marketing's 10 categorical columns (dots in names replaced by underscores). */
+  public static final String[] BANK_CATEGORICAL = {"job", "marital", "education", "default",
+      "housing", "loan", "contact", "month", "day_of_week", "poutcome"};
+
+  /** Bank marketing's 9 numeric columns other than duration (underscored names). */
+  public static final String[] BANK_NUMERIC = {"age", "campaign", "pdays", "previous",
+      "emp_var_rate", "cons_price_idx", "cons_conf_idx", "euribor3m", "nr_employed"};
+
+  /**
+   * @return bank marketing as read (dots in column names replaced by underscores) with a double
+   *     label column (y = "yes"), in 4 partitions; duration is dropped, being known only after
+   *     the call whose outcome it would predict
+   */
+  public static Dataset<Row> bankMarketingRaw(SparkSession spark) {
+    Dataset<Row> raw = spark.read().option("header", "true").option("sep", ";")
+        .option("inferSchema", "true")
+        .csv(sampleData().resolve("bank-additional-full.csv.gz").toString());
+    for (String c : raw.columns()) {
+      raw = raw.withColumnRenamed(c, c.replace('.', '_'));
+    }
+    return raw.withColumn("label",
+        org.apache.spark.sql.functions.col("y").equalTo("yes").cast("double"))
+        .drop("y", "duration").repartition(4);
+  }
+
+  /**
+   * @return the encoding a user would fit for bank marketing's full feature set: its categorical
+   *     columns through StringIndexer and OneHotEncoder (unseen values kept, as the job's feature
+   *     plan does) and, with the numeric columns, assembled into features
+   */
+  public static Pipeline bankMarketingEncoding() {
+    int n = BANK_CATEGORICAL.length;
+    String[] idx = new String[n];
+    String[] ohe = new String[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = BANK_CATEGORICAL[i] + "_idx";
+      ohe[i] = BANK_CATEGORICAL[i] + "_ohe";
+    }
+    String[] assembled = Arrays.copyOf(BANK_NUMERIC, BANK_NUMERIC.length + n);
+    System.arraycopy(ohe, 0, assembled, BANK_NUMERIC.length, n);
+    return new Pipeline().setStages(new PipelineStage[] {
+        new StringIndexer().setInputCols(BANK_CATEGORICAL).setOutputCols(idx)
+            .setHandleInvalid("keep").setStringOrderType("frequencyDesc"),
+        new OneHotEncoder().setInputCols(idx).setOutputCols(ohe).setHandleInvalid("keep"),
+        new VectorAssembler().setInputCols(assembled).setOutputCol("features")});
   }
 
   /** @return breast cancer as read from the CSV: label and the 30 numeric feature columns */
