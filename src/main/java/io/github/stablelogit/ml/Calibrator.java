@@ -202,8 +202,8 @@ public final class Calibrator implements Serializable {
    *
    * @return the calibrator, or null for none and prior
    */
-  static Calibrator fit(ClassifierParams<?> p, LogitClassificationModel model,
-      Dataset<?> dataset, long validationRows) {
+  static <M extends org.apache.spark.ml.Model<M> & ClassifierParams<M>> Calibrator fit(
+      ClassifierParams<?> p, M model, Dataset<?> dataset, long validationRows) {
     if (!fitted(p)) {
       return null;
     }
@@ -213,7 +213,7 @@ public final class Calibrator implements Serializable {
           + "validation rows, but validationIndicatorCol '%s' is true in none; mark some rows "
           + "(e.g. a seeded 20 %% sample).", p.getCalibration(), v));
     }
-    LogitClassificationModel scorer = model.copy(ParamMap.empty()).setPredictionCol("")
+    M scorer = model.copy(ParamMap.empty()).setPredictionCol("")
         .setProbabilityCol("").setLossCol("").setRawPredictionCol(RAW);
     String w = p.getWeightCol();
     Dataset<Row> rows = scorer.transform(dataset.filter(coalesce(col(v), lit(false))))

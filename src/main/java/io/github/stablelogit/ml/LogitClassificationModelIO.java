@@ -3,12 +3,10 @@ package io.github.stablelogit.ml;
 import io.github.stablelogit.ml.io.Persistence;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
@@ -17,11 +15,11 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The saved form of a {@link LogitClassificationModel}: Spark's params metadata plus one Parquet
  * row under {@code data/}. Format version 1: (formatVersion, numFeatures, intercept,
- * coefficients). Version 2 adds the {@link Calibrator}: calibrator ("platt", "isotonic" or null),
- * plattSlope, plattIntercept (NaN unless platt), isotonicBoundaries and isotonicValues (null
- * unless isotonic); a version-1 model loads without one. The reader refuses unknown versions and
- * inconsistent or non-finite data; every version ever written stays readable (committed fixtures
- * under {@code src/test/resources/models/}).
+ * coefficients). Version 2 adds the {@link Calibrator}'s columns: calibrator ("platt", "isotonic"
+ * or null), plattSlope, plattIntercept, isotonicBoundaries, isotonicValues; a version-1 model loads
+ * without one. The reader refuses unknown versions and inconsistent or non-finite data; every
+ * version ever written stays readable (committed fixtures under {@code
+ * src/test/resources/models/}).
  */
 public final class LogitClassificationModelIO {
 
@@ -29,16 +27,11 @@ public final class LogitClassificationModelIO {
   public static final int FORMAT_VERSION = 2;
 
   /** Schema of the one-row data Parquet of format version 2. */
-  public static final StructType DATA_SCHEMA = new StructType(new StructField[] {
+  public static final StructType DATA_SCHEMA = CalibratorIO.schema(
       new StructField("formatVersion", DataTypes.IntegerType, false, Metadata.empty()),
       new StructField("numFeatures", DataTypes.IntegerType, false, Metadata.empty()),
       new StructField("intercept", DataTypes.DoubleType, false, Metadata.empty()),
-      new StructField("coefficients", new VectorUDT(), false, Metadata.empty()),
-      new StructField("calibrator", DataTypes.StringType, true, Metadata.empty()),
-      new StructField("plattSlope", DataTypes.DoubleType, false, Metadata.empty()),
-      new StructField("plattIntercept", DataTypes.DoubleType, false, Metadata.empty()),
-      new StructField("isotonicBoundaries", new VectorUDT(), true, Metadata.empty()),
-      new StructField("isotonicValues", new VectorUDT(), true, Metadata.empty())});
+      new StructField("coefficients", new VectorUDT(), false, Metadata.empty()));
 
   private LogitClassificationModelIO() {}
 
@@ -47,13 +40,8 @@ public final class LogitClassificationModelIO {
       @Override
       public void saveImpl(String path) {
         Persistence.saveMetadata(model, path, sparkSession());
-        Calibrator c = model.calibrator();
-        boolean iso = c != null && c.kind().equals("isotonic");
-        Row row = RowFactory.create(FORMAT_VERSION, model.numFeatures(), model.intercept(),
-            model.coefficients(), c == null ? null : c.kind(),
-            c == null ? Double.NaN : c.plattSlope(), c == null ? Double.NaN : c.plattIntercept(),
-            iso ? Vectors.dense(c.isotonicBoundaries()) : null,
-            iso ? Vectors.dense(c.isotonicValues()) : null);
+        Row row = CalibratorIO.row(model.calibrator(), FORMAT_VERSION, model.numFeatures(),
+            model.intercept(), model.coefficients());
         Persistence.writeDataRow(sparkSession(), path, row, DATA_SCHEMA);
       }
     };
@@ -86,33 +74,8 @@ public final class LogitClassificationModelIO {
         }
         LogitClassificationModel m = new LogitClassificationModel(md.uid(), coef, intercept);
         Persistence.setParams(md, m);
-        return m.setCalibrator(calibrator(path, r));
+        return m.setCalibrator(CalibratorIO.read(path, r));
       }
     };
-  }
-
-  /** The calibrator of a version-2 row, null for version 1 or none. */
-  private static Calibrator calibrator(String path, Row r) {
-    if (!java.util.Arrays.asList(r.schema().fieldNames()).contains("calibrator")
-        || r.isNullAt(r.fieldIndex("calibrator"))) {
-      return null;
-    }
-    String kind = r.getString(r.fieldIndex("calibrator"));
-    try {
-      if (kind.equals("platt")) {
-        return Calibrator.platt(r.getDouble(r.fieldIndex("plattSlope")),
-            r.getDouble(r.fieldIndex("plattIntercept")));
-      }
-      if (kind.equals("isotonic")) {
-        Vector b = (Vector) r.get(r.fieldIndex("isotonicBoundaries"));
-        Vector v = (Vector) r.get(r.fieldIndex("isotonicValues"));
-        if (b != null && v != null) {
-          return Calibrator.isotonic(b.toArray(), v.toArray());
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      throw Persistence.corrupt(path, e.getMessage());
-    }
-    throw Persistence.corrupt(path, "the calibrator '" + kind + "' is unknown or incomplete");
   }
 }

@@ -35,6 +35,8 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
   private final MlpNetwork network;
   private final double[] weights;
   private LogitTrainingSummary summary;
+  /** Applied to z in transform and predict; null without platt or isotonic calibration. */
+  private Calibrator calibrator;
 
   /**
    * @param uid the model's uid
@@ -167,10 +169,24 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
 
   /**
    * @param features a feature vector
-   * @return P(y = 1 | x) = σ(z)
+   * @return P(y = 1 | x) = σ(z), calibrated when a {@link #calibrator()} is set
    */
   public double predictProbability(Vector features) {
-    return StableMath.sigmoid(predictRaw(features));
+    return StableMath.sigmoid(calibrated(predictRaw(features)));
+  }
+
+  private double calibrated(double z) {
+    return calibrator == null ? z : calibrator.logit(z);
+  }
+
+  /** @return the fitted platt or isotonic calibration, or null (none, or prior in the bias) */
+  public Calibrator calibrator() {
+    return calibrator;
+  }
+
+  LogitMLPClassificationModel setCalibrator(Calibrator c) {
+    this.calibrator = c;
+    return this;
   }
 
   /**
@@ -178,8 +194,8 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
    * @return 1.0 if σ(z) &gt; threshold, else 0.0
    */
   public double predict(Vector features) {
-    return predictRaw(features) > LogitClassificationModel.rawThreshold(getThreshold()) ? 1.0
-        : 0.0;
+    return calibrated(predictRaw(features)) > LogitClassificationModel.rawThreshold(getThreshold())
+        ? 1.0 : 0.0;
   }
 
   /**
@@ -212,7 +228,9 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
     transformSchema(dataset.schema(), true);
     final MlpNetwork net = network;
     final double[] w = weights;
-    return PredictionColumns.transform(this, uid, dataset, numFeatures(), v -> logit(net, w, v));
+    final Calibrator cal = calibrator;
+    return PredictionColumns.transform(this, uid, dataset, numFeatures(),
+        cal == null ? v -> logit(net, w, v) : v -> cal.logit(logit(net, w, v)));
   }
 
   @Override
@@ -220,6 +238,7 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
     LogitMLPClassificationModel m = copyValues(new LogitMLPClassificationModel(uid,
         numFeatures(), getLayers(), getActivation(), Vectors.dense(weights)), extra);
     m.summary = summary;
+    m.calibrator = calibrator;
     return m.setParent(parent());
   }
 

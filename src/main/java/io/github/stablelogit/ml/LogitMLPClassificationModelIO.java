@@ -8,7 +8,6 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
@@ -17,8 +16,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The saved form of a {@link LogitMLPClassificationModel}: Spark's params metadata plus one
  * Parquet row under {@code data/}, written atomically by {@link Persistence}. Format version 1:
- * (formatVersion, numFeatures, hidden layer sizes, activation, weights). The reader refuses
- * unknown versions and inconsistent or non-finite data.
+ * (formatVersion, numFeatures, hidden layer sizes, activation, weights), then the {@link
+ * Calibrator}'s columns as in the linear model's format (null when there is none). The reader
+ * refuses unknown versions and inconsistent or non-finite data.
  */
 final class LogitMLPClassificationModelIO {
 
@@ -26,13 +26,13 @@ final class LogitMLPClassificationModelIO {
   static final int FORMAT_VERSION = 1;
 
   /** Schema of the one-row data Parquet of format version 1. */
-  static final StructType DATA_SCHEMA = new StructType(new StructField[] {
+  static final StructType DATA_SCHEMA = CalibratorIO.schema(
       new StructField("formatVersion", DataTypes.IntegerType, false, Metadata.empty()),
       new StructField("numFeatures", DataTypes.IntegerType, false, Metadata.empty()),
       new StructField("hiddenLayers", DataTypes.createArrayType(DataTypes.IntegerType, false),
           false, Metadata.empty()),
       new StructField("activation", DataTypes.StringType, false, Metadata.empty()),
-      new StructField("weights", new VectorUDT(), false, Metadata.empty())});
+      new StructField("weights", new VectorUDT(), false, Metadata.empty()));
 
   private LogitMLPClassificationModelIO() {}
 
@@ -46,7 +46,7 @@ final class LogitMLPClassificationModelIO {
         for (int k = 1; k < sizes.length - 1; k++) {
           hidden.add(sizes[k]);
         }
-        Row row = RowFactory.create(FORMAT_VERSION, model.numFeatures(),
+        Row row = CalibratorIO.row(model.calibrator(), FORMAT_VERSION, model.numFeatures(),
             scala.jdk.javaapi.CollectionConverters.asScala(hidden).toSeq(),
             model.getActivation(), model.weights());
         Persistence.writeDataRow(sparkSession(), path, row, DATA_SCHEMA);
@@ -84,7 +84,7 @@ final class LogitMLPClassificationModelIO {
           throw Persistence.corrupt(path, e.getMessage());
         }
         Persistence.setParams(md, m);
-        return m;
+        return m.setCalibrator(CalibratorIO.read(path, r));
       }
     };
   }

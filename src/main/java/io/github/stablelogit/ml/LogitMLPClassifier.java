@@ -117,11 +117,7 @@ public final class LogitMLPClassifier extends Estimator<LogitMLPClassificationMo
     long start = System.nanoTime();
     transformSchema(dataset.schema(), true);
     TrainingData.requireValidationColumn(this);
-    if ("platt".equals(getCalibration()) || "isotonic".equals(getCalibration())) {
-      throw new IllegalArgumentException("calibration = " + getCalibration() + " is not available "
-          + "for LogitMLPClassifier yet (none and prior are); fit the network with calibration "
-          + "none and calibrate its validation-row scores separately, or use LogitClassifier.");
-    }
+    Calibrator.requireValidation(this);
     JavaRDD<InstanceBlock> blocks = TrainingData.packBlocks(this, dataset);
     try {
       DataSummary data = TrainingData.summarize(blocks);
@@ -156,6 +152,7 @@ public final class LogitMLPClassifier extends Estimator<LogitMLPClassificationMo
           (System.nanoTime() - start) / 1e9);
       model.setSummary(trainingSummary);
       copyValues(model, ParamMap.empty()).setParent(this);
+      model.setCalibrator(Calibrator.fit(this, model, dataset, data.validationRows()));
       if (getAutoPosWeight()) {
         model.setPosWeight(posWeight);
       }

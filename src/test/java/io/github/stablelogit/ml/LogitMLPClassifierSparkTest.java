@@ -121,6 +121,45 @@ class LogitMLPClassifierSparkTest {
   }
 
   @Test
+  void calibratesOnValidationRowsAndKeepsTheCalibratorWhenSaved(@TempDir Path dir)
+      throws Exception {
+    Dataset<Row> train = xor(5, 4000, 3)
+        .withColumn("val", org.apache.spark.sql.functions.rand(7).lt(0.3)).cache();
+    Dataset<Row> test = xor(6, 4000, 2).cache();
+    LogitMLPClassifier focal = new LogitMLPClassifier().setLayers(new int[] {16}).setMaxIter(300)
+        .setLoss("focal").setFocalGamma(2.0).setFocalAlpha(0.25);
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> focal.copy(ParamMap.empty()).setCalibration("isotonic").fit(train));
+    assertTrue(refused.getMessage().contains("validation"), refused.getMessage());
+    focal.setValidationIndicatorCol("val");
+    LogitMLPClassificationModel raw = focal.fit(train);
+    LogitMLPClassificationModel iso = focal.copy(ParamMap.empty()).setCalibration("isotonic")
+        .fit(train);
+    assertEquals("isotonic", iso.calibrator().kind());
+    // Calibrated probability = σ(c(z)) with c monotone in the network's logit z.
+    List<Row> scored = iso.transform(test).select("features", "probability", "prediction")
+        .collectAsList();
+    for (Row r : scored) {
+      Vector x = r.getAs(0);
+      double p = ((Vector) r.getAs(1)).apply(1);
+      assertEquals(iso.predictProbability(x), p, 0.0);
+      assertEquals(p > 0.5 ? 1.0 : 0.0, r.getDouble(2), 0.0);
+    }
+    double before = raw.calibrationMetrics(test).ece();
+    double after = iso.calibrationMetrics(test).ece();
+    assertTrue(after <= 0.5 * before, "held-out ECE: focal " + before + ", with isotonic "
+        + after);
+    iso.write().save(dir.resolve("iso").toString());
+    LogitMLPClassificationModel back = LogitMLPClassificationModel.load(
+        dir.resolve("iso").toString());
+    assertEquals(iso.calibrator().toString(), back.calibrator().toString());
+    for (Row r : scored) {
+      Vector x = r.getAs(0);
+      assertEquals(iso.predictProbability(x), back.predictProbability(x), 0.0);
+    }
+  }
+
+  @Test
   void refitsAreBitIdenticalAndPartitioningsAgree() {
     Dataset<Row> data = xor(3, 1500, 1).cache();
     LogitMLPClassifier clf = new LogitMLPClassifier().setLayers(new int[] {6, 4})
