@@ -73,8 +73,7 @@ final class FoldFit {
   }
 
   private LogitObjective objective(double regL2) {
-    return new LogitObjective(train, loss, loss::valueDerivativesAndCurvatures, trainSummary,
-        base.getFitIntercept(), base.getStandardization(), regL2, base.getAggregationDepth(),
+    return base.objective(train, loss, trainSummary, regL2,
         LogitClassificationModel.rawThreshold(base.getThreshold()) + shift);
   }
 

@@ -186,9 +186,20 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
 
   private LogitObjective objective(JavaRDD<InstanceBlock> blocks, LogitLoss loss,
       DataSummary summary, double rawThreshold) {
+    return objective(blocks, loss, summary, getRegParam() * (1 - getElasticNetParam()),
+        rawThreshold);
+  }
+
+  /**
+   * The smooth objective of these params over {@code blocks}, with the L2 weight given (the
+   * cross-validation path varies it).
+   *
+   * @param regL2 λ(1 − a)
+   */
+  LogitObjective objective(JavaRDD<InstanceBlock> blocks, LogitLoss loss, DataSummary summary,
+      double regL2, double rawThreshold) {
     return new LogitObjective(blocks, loss, loss::valueDerivativesAndCurvatures, summary,
-        getFitIntercept(), getStandardization(), getRegParam() * (1 - getElasticNetParam()),
-        getAggregationDepth(), rawThreshold);
+        getFitIntercept(), getStandardization(), regL2, getAggregationDepth(), rawThreshold);
   }
 
   /**
