@@ -38,7 +38,7 @@ final class LogitLossKernel {
    */
   static double directPowFloor(double gamma) {
     return gamma > 0
-        ? Math.max(TINY, 2.0 * Math.exp(EXP_UNDERFLOW / gamma)) : Double.POSITIVE_INFINITY;
+        ? Math.max(TINY, 2.0 * DetMath.exp(EXP_UNDERFLOW / gamma)) : Double.POSITIVE_INFINITY;
   }
 
   /**
@@ -87,10 +87,10 @@ final class LogitLossKernel {
       double y = labels[from + i];
       double yp = LabelSmoothing.positive(y, eps);
       double q = LabelSmoothing.negative(y, eps);
-      double e = Math.exp(-Math.abs(z));
+      double e = DetMath.exp(-Math.abs(z));
       double u = 1.0 + e;
       double inv = 1.0 / u;
-      double l1p = Math.log(u) - ((u - 1.0) - e) * inv;
+      double l1p = DetMath.log(u) - ((u - 1.0) - e) * inv;
       double ei = e * inv;
       boolean nonNegative = z >= 0;
       double sigPos = nonNegative ? inv : ei;
@@ -129,13 +129,14 @@ final class LogitLossKernel {
     double yp = LabelSmoothing.positive(y, eps);
     double q = LabelSmoothing.negative(y, eps);
 
-    // One exp, one log and one division serve softplus(±z) and σ(±z). log1p(e) comes from the
-    // (intrinsic, much cheaper) log: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly,
-    // and log(1 + e) = log(u) − δ/u up to δ²/u² ≤ 2⁻¹⁰⁶, so the result is as accurate as log1p.
-    double e = Math.exp(-Math.abs(z));
+    // One exp, one log and one division serve softplus(±z) and σ(±z), the exp and log of DetMath
+    // (same bits in every JIT tier). log1p(e) comes from log as in DetMath.log1p, sharing its
+    // division: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly, and log(1 + e) =
+    // log(u) − δ/u up to δ²/u² ≤ 2⁻¹⁰⁶, so the result is as accurate as log1p.
+    double e = DetMath.exp(-Math.abs(z));
     double u = 1.0 + e;
     double inv = 1.0 / u;
-    double l1p = Math.log(u) - ((u - 1.0) - e) * inv;
+    double l1p = DetMath.log(u) - ((u - 1.0) - e) * inv;
     boolean nonNegative = z >= 0;
     double sigPos = nonNegative ? inv : e * inv; // σ(z)
     double sigNeg = nonNegative ? e * inv : inv; // σ(−z)
@@ -192,7 +193,7 @@ final class LogitLossKernel {
       }
       return alphaT * (p * b);
     }
-    double logM = m >= TINY ? Math.log(m) : logMissProbability(z, yp, q);
+    double logM = m >= TINY ? DetMath.log(m) : logMissProbability(z, yp, q);
     d[i] = alphaT * timesPowM(gamma, m, logM, bracket);
     if (c != null) {
       c[i] = alphaT * timesPowM(gamma, m, logM, curvBracket);
@@ -241,7 +242,7 @@ final class LogitLossKernel {
     } else if (gamma == 0.5) {
       return Math.sqrt(m);
     }
-    return Math.pow(m, gamma);
+    return DetMath.pow(m, gamma);
   }
 
   /** m^γ · x, formed in log space when m^γ alone would underflow. */
@@ -251,18 +252,18 @@ final class LogitLossKernel {
     }
     double logPow = gamma * logM;
     if (logPow > EXP_UNDERFLOW) {
-      double p = m < TINY ? Math.exp(logPow) : powM(gamma, m);
+      double p = m < TINY ? DetMath.exp(logPow) : powM(gamma, m);
       return p * x;
     }
-    return Math.copySign(Math.exp(logPow + Math.log(Math.abs(x))), x);
+    return Math.copySign(DetMath.exp(logPow + DetMath.log(Math.abs(x))), x);
   }
 
   /** log(y'·σ(−z) + (1−y')·σ(z)) by log-sum-exp, for when m itself is (near) subnormal. */
   private static double logMissProbability(double z, double yp, double q) {
-    double a = yp > 0 ? Math.log(yp) - StableMath.softplus(z) : Double.NEGATIVE_INFINITY;
-    double c = q > 0 ? Math.log(q) - StableMath.softplus(-z) : Double.NEGATIVE_INFINITY;
+    double a = yp > 0 ? DetMath.log(yp) - StableMath.softplus(z) : Double.NEGATIVE_INFINITY;
+    double c = q > 0 ? DetMath.log(q) - StableMath.softplus(-z) : Double.NEGATIVE_INFINITY;
     double hi = Math.max(a, c);
     double lo = Math.min(a, c);
-    return lo == Double.NEGATIVE_INFINITY ? hi : hi + Math.log1p(Math.exp(lo - hi));
+    return lo == Double.NEGATIVE_INFINITY ? hi : hi + DetMath.log1p(DetMath.exp(lo - hi));
   }
 }

@@ -21,9 +21,9 @@ public final class StableMath {
   public static double sigmoid(double x) {
     // exp is only ever taken of a non-positive number, so it cannot overflow.
     if (x >= 0) {
-      return 1.0 / (1.0 + Math.exp(-x));
+      return 1.0 / (1.0 + DetMath.exp(-x));
     }
-    double e = Math.exp(x);
+    double e = DetMath.exp(x);
     return e / (1.0 + e);
   }
 
@@ -35,7 +35,7 @@ public final class StableMath {
    */
   public static double softplus(double x) {
     // log(1 + e^x) = max(x, 0) + log1p(e^(−|x|)); both terms are non-negative, so no cancellation.
-    return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
+    return Math.max(x, 0.0) + DetMath.log1p(DetMath.exp(-Math.abs(x)));
   }
 
   /**

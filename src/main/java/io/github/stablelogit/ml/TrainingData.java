@@ -3,6 +3,7 @@ package io.github.stablelogit.ml;
 import static io.github.stablelogit.ml.SchemaChecks.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.github.stablelogit.loss.DetMath;
 import io.github.stablelogit.loss.LabelSmoothing;
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.optim.BlockPacker;
@@ -265,6 +266,6 @@ final class TrainingData {
     if (!(pos > 0 && neg > 0)) {
       return 0.0;
     }
-    return Math.log(loss.posWeight()) + Math.log(pos) - Math.log(neg);
+    return DetMath.log(loss.posWeight()) + DetMath.log(pos) - DetMath.log(neg);
   }
 }
