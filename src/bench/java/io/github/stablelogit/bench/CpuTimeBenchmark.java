@@ -53,7 +53,7 @@ public final class CpuTimeBenchmark {
     KernelBenchmark kb = new KernelBenchmark();
     KernelBenchmark.Rows rows = new KernelBenchmark.Rows();
     rows.setup();
-    for (String loss : new String[] {"bce", "focal2", "focal0.5"}) {
+    for (String loss : new String[] {"bce", "bcePw3", "focal2", "focal0.5"}) {
       KernelBenchmark.Kernel k = new KernelBenchmark.Kernel();
       k.loss = loss;
       k.weighted = true;
@@ -65,6 +65,8 @@ public final class CpuTimeBenchmark {
     ops.add(new Op("floor: exp", KernelBenchmark.N, () -> kb.expOnly(rows)));
     ops.add(new Op("floor: log1p", KernelBenchmark.N, () -> kb.log1pOnly(rows)));
     ops.add(new Op("floor: log(1+x)", KernelBenchmark.N, () -> kb.logOnly(rows)));
+    ops.add(new Op("floor: DetMath.exp", KernelBenchmark.N, () -> kb.detExpOnly(rows)));
+    ops.add(new Op("floor: DetMath.log(1+x)", KernelBenchmark.N, () -> kb.detLogOnly(rows)));
 
     // Memory-bandwidth floor by CPU time: sum 16 MiB chunks cycling through a 400 MiB double[]
     // (always cold in cache); ns per double -> GB/s = 8 / ns.

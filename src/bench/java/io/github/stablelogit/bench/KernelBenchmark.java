@@ -1,5 +1,6 @@
 package io.github.stablelogit.bench;
 
+import io.github.stablelogit.loss.DetMath;
 import io.github.stablelogit.loss.LogitLoss;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ public class KernelBenchmark {
   /** The loss; weighted = pass a weight array, as BlockAggregator always does. */
   @State(Scope.Thread)
   public static class Kernel {
-    @Param({"bce", "focal2", "focal0.5"})
+    @Param({"bce", "bcePw3", "focal2", "focal0.5"})
     public String loss;
 
     @Param({"true", "false"})
@@ -72,6 +73,7 @@ public class KernelBenchmark {
     public void setup() {
       kernel = switch (loss) {
         case "bce" -> LogitLoss.bce(1.0, 0.0);
+        case "bcePw3" -> LogitLoss.bce(3.0, 0.0);
         case "focal2" -> LogitLoss.focal(2.0, 0.25, 1.0, 0.0);
         case "focal0.5" -> LogitLoss.focal(0.5, 0.25, 1.0, 0.0);
         default -> throw new IllegalArgumentException(loss);
@@ -132,6 +134,28 @@ public class KernelBenchmark {
     double s = 0;
     for (int i = 0; i < N; i++) {
       s += Math.log1p(Math.abs(d.margins[i]));
+    }
+    return s;
+  }
+
+  /** Floor: the kernel's deterministic exp only. */
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public double detExpOnly(Rows d) {
+    double s = 0;
+    for (int i = 0; i < N; i++) {
+      s += DetMath.exp(-Math.abs(d.margins[i]));
+    }
+    return s;
+  }
+
+  /** Floor: the kernel's deterministic log only. */
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public double detLogOnly(Rows d) {
+    double s = 0;
+    for (int i = 0; i < N; i++) {
+      s += DetMath.log(1.0 + Math.abs(d.margins[i]));
     }
     return s;
   }

@@ -11,9 +11,9 @@ import java.math.MathContext;
  * implementation is the platform's, not the language's; the loss kernel uses these instead.
  *
  * <p>Accuracy over the whole domain, checked against an mpmath reference ({@code
- * DetMathReferenceTest}): all four within 1 ulp; measured maxima exp 0.65 ulp (0.51 for normal
- * results), log 0.57, log1p 0.96, pow 0.51. Special cases as {@link Math}: NaN in, NaN out; exp(−∞) = 0, exp(+∞) = +∞;
- * log(±0) = −∞, log(x &lt; 0) = NaN, log(+∞) = +∞.
+ * DetMathReferenceTest}): all four within 1 ulp; measured maxima exp 0.65 ulp (at a subnormal
+ * result), log 0.57, log1p 0.96, pow 0.51. Special cases as {@link Math}: NaN in, NaN out;
+ * exp(−∞) = 0, exp(+∞) = +∞; log(±0) = −∞, log(x &lt; 0) = NaN, log(+∞) = +∞.
  *
  * <p><b>Method.</b> exp: x = (k + j/128)·ln 2 + r with |r| ≤ ln 2/256, e^x = 2^k · 2^(j/128) ·
  * e^r, the 128 values 2^(j/128) as double-double, e^r − 1 by its degree-5 Taylor polynomial
@@ -152,7 +152,8 @@ public final class DetMath {
     double kd = x * INV_LN2_N + SHIFT;
     kd -= SHIFT;
     int k = (int) kd;
-    // x − kd·ln2/N: the first fma is exact (|r| < 2⁻⁸ and ulp(x) ≥ 2⁻⁶⁰ ≤ ulp(LN2_N_HI)·… ).
+    // x − kd·ln2/N: the first fma is exact (|r| < 2⁻⁸, and x and kd·LN2_N_HI have no bits
+    // below 2⁻⁶¹ when kd ≠ 0), the second adds the low part of ln2/N.
     double r = Math.fma(kd, -LN2_N_HI, x);
     r = Math.fma(kd, -LN2_N_LO, r) + tail;
     int j = k & (N - 1);

@@ -1,0 +1,76 @@
+package io.github.stablelogit.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Same data, same bits, whatever the JIT does: runs {@link SameBitsProbe} (the loss kernel, the
+ * deterministic exp/log and two small fits) in fresh JVMs in the interpreter only ({@code -Xint}),
+ * with C1 only ({@code -XX:TieredStopAtLevel=1}), with C2 (tiered, and C2 alone), each C2 run
+ * with low compile thresholds and {@code -Xbatch} so that the kernel is C2 code for most of the
+ * run, and with {@code jdk.incubator.vector} loaded, and asserts that every run prints the same
+ * hash of all result bits. One C2 run prints its compilations, to check that the kernel really
+ * was compiled at tier 4.
+ */
+class SameBitsAcrossJitTiersTest {
+
+  private static final List<String> C2_SOON = List.of("-Xbatch", "-XX:Tier3InvocationThreshold=20",
+      "-XX:Tier3BackEdgeThreshold=500", "-XX:Tier4InvocationThreshold=100",
+      "-XX:Tier4BackEdgeThreshold=2000", "-XX:Tier4CompileThreshold=150");
+
+  @Test
+  void theKernelAndAFitGiveTheSameBitsInEveryTier() throws Exception {
+    Map<String, List<String>> runs = new LinkedHashMap<>();
+    runs.put("interpreter", List.of("-Xint"));
+    runs.put("C1", List.of("-XX:TieredStopAtLevel=1", "-Xbatch"));
+    List<String> tiered = new ArrayList<>(C2_SOON);
+    tiered.add("-XX:+PrintCompilation");
+    runs.put("tiered C2", tiered);
+    List<String> c2 = new ArrayList<>(C2_SOON);
+    c2.add("-XX:-TieredCompilation");
+    runs.put("C2 only", c2);
+    List<String> vector = new ArrayList<>(C2_SOON);
+    vector.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+    runs.put("C2 + jdk.incubator.vector", vector);
+
+    Map<String, String> hashes = new LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> run : runs.entrySet()) {
+      String out = launch(run.getValue());
+      List<String> bits = out.lines().filter(l -> l.startsWith("bits ")).toList();
+      assertEquals(1, bits.size(), run.getKey() + " printed no hash:\n" + out);
+      hashes.put(run.getKey(), bits.get(0));
+      if (run.getKey().equals("tiered C2")) {
+        Pattern tier4 = Pattern.compile(
+            "\\s4\\s+io\\.github\\.stablelogit\\.loss\\.LogitLossKernel::(bceBatch|row)\\b");
+        assertTrue(out.lines().anyMatch(l -> tier4.matcher(l).find()),
+            "the kernel was not compiled by C2 in the tiered run");
+      }
+    }
+    String first = hashes.values().iterator().next();
+    assertTrue(hashes.values().stream().allMatch(first::equals), hashes.toString());
+  }
+
+  private static String launch(List<String> jvmOptions) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        SameBitsProbe.class.getName()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out: " + cmd);
+    assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + out);
+    return out;
+  }
+}

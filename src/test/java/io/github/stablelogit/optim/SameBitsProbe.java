@@ -1,0 +1,71 @@
+package io.github.stablelogit.optim;
+
+import io.github.stablelogit.loss.DetMath;
+import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.loss.StableMath;
+import java.util.SplittableRandom;
+
+/**
+ * The work whose bits {@link SameBitsAcrossJitTiersTest} compares between JVMs run with different
+ * JIT settings: the batch loss kernel (values, derivatives, curvatures) for BCE, BCE with a
+ * posWeight and focal losses over logits from 0 to ±800 and hard and soft labels, {@link DetMath}
+ * and {@link StableMath} over a grid, and two small fits without Spark (L-BFGS and OWL-QN on
+ * {@link InMemoryLogistic}). The kernel part is repeated so that the JIT compiles it at its last
+ * tier mid-run; every repetition is folded into one hash of the raw bits, printed as the single
+ * line "bits &lt;hex&gt;".
+ */
+final class SameBitsProbe {
+
+  static final int ROWS = 1024;
+  static final int REPEATS = 6;
+
+  private SameBitsProbe() {}
+
+  public static void main(String[] args) {
+    long h = 17;
+    SplittableRandom r = new SplittableRandom(42);
+    double[] z = new double[ROWS];
+    double[] y = new double[ROWS];
+    double[] w = new double[ROWS];
+    for (int i = 0; i < ROWS; i++) {
+      double scale = i % 16 == 0 ? 200.0 : i % 4 == 0 ? 20.0 : 3.0;
+      z[i] = i % 97 == 0 ? (i % 2 == 0 ? 800.0 : -745.5) : scale * r.nextGaussian();
+      y[i] = i % 5 == 0 ? r.nextDouble() : r.nextDouble() < 0.3 ? 1.0 : 0.0;
+      w[i] = 0.25 + r.nextDouble();
+    }
+    LogitLoss[] losses = {LogitLoss.bce(1.0, 0.0), LogitLoss.bce(3.0, 0.1),
+        LogitLoss.focal(2.0, 0.25, 1.0, 0.0), LogitLoss.focal(0.5, -1.0, 2.0, 0.05),
+        LogitLoss.focal(1.7, 0.6, 1.0, 0.0)};
+    double[] d = new double[ROWS];
+    double[] c = new double[ROWS];
+    for (int rep = 0; rep < REPEATS; rep++) {
+      for (LogitLoss loss : losses) {
+        h = mix(h, loss.valueAndDerivatives(z, 0, y, w, d, ROWS));
+        h = mix(h, d);
+        h = mix(h, loss.valueDerivativesAndCurvatures(z, 0, y, null, d, c, ROWS));
+        h = mix(h, d);
+        h = mix(h, c);
+      }
+      for (int i = 0; i < ROWS; i++) {
+        double x = z[i];
+        h = mix(h, DetMath.exp(x) + DetMath.log(Math.abs(x)) + DetMath.log1p(Math.abs(x)));
+        h = mix(h, DetMath.pow(y[i], w[i] * 4.0) + StableMath.sigmoid(x) + StableMath.softplus(x));
+      }
+    }
+    InMemoryLogistic data = InMemoryLogistic.random(300, 4, 1e-3, 11);
+    h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.0, 0, null).x());
+    h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.02, 0, null).x());
+    System.out.println("bits " + Long.toHexString(h));
+  }
+
+  private static long mix(long h, double v) {
+    return (h ^ Double.doubleToRawLongBits(v)) * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
+  }
+
+  private static long mix(long h, double[] v) {
+    for (double x : v) {
+      h = mix(h, x);
+    }
+    return h;
+  }
+}
