@@ -153,7 +153,6 @@ final class InstanceBlockGram {
   private static void csrAddGram(InstanceBlock block, double[] c, int from, int to,
       double[] gram) {
     int d = block.numFeatures();
-    int[] idx = block.colIdx();
     int[] ptr = block.rowPtr();
     for (int i = from; i < to; i++) {
       double ci = c[i - from];
@@ -164,9 +163,9 @@ final class InstanceBlockGram {
       int end = ptr[i + 1];
       for (int k = start; k < end; k++) {
         double ck = ci * block.csrValue(k);
-        int jk = idx[k];
+        int jk = block.csrColumn(k);
         for (int l = k; l < end; l++) {
-          int jl = idx[l];
+          int jl = block.csrColumn(l);
           int lo = Math.min(jk, jl);
           int hi = Math.max(jk, jl);
           gram[lo + hi * d] += ck * block.csrValue(l);
