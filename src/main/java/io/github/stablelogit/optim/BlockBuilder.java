@@ -7,9 +7,11 @@ import java.util.Arrays;
  * owns the buffers of the block being filled and its representation (dense rows written once,
  * straight into the array the block will hold, sized for a full block; CSR rows into growable
  * buffers; at most one switch to the other representation when it becomes cheaper), its size
- * against the limit, and, when the block is closed, the choice of its final representation (double
- * or float values) and the statistics of its rows, computed while it is hot in cache (the column
- * moments by {@link BlockMoments}).
+ * against the limit, and, when the block is closed, the choice of its final representation (dense
+ * or CSR, whichever is smaller with the CSR encoding {@link CsrRows#smallest} picks; double or
+ * float values) and the statistics of its rows, computed while it is hot in cache (the column
+ * moments by {@link BlockMoments}). Where a block ends is decided with CSR counted at 4-byte
+ * indices and stored values, whatever its final encoding, so it depends only on the rows.
  *
  * <p>Rows arrive already decoded and validated ({@link BlockPacker}); nothing here rejects a row.
  * One builder per partition, not thread-safe, never serialized.
@@ -38,6 +40,13 @@ final class BlockBuilder {
   private double[] validation = new double[64];
   private int validationCount;
   private double[] widened = new double[0];
+
+  /**
+   * For tests: the encoding of every CSR block (it must represent the block exactly), or null for
+   * the smallest. Only the storage changes: where blocks end, which are CSR and every bit computed
+   * from them stay the same.
+   */
+  static volatile CsrRows.Encoding forcedEncoding;
 
   /**
    * @param maxBlockBytes the size limit of a block, in bytes (&gt; 0)
@@ -246,7 +255,7 @@ final class BlockBuilder {
     double[] y = Arrays.copyOf(labels, n);
     double[] w = Arrays.copyOf(weights, n);
     double[] vw = validationCount > 0 ? Arrays.copyOf(validation, n) : null;
-    boolean sparse = csrBytes(n, nnz) < (long) valueBytes * n * d;
+    boolean sparse = smallestCsrBytes() < (long) valueBytes * n * d;
     DataSummary summary = new DataSummary();
     summary.setNumFeatures(numFeatures);
     double wSum = 0;
@@ -275,17 +284,16 @@ final class BlockBuilder {
       int[] ptr = Arrays.copyOf(rowPtr, n + 1);
       int[] idx = Arrays.copyOf(colIdx, nnz);
       double[] val = Arrays.copyOf(vals, nnz);
-      Object stored = val;
       if (singlePrecision) {
-        float[] f = new float[nnz];
         for (int k = 0; k < nnz; k++) {
-          f[k] = (float) val[k];
-          val[k] = f[k];
+          val[k] = (float) val[k];
         }
-        stored = f;
       }
       BlockMoments.sparse(ptr, idx, val, w, wSum, mean, m2);
-      block = InstanceBlock.csr(n, d, y, w, vw, ptr, idx, stored, summary);
+      CsrRows.Encoding forced = forcedEncoding;
+      CsrRows csr = CsrRows.encode(ptr, idx, val,
+          forced != null ? forced : CsrRows.smallest(ptr, idx, val));
+      block = InstanceBlock.csr(n, d, y, w, vw, csr, summary);
     } else {
       if (!denseMode) {
         toDense();
@@ -312,6 +320,39 @@ final class BlockBuilder {
     nnz = 0;
     validationCount = 0;
     return block;
+  }
+
+  /**
+   * The bytes of the block's rows in the smallest CSR encoding (row pointers, indices, values),
+   * from the buffers of its current representation.
+   */
+  private long smallestCsrBytes() {
+    int maxColumn = 0;
+    boolean ones = true;
+    boolean floats = true;
+    if (denseMode) {
+      int d = numFeatures;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0, at = i * d; j < d; j++, at++) {
+          double x = singlePrecision ? denseF[at] : denseD[at];
+          if (x != 0.0) {
+            maxColumn = Math.max(maxColumn, j);
+            ones &= x == 1.0;
+            floats &= (float) x == x;
+          }
+        }
+      }
+    } else {
+      for (int k = 0; k < nnz; k++) {
+        double x = singlePrecision ? (float) vals[k] : vals[k];
+        maxColumn = Math.max(maxColumn, colIdx[k]);
+        ones &= x == 1.0;
+        floats &= (float) x == x;
+      }
+    }
+    int indexBytes = maxColumn <= CsrRows.MAX_CHAR_COLUMN ? 2 : 4;
+    int bytes = ones ? 0 : floats ? 4 : 8;
+    return (long) (indexBytes + bytes) * nnz + 4L * (n + 1);
   }
 
   /** The first len values widened to double, in a reused scratch array. */

@@ -7,10 +7,11 @@ import java.util.Arrays;
 
 /**
  * A block of training rows packed for BLAS: labels, weights and features, either as a dense
- * row-major n×d matrix or, when that is smaller, in CSR form (row pointers, column indices,
- * values). Feature values are stored in double precision, or in single precision when the block was
- * packed with {@code precision = "float"} (half the cached bytes and memory traffic; all arithmetic
- * stays in double, see {@link #forEachChunk}).
+ * row-major n×d matrix or, when that is smaller, in CSR form ({@link CsrRows}: row pointers,
+ * 16- or 32-bit column indices, and values unless they are all 1.0). Feature values are stored in
+ * double precision, or in single precision when the block was packed with
+ * {@code precision = "float"} (half the cached bytes and memory traffic; all arithmetic stays in
+ * double, see {@link #forEachChunk}).
  *
  * <p>Blocks are built once per partition by {@link BlockPacker}, cached, and read on every
  * objective evaluation by {@link BlockAggregator}. Each block carries the statistics of its own
@@ -20,7 +21,7 @@ import java.util.Arrays;
  */
 public final class InstanceBlock implements Serializable {
 
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   /**
    * Feature values per chunk of an evaluation pass (64 KiB of doubles): small enough that a chunk
@@ -43,14 +44,8 @@ public final class InstanceBlock implements Serializable {
   private final double[] dense;
   /** Row-major n×d values in single precision, or null. */
   private final float[] denseFloat;
-  /** CSR row pointers (length n + 1), or null when the block is dense. */
-  private final int[] rowPtr;
-  /** CSR column indices, or null when the block is dense. */
-  private final int[] colIdx;
-  /** CSR values in double precision, or null. */
-  private final double[] values;
-  /** CSR values in single precision, or null. */
-  private final float[] valuesFloat;
+  /** The CSR rows, or null when the block is dense. */
+  private final CsrRows csr;
   private final DataSummary summary;
   /** The cross-validation fold of every row of the block, or −1 when rows are not in folds. */
   private int fold = -1;
@@ -89,8 +84,8 @@ public final class InstanceBlock implements Serializable {
   }
 
   private InstanceBlock(int numRows, int numFeatures, double[] labels, double[] weights,
-      double[] validationWeights, double[] dense, float[] denseFloat, int[] rowPtr, int[] colIdx,
-      double[] values, float[] valuesFloat, DataSummary summary) {
+      double[] validationWeights, double[] dense, float[] denseFloat, CsrRows csr,
+      DataSummary summary) {
     this.numRows = numRows;
     this.numFeatures = numFeatures;
     this.labels = labels;
@@ -98,10 +93,7 @@ public final class InstanceBlock implements Serializable {
     this.validationWeights = validationWeights;
     this.dense = dense;
     this.denseFloat = denseFloat;
-    this.rowPtr = rowPtr;
-    this.colIdx = colIdx;
-    this.values = values;
-    this.valuesFloat = valuesFloat;
+    this.csr = csr;
     this.summary = summary;
   }
 
@@ -114,20 +106,14 @@ public final class InstanceBlock implements Serializable {
       double[] validationWeights, Object x, DataSummary summary) {
     return new InstanceBlock(n, d, labels, weights, validationWeights,
         x instanceof double[] ? (double[]) x : null, x instanceof float[] ? (float[]) x : null,
-        null, null, null, null, summary);
+        null, summary);
   }
 
-  /**
-   * A CSR block.
-   *
-   * @param values the non-zeros: a double[] or a float[], as long as {@code colIdx}
-   */
+  /** A CSR block. */
   static InstanceBlock csr(int n, int d, double[] labels, double[] weights,
-      double[] validationWeights, int[] rowPtr, int[] colIdx, Object values,
-      DataSummary summary) {
-    return new InstanceBlock(n, d, labels, weights, validationWeights, null, null, rowPtr, colIdx,
-        values instanceof double[] ? (double[]) values : null,
-        values instanceof float[] ? (float[]) values : null, summary);
+      double[] validationWeights, CsrRows rows, DataSummary summary) {
+    return new InstanceBlock(n, d, labels, weights, validationWeights, null, null, rows,
+        summary);
   }
 
   /**
@@ -154,12 +140,15 @@ public final class InstanceBlock implements Serializable {
 
   /** @return true if stored in CSR form */
   public boolean isSparse() {
-    return rowPtr != null;
+    return csr != null;
   }
 
-  /** @return true if feature values are stored in single precision */
+  /**
+   * @return true if feature values are stored in single precision (false for CSR blocks whose
+   *     values are all 1.0 and therefore not stored)
+   */
   public boolean isFloat() {
-    return denseFloat != null || valuesFloat != null;
+    return denseFloat != null || csr != null && csr.encoding().valueBytes == 4;
   }
 
   /** @return labels, length ≥ n */
@@ -193,14 +182,16 @@ public final class InstanceBlock implements Serializable {
     return this;
   }
 
-  /** @return approximate bytes held by the block's arrays */
+  /**
+   * @return the bytes of the block's arrays' elements (features, labels and weights; without the
+   *     arrays' object headers)
+   */
   public long sizeInBytes() {
-    long valueBytes = isFloat() ? 4L : 8L;
     long features;
-    if (rowPtr == null) {
-      features = valueBytes * numRows * numFeatures;
+    if (csr == null) {
+      features = (isFloat() ? 4L : 8L) * numRows * numFeatures;
     } else {
-      features = (4L + valueBytes) * colIdx.length + 4L * (numRows + 1);
+      features = csr.sizeInBytes();
     }
     return features + (validationWeights == null ? 16L : 24L) * numRows;
   }
@@ -213,9 +204,10 @@ public final class InstanceBlock implements Serializable {
   /** @return the end of the CSR chunk starting at row {@code from} */
   int csrChunkEnd(int from) {
     int limit = Math.min(numRows, from + MAX_CHUNK_ROWS);
+    int[] ptr = csr.rowPtr();
     int to = from + 1;
-    int budget = rowPtr[from] + CHUNK_VALUES;
-    while (to < limit && rowPtr[to + 1] <= budget) {
+    int budget = ptr[from] + CHUNK_VALUES;
+    while (to < limit && ptr[to + 1] <= budget) {
       to++;
     }
     return to;
@@ -247,7 +239,7 @@ public final class InstanceBlock implements Serializable {
     int d = numFeatures;
     if (denseFloat != null) {
       denseFloatChunks(blas, beta, offset, kernel, gradient, ws);
-    } else if (rowPtr == null) {
+    } else if (csr == null) {
       int chunk = denseChunkRows();
       double[] z = ws.z(chunk);
       for (int from = 0; from < numRows; from += chunk) {
@@ -308,58 +300,16 @@ public final class InstanceBlock implements Serializable {
 
   // A sparse matrix-vector product is not a netlib BLAS routine, and Spark's SparseMatrix.multiply
   // allocates its result on every call and cannot address a range of rows, so the CSR chunks use
-  // these two direct loops over the arrays (cost proportional to the non-zeros).
+  // direct loops over the arrays (cost proportional to the non-zeros), one per encoding.
 
   /** z[i − from] = Σ_k x_ik β_k + offset for rows i in [from, to). */
   void csrMargins(double[] beta, double offset, int from, int to, double[] z) {
-    int[] idx = colIdx;
-    int[] ptr = rowPtr;
-    if (values != null) {
-      double[] v = values;
-      for (int i = from; i < to; i++) {
-        double s = 0.0;
-        for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
-          s += v[k] * beta[idx[k]];
-        }
-        z[i - from] = s + offset;
-      }
-    } else {
-      float[] v = valuesFloat;
-      for (int i = from; i < to; i++) {
-        double s = 0.0;
-        for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
-          s += v[k] * beta[idx[k]];
-        }
-        z[i - from] = s + offset;
-      }
-    }
+    csr.margins(beta, offset, from, to, z);
   }
 
   /** gradient[k] += Σ_i x_ik dz[i − from] for rows i in [from, to). */
   void csrAddTransposed(double[] dz, int from, int to, double[] gradient) {
-    int[] idx = colIdx;
-    int[] ptr = rowPtr;
-    if (values != null) {
-      double[] v = values;
-      for (int i = from; i < to; i++) {
-        double g = dz[i - from];
-        if (g != 0.0) {
-          for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
-            gradient[idx[k]] += v[k] * g;
-          }
-        }
-      }
-    } else {
-      float[] v = valuesFloat;
-      for (int i = from; i < to; i++) {
-        double g = dz[i - from];
-        if (g != 0.0) {
-          for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
-            gradient[idx[k]] += v[k] * g;
-          }
-        }
-      }
-    }
+    csr.addTransposed(dz, from, to, gradient);
   }
 
   /**
@@ -392,16 +342,21 @@ public final class InstanceBlock implements Serializable {
 
   /** @return CSR row pointers (length n + 1), or null when the block is dense */
   int[] rowPtr() {
-    return rowPtr;
+    return csr == null ? null : csr.rowPtr();
   }
 
-  /** @return CSR column indices, or null when the block is dense */
-  int[] colIdx() {
-    return colIdx;
+  /** @return the CSR encoding, or null when the block is dense */
+  CsrRows.Encoding csrEncoding() {
+    return csr == null ? null : csr.encoding();
   }
 
-  /** The k-th stored CSR value, widened to double when stored in single precision. */
+  /** The column of the k-th CSR non-zero. */
+  int csrColumn(int k) {
+    return csr.column(k);
+  }
+
+  /** The k-th CSR non-zero, widened to double (1.0 when the values are implied). */
   double csrValue(int k) {
-    return values != null ? values[k] : valuesFloat[k];
+    return csr.value(k);
   }
 }

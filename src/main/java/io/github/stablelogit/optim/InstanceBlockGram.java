@@ -149,29 +149,43 @@ final class InstanceBlockGram {
     }
   }
 
-  /** gram[min(j,k) + max(j,k)·d] += Σ_i c_i x_ij x_ik over the non-zero pairs of rows [from,to). */
+  /**
+   * gram[min(j,k) + max(j,k)·d] += Σ_i c_i x_ij x_ik over the non-zero pairs of rows [from,to).
+   * Each row's columns and values are first read into scratch arrays, whatever the block's
+   * encoding, so the quadratic loop reads plain arrays.
+   */
   private static void csrAddGram(InstanceBlock block, double[] c, int from, int to,
       double[] gram) {
     int d = block.numFeatures();
-    int[] idx = block.colIdx();
     int[] ptr = block.rowPtr();
+    int[] cols = new int[0];
+    double[] vals = new double[0];
     for (int i = from; i < to; i++) {
       double ci = c[i - from];
       if (ci == 0.0) {
         continue;
       }
       int start = ptr[i];
-      int end = ptr[i + 1];
-      for (int k = start; k < end; k++) {
-        double ck = ci * block.csrValue(k);
-        int jk = idx[k];
-        for (int l = k; l < end; l++) {
-          int jl = idx[l];
+      int len = ptr[i + 1] - start;
+      if (cols.length < len) {
+        cols = new int[len];
+        vals = new double[len];
+      }
+      for (int k = 0; k < len; k++) {
+        cols[k] = block.csrColumn(start + k);
+        vals[k] = block.csrValue(start + k);
+      }
+      for (int k = 0; k < len; k++) {
+        double ck = ci * vals[k];
+        int jk = cols[k];
+        for (int l = k; l < len; l++) {
+          int jl = cols[l];
           int lo = Math.min(jk, jl);
           int hi = Math.max(jk, jl);
-          gram[lo + hi * d] += ck * block.csrValue(l);
+          gram[lo + hi * d] += ck * vals[l];
         }
       }
     }
   }
+
 }

@@ -229,13 +229,12 @@ public final class MlpAggregator extends PassSums {
   private void csrFirstLayer(InstanceBlock block, int from, int len, int out, double[] in,
       double[] outArr, boolean forward) {
     int[] ptr = block.rowPtr();
-    int[] idx = block.colIdx();
     int w = net.weightOffset(0);
     for (int i = 0; i < len; i++) {
       int col = i * out;
       for (int k = ptr[from + i], end = ptr[from + i + 1]; k < end; k++) {
         double v = block.csrValue(k);
-        int wc = w + idx[k] * out;
+        int wc = w + block.csrColumn(k) * out;
         if (forward) {
           for (int r = 0; r < out; r++) {
             outArr[col + r] += v * in[wc + r];

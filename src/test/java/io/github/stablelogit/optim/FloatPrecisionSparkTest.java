@@ -130,7 +130,7 @@ class FloatPrecisionSparkTest {
     Dataset<Row> df = data(n, 400, nnz, 11);
     Fit dbl = fit(df, "double");
     Fit flt = fit(df, "float");
-    // CSR blocks hold (index, value) per non-zero: float values save 4 of those 12 bytes.
+    // CSR blocks hold (16-bit index, value) per non-zero: float values save 4 of those 10 bytes.
     long saved = dbl.cachedBytes() - flt.cachedBytes();
     assertTrue(saved >= 0.9 * 4L * n * nnz, "saved " + saved + " bytes of "
         + dbl.cachedBytes() + "; expected about " + 4L * n * nnz);

@@ -98,13 +98,12 @@ class HessianPassSparkTest {
     int d = data.x()[0].length;
     for (InstanceBlock b : packed) {
       int n = b.numRows();
-      Object values;
       if (!sparse) {
         double[] dv = new double[n * d];
         for (int i = 0; i < n; i++) {
           System.arraycopy(data.x()[start + i], 0, dv, i * d, d);
         }
-        values = single ? toFloat(dv) : dv;
+        Object values = single ? toFloat(dv) : dv;
         blocks.add(InstanceBlock.dense(n, d, b.labels(), b.weights(), b.validationWeights(),
             values, b.summary()));
       } else {
@@ -121,9 +120,16 @@ class HessianPassSparkTest {
           ptr[i + 1] = idx.size();
         }
         double[] dv = val.stream().mapToDouble(Double::doubleValue).toArray();
-        values = single ? toFloat(dv) : dv;
-        blocks.add(InstanceBlock.csr(n, d, b.labels(), b.weights(), b.validationWeights(), ptr,
-            idx.stream().mapToInt(Integer::intValue).toArray(), values, b.summary()));
+        if (single) {
+          float[] f = toFloat(dv);
+          for (int k = 0; k < dv.length; k++) {
+            dv[k] = f[k];
+          }
+        }
+        int[] ix = idx.stream().mapToInt(Integer::intValue).toArray();
+        CsrRows csr = CsrRows.encode(ptr, ix, dv, CsrRows.smallest(ptr, ix, dv));
+        blocks.add(InstanceBlock.csr(n, d, b.labels(), b.weights(), b.validationWeights(), csr,
+            b.summary()));
       }
       start += n;
       assertEquals(single, b.isFloat());

@@ -142,7 +142,7 @@ class MlpObjectiveGradientTest {
         double[] row = new double[FEATURES];
         if (b.isSparse()) {
           for (int k = b.rowPtr()[i]; k < b.rowPtr()[i + 1]; k++) {
-            row[b.colIdx()[k]] = b.csrValue(k);
+            row[b.csrColumn(k)] = b.csrValue(k);
           }
         } else {
           System.arraycopy(b.denseDouble(), i * FEATURES, row, 0, FEATURES);
