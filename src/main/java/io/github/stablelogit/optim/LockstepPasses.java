@@ -224,9 +224,16 @@ public final class LockstepPasses {
     try {
       JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
       Round zero = new Round(round);
+      long start = System.nanoTime();
       Round r = tasks.treeAggregate(zero, Round::add, Round::merge, aggregationDepth);
       rounds++;
-      LOG.debug("round {}: {} models", rounds, count(round));
+      int hessians = 0;
+      for (Request q : round) {
+        hessians += q != null && q.zero() instanceof HessianAggregator ? 1 : 0;
+      }
+      LOG.info(String.format(java.util.Locale.ROOT, "round %d: %d models (%d with Hessian), "
+          + "%d tasks, %.3f s", rounds, count(round), hessians, tasks.getNumPartitions(),
+          (System.nanoTime() - start) / 1e9));
       return r.sums;
     } finally {
       for (Request q : round) {
