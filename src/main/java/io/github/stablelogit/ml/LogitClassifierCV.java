@@ -38,19 +38,27 @@ import org.slf4j.LoggerFactory;
  * model on all rows has every penalized coefficient 0 (from the gradient at the intercept-only
  * model; for elasticNetParam below 10⁻³, e.g. pure L2, glmnet's convention: λ_max of a = 10⁻³).
  * Each fold-model and the model on all rows run along the path in descending order, each fit
- * warm-started at the previous one. The grid is elasticNetParams × path.
+ * warm-started at the previous one. The grid is posWeights × elasticNetParams × path.
  *
- * <p><b>Metric.</b> {@code loss} (the training loss, weighted mean over the held-out rows; one
- * pass over the held-out blocks), {@code logLoss} (BCE of the model's probabilities, likewise),
- * or {@code areaUnderROC} / {@code areaUnderPR} (Spark's BinaryClassificationEvaluator on the
- * held-out rows of the input). The mean over folds is selected by {@code selectionRule}: the best,
- * or glmnet's one-standard-error rule.
+ * <p><b>One pass per round.</b> At each grid point the K fold-models and the model on all rows
+ * run in lockstep ({@link io.github.stablelogit.optim.LockstepPasses}): every round of their
+ * objective (and Hessian) requests is one Spark job over the cached blocks, so a grid point costs
+ * about as many jobs as its slowest model's passes. Each model's result is bit for bit that of its
+ * own fit over its training blocks.
  *
- * <p>The selected params are refitted on all rows, warm-started from the path's model at them
- * ({@link LogitClassifier#setInitialModel}); that model, with its training summary, is the
- * result's {@link LogitClassifierCVModel#bestModel()}. Every {@link LogitClassifier} check of the
- * input applies, plus the folds' (a single fold id, fewer rows than folds, a fold or its
- * complement with a single class). Validation rows and early stopping are not supported.
+ * <p><b>Metric.</b> One more pass over the blocks per grid point: {@code loss} (the training
+ * loss, weighted mean over the held-out rows), {@code logLoss} (BCE of the model's
+ * probabilities, likewise), or {@code areaUnderROC} / {@code areaUnderPR} (exact weighted areas
+ * of the held-out margins, as Spark's BinaryClassificationMetrics without down-sampling). The
+ * mean over folds is selected by {@code selectionRule}: the best, or glmnet's one-standard-error
+ * rule.
+ *
+ * <p>The selected params are refitted on all rows from the same cached blocks, warm-started from
+ * the path's model at them ({@link LogitClassifier#setInitialModel}); that model, with its
+ * training summary, is the result's {@link LogitClassifierCVModel#bestModel()}. Every {@link
+ * LogitClassifier} check of the input applies, plus the folds' (a single fold id, fewer rows than
+ * folds, a fold or its complement with a single class). Validation rows and early stopping are
+ * not supported.
  */
 public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
     implements LogitParams<LogitClassifierCV>, CrossValidationParams<LogitClassifierCV>,
@@ -114,7 +122,6 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
 
   @Override
   public LogitClassifierCVModel fit(Dataset<?> dataset) {
-    long start = System.nanoTime();
     transformSchema(dataset.schema(), true);
     if (getValidationIndicatorCol() != null || getEarlyStoppingRounds() > 0) {
       throw new IllegalArgumentException("LogitClassifierCV evaluates on held-out folds: unset "
@@ -147,7 +154,8 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
         refit.setPosWeight(path.posWeights[best]);
       }
       refit.setInitialModel(base.modelAt(path.coefficients[best]));
-      LogitClassificationModel bestModel = refit.fitOnBlocks(dataset, blocks, total, start);
+      LogitClassificationModel bestModel = refit.fitOnBlocks(dataset, blocks, total,
+          System.nanoTime());
       LogitClassifierCVModel model = new LogitClassifierCVModel(uid, bestModel, path, best);
       return copyValues(model, ParamMap.empty()).setParent(this);
     } finally {
