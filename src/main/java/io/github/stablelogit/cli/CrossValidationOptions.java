@@ -18,21 +18,23 @@ import org.apache.spark.sql.Row;
 /**
  * The cross-validation options of {@code train}: {@code --cv-folds K} turns the fit into a
  * {@link LogitClassifierCV} over K folds hashed from the rows (seeded by {@code --seed}) and
- * {@code --reg-params auto|v1,v2,…}, {@code --elastic-net-params a1,a2,…} and {@code --cv-metric}
- * shape its grid and selection. The selected model is the pipeline's classifier; the path is
- * printed and written to the metrics JSON.
+ * {@code --reg-params auto|v1,v2,…}, {@code --elastic-net-params a1,a2,…}, {@code --pos-weights
+ * p1,p2,…} and {@code --cv-metric} shape its grid and selection. The selected model is the
+ * pipeline's classifier; the path is printed and written to the metrics JSON.
  */
 final class CrossValidationOptions {
 
   /** The options that take a value. */
   static final List<String> OPTIONS = List.of("cv-folds", "reg-params", "elastic-net-params",
-      "cv-metric");
+      "pos-weights", "cv-metric");
 
   final int folds;
   /** The regParams, or null for the automatic path. */
   final double[] regParams;
   /** The elasticNetParams, or null for --elastic-net-param alone. */
   final double[] elasticNetParams;
+  /** The posWeights, or null for --pos-weight alone. */
+  final double[] posWeights;
   final String metric;
 
   private CrossValidationOptions(CliArgs a) {
@@ -43,6 +45,7 @@ final class CrossValidationOptions {
     String reg = a.has("reg-params") ? a.require("reg-params").trim() : "auto";
     regParams = "auto".equalsIgnoreCase(reg) ? null : numbers(a, "reg-params");
     elasticNetParams = a.has("elastic-net-params") ? numbers(a, "elastic-net-params") : null;
+    posWeights = a.has("pos-weights") ? numbers(a, "pos-weights") : null;
     metric = a.has("cv-metric") ? a.require("cv-metric") : "loss";
   }
 
@@ -103,10 +106,13 @@ final class CrossValidationOptions {
       if (elasticNetParams != null) {
         cv.setElasticNetParams(elasticNetParams);
       }
+      if (posWeights != null) {
+        cv.setPosWeights(posWeights);
+      }
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage().replace("regParams", "--reg-params")
-          .replace("elasticNetParams", "--elastic-net-params").replace("metric", "--cv-metric"),
-          e);
+          .replace("elasticNetParams", "--elastic-net-params").replace("metric", "--cv-metric")
+          .replace("posWeights", "--pos-weights"), e);
     }
     return cv;
   }
@@ -123,11 +129,13 @@ final class CrossValidationOptions {
     ArrayNode path = n.putArray("path");
     double[] lambdas = m.pathRegParams();
     double[] alphas = m.pathElasticNetParams();
+    double[] pws = m.pathPosWeights();
     double[] avg = m.avgMetrics();
     double[] sd = m.stdMetrics();
     int[] nz = m.pathNumNonZeros();
     for (int p = 0; p < lambdas.length; p++) {
       ObjectNode e = path.addObject();
+      e.put("pos_weight", pws[p]);
       e.put("elastic_net_param", alphas[p]);
       e.put("reg_param", lambdas[p]);
       Json.putDouble(e, "mean", avg[p]);
@@ -153,8 +161,8 @@ final class CrossValidationOptions {
   /** @return the path table with the selection marked */
   static String table(LogitClassifierCVModel m) {
     return String.format(Locale.ROOT, "cross-validation (%d folds), selected regParam %s, "
-        + "elasticNetParam %s:%n%s", m.foldMetrics()[0].length,
+        + "elasticNetParam %s, posWeight %s:%n%s", m.foldMetrics()[0].length,
         m.pathRegParams()[m.bestIndex()], m.pathElasticNetParams()[m.bestIndex()],
-        m.pathTable());
+        m.pathPosWeights()[m.bestIndex()], m.pathTable());
   }
 }

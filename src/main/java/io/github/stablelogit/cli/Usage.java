@@ -72,6 +72,8 @@ final class Usage {
       "                         lambda_max, the smallest with all coefficients 0, down",
       "  --elastic-net-params A,A",
       "                         elasticNetParam values (default: --elastic-net-param)",
+      "  --pos-weights P,P      posWeight values, each > 0 (default: --pos-weight); the grid is",
+      "                         their product with the elasticNetParams and the regParam path",
       "  --cv-metric M          loss (default, held-out training loss), logLoss, areaUnderROC or",
       "                         areaUnderPR",
       "",

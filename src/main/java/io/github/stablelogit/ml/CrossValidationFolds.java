@@ -12,7 +12,6 @@ import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -106,10 +105,5 @@ final class CrossValidationFolds {
             lp.getLabelCol()));
       }
     }
-  }
-
-  /** @return the rows of fold f, by the fold column of {@link #assign} */
-  static Dataset<?> rowsOf(Dataset<?> dataset, Column fold, int f) {
-    return dataset.filter(fold.equalTo(functions.lit(f)));
   }
 }

@@ -33,6 +33,7 @@ public interface CrossValidationParams<S extends CrossValidationParams<S>> exten
     final IntParam numRegParams;
     final DoubleParam regParamMinRatio;
     final DoubleArrayParam elasticNetParams;
+    final DoubleArrayParam posWeights;
     final Param<String> metric;
     final Param<String> selectionRule;
 
@@ -55,6 +56,9 @@ public interface CrossValidationParams<S extends CrossValidationParams<S>> exten
       elasticNetParams = new DoubleArrayParam(o, "elasticNetParams", "elasticNetParam values to "
           + "cross-validate, each in [0, 1]; unset: elasticNetParam alone",
           (scala.Function1<double[], Object>) (Object) arrayOf(ParamChecks.UNIT_INTERVAL));
+      posWeights = new DoubleArrayParam(o, "posWeights", "posWeight values to cross-validate, "
+          + "each finite and > 0; unset: posWeight (or autoPosWeight) alone",
+          (scala.Function1<double[], Object>) (Object) arrayOf(ParamChecks.FINITE_POSITIVE));
       metric = ParamChecks.stringParam(o, "metric", "held-out metric: loss (the training loss), "
           + "areaUnderPR, areaUnderROC or logLoss", ParamChecks.oneOf(SUPPORTED_METRICS));
       selectionRule = ParamChecks.stringParam(o, "selectionRule", "best (the best mean metric) "
@@ -121,6 +125,25 @@ public interface CrossValidationParams<S extends CrossValidationParams<S>> exten
   /** @return elasticNetParam values (default unset: elasticNetParam alone) */
   default DoubleArrayParam elasticNetParams() {
     return cvDefs().elasticNetParams;
+  }
+
+  /** @return posWeight values (default unset: posWeight alone) */
+  default DoubleArrayParam posWeights() {
+    return cvDefs().posWeights;
+  }
+
+  /** @return posWeights (a copy), or null when unset */
+  default double[] getPosWeights() {
+    return isDefined(posWeights()) ? $(posWeights()).clone() : null;
+  }
+
+  /**
+   * @param v posWeight values, each finite and &gt; 0; the grid is posWeights × elasticNetParams ×
+   *     the regParam path
+   * @return this
+   */
+  default S setPosWeights(double... v) {
+    return setCv(posWeights(), v == null ? new double[0] : v.clone());
   }
 
   /** @return the held-out metric (default "loss") */

@@ -1,28 +1,27 @@
 package io.github.stablelogit.ml;
 
 import io.github.stablelogit.loss.LogitLoss;
-import io.github.stablelogit.optim.BlockAggregator;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
+import io.github.stablelogit.optim.LockstepPasses;
 import io.github.stablelogit.optim.LogitMinimizer;
 import io.github.stablelogit.optim.LogitObjective;
-import java.util.Arrays;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 
 /**
  * One model of a cross-validation over blocks packed once with fold ids: the model trained
  * without fold k (its training blocks are those of the other folds, its statistics theirs merged)
  * and evaluated on fold k's blocks, or the model on all rows (no held-out fold). Fits run along a
  * descending regParam path, each warm-started at the previous fit's coefficients (mapped through
- * the new objective's variables, as {@link LogitClassifier#setInitialModel} does).
+ * the new objective's variables, as {@link LogitClassifier#setInitialModel} does). Every pass
+ * is a request in the rounds of a {@link LockstepPasses} shared with the other models.
  */
 final class FoldFit {
 
   private final LogitClassifier base;
-  private final JavaRDD<InstanceBlock> train;
-  private final JavaRDD<InstanceBlock> heldOut;
+  private final JavaRDD<InstanceBlock> blocks;
+  private final LockstepPasses passes;
+  private final int fold;
   private final DataSummary trainSummary;
   private final DataSummary heldOutSummary;
   private final LogitLoss loss;
@@ -37,12 +36,14 @@ final class FoldFit {
    * @param blocks all blocks, packed with fold ids
    * @param fold the held-out fold, or −1 for the model on all rows
    * @param summaries the statistics of each fold's rows
+   * @param passes the rounds shared by the models over {@code blocks}
    */
   FoldFit(LogitClassifier base, JavaRDD<InstanceBlock> blocks, int fold,
-      DataSummary[] summaries) {
+      DataSummary[] summaries, LockstepPasses passes) {
     this.base = base;
-    this.train = fold < 0 ? blocks : blocks.filter(b -> b.fold() != fold);
-    this.heldOut = fold < 0 ? null : blocks.filter(b -> b.fold() == fold);
+    this.blocks = blocks;
+    this.passes = passes;
+    this.fold = fold;
     DataSummary s = new DataSummary();
     for (int k = 0; k < summaries.length; k++) {
       if (k != fold) {
@@ -73,8 +74,9 @@ final class FoldFit {
   }
 
   private LogitObjective objective(double regL2) {
-    return base.objective(train, loss, trainSummary, regL2,
-        LogitClassificationModel.rawThreshold(base.getThreshold()) + shift);
+    return base.objective(blocks, loss, trainSummary, regL2,
+        LogitClassificationModel.rawThreshold(base.getThreshold()) + shift)
+        .passingThrough(passes, fold);
   }
 
   /**
@@ -138,31 +140,23 @@ final class FoldFit {
   record Fit(double[] coefficients, int iterations, boolean converged) {}
 
   /**
-   * The weighted mean of a loss over the held-out rows at a model's coefficients: one pass over the
-   * held-out fold's blocks.
+   * This fold-model's coefficients as its held-out pass reads them: for the training loss
+   * (metric {@code loss}) with the fitted intercept (the model's plus the shift), else the model's.
    *
-   * @param coef d coefficients followed by the model's intercept
-   * @param metricLoss the loss to average, or null for the training loss (with its shift)
-   * @return Σwℓ / Σw over the held-out rows
+   * @param fit this model's fit
+   * @param trainingLoss whether the metric is the training loss
+   * @return d coefficients, then the offset of the margins
    */
-  double heldOutLoss(double[] coef, LogitLoss metricLoss) {
-    LogitLoss l = metricLoss == null ? loss : metricLoss;
-    double offset = coef[numFeatures] + (metricLoss == null ? shift : 0.0);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(heldOut.context());
-    Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(
-        new BlockAggregator.Coefficients(Arrays.copyOf(coef, numFeatures), offset));
-    try {
-      BlockAggregator agg = heldOut.treeAggregate(
-          new BlockAggregator(l, bc, numFeatures, Double.POSITIVE_INFINITY),
-          BlockAggregator::add, BlockAggregator::merge, base.getAggregationDepth());
-      double value = agg.lossSum() / heldOutSummary.weightSum();
-      if (!Double.isFinite(value)) {
-        throw new NonFiniteObjectiveException("the held-out loss is " + value
-            + " at regParam's fit; check the data for extreme feature values.");
-      }
-      return value;
-    } finally {
-      bc.destroy();
+  double[] heldOutCoefficients(Fit fit, boolean trainingLoss) {
+    double[] c = fit.coefficients().clone();
+    if (trainingLoss) {
+      c[numFeatures] += shift;
     }
+    return c;
+  }
+
+  /** @return the training loss (of this model's posWeight) */
+  LogitLoss loss() {
+    return loss;
   }
 }

@@ -132,56 +132,73 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     try {
       DataSummary summary = TrainingData.summarize(blocks);
       TrainingData.validate(this, summary, "LogitClassifier");
-      double posWeight = TrainingData.posWeight(this, summary);
-      LogitLoss loss = lossNamed(getLoss(), posWeight);
-      double shift = Calibrator.priorShift(this, posWeight);
-      int d = summary.numFeatures();
-      double reg = getRegParam();
-      double a = getElasticNetParam();
-      LogitObjective objective = objective(blocks, loss, summary,
-          LogitClassificationModel.rawThreshold(getThreshold()) + shift);
-      boolean newton = useNewton(objective.dimension(), summary.rows());
-      double[] x0 = new double[objective.dimension()];
-      if (initialModel != null) {
-        x0 = objective.fromOriginal(WarmStart.coefficients(initialModel, d, shift,
-            getFeaturesCol()));
-      } else if (getFitIntercept()) {
-        x0[d] = TrainingData.initialIntercept(summary, loss);
-      }
-      LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
-              + "regParam=%s, elasticNetParam=%s, solver %s, %d partitions (%d tasks per "
-              + "evaluation)", loss, summary.rows(), d, summary.weightSum(),
-          summary.validationRows() > 0 ? ", " + summary.validationRows() + " validation rows" : "",
-          reg, a, newton ? "newton" : "lbfgs", blocks.getNumPartitions(),
-          objective.evaluationTasks()));
-      List<IterationListener> ls = listeners == null ? List.of() : List.copyOf(listeners);
-      LogitMinimizer.Result result = minimize(objective, newton, x0, reg * a, it -> {
-        LogitIteration pub = LogitTrainingSummary.toPublic(it);
-        ls.forEach(l -> l.onIteration(pub));
-      });
-      double[] coef = objective.toOriginal(result.x());
-      LogitClassificationModel model = new LogitClassificationModel(uid,
-          Vectors.dense(Arrays.copyOf(coef, d)), coef[d] - shift);
-      double positiveFraction = objective.evaluationAt(result.x()).predictedPositiveFraction();
-      List<String> warnings = TrainingData.warnings(this, summary, positiveFraction, LOG);
-      LogitTrainingSummary trainingSummary = new LogitTrainingSummary(result, summary, d,
-          posWeight, positiveFraction, warnings, newton ? "newton" : "lbfgs",
-          objective.evaluations() + objective.hessianEvaluations(),
-          objective.hessianEvaluations(), (System.nanoTime() - start) / 1e9);
-      model.setSummary(trainingSummary);
-      copyValues(model, ParamMap.empty()).setParent(this);
-      model.setCalibrator(Calibrator.fit(this, model, dataset, summary.validationRows()));
-      if (getAutoPosWeight()) {
-        model.setPosWeight(posWeight);
-      }
-      trainingSummary.attach(model, TrainingData.trainingRows(this, dataset));
-      LogitClassifier fitted = copy(ParamMap.empty());
-      double[] xOpt = result.x().clone();
-      trainingSummary.setInference(() -> fitted.inferenceAt(dataset, xOpt, loss), reg > 0);
-      return model;
+      return fitOnBlocks(dataset, blocks, summary, start);
     } finally {
       blocks.unpersist(false);
     }
+  }
+
+  /**
+   * The fit on rows already packed into cached blocks (by {@link TrainingData#pack}, with or
+   * without folds) and validated: what {@link #fit} does after packing, also the refit of a
+   * cross-validation on its blocks. The caller owns (and unpersists) the blocks.
+   *
+   * @param dataset the input the blocks were packed from (for calibration, the training summary's
+   *     lazy row-level results and inference; not read here)
+   * @param blocks the cached blocks of every training row
+   * @param summary their statistics, validated
+   * @param start System.nanoTime() at the start of the fit
+   * @return the fitted model with its training summary
+   */
+  LogitClassificationModel fitOnBlocks(Dataset<?> dataset, JavaRDD<InstanceBlock> blocks,
+      DataSummary summary, long start) {
+    double posWeight = TrainingData.posWeight(this, summary);
+    LogitLoss loss = lossNamed(getLoss(), posWeight);
+    double shift = Calibrator.priorShift(this, posWeight);
+    int d = summary.numFeatures();
+    double reg = getRegParam();
+    double a = getElasticNetParam();
+    LogitObjective objective = objective(blocks, loss, summary,
+        LogitClassificationModel.rawThreshold(getThreshold()) + shift);
+    boolean newton = useNewton(objective.dimension(), summary.rows());
+    double[] x0 = new double[objective.dimension()];
+    if (initialModel != null) {
+      x0 = objective.fromOriginal(WarmStart.coefficients(initialModel, d, shift,
+          getFeaturesCol()));
+    } else if (getFitIntercept()) {
+      x0[d] = TrainingData.initialIntercept(summary, loss);
+    }
+    LOG.info(String.format(Locale.ROOT, "fitting %s on %d rows x %d features (weight sum %s%s), "
+            + "regParam=%s, elasticNetParam=%s, solver %s, %d partitions (%d tasks per "
+            + "evaluation)", loss, summary.rows(), d, summary.weightSum(),
+        summary.validationRows() > 0 ? ", " + summary.validationRows() + " validation rows" : "",
+        reg, a, newton ? "newton" : "lbfgs", blocks.getNumPartitions(),
+        objective.evaluationTasks()));
+    List<IterationListener> ls = listeners == null ? List.of() : List.copyOf(listeners);
+    LogitMinimizer.Result result = minimize(objective, newton, x0, reg * a, it -> {
+      LogitIteration pub = LogitTrainingSummary.toPublic(it);
+      ls.forEach(l -> l.onIteration(pub));
+    });
+    double[] coef = objective.toOriginal(result.x());
+    LogitClassificationModel model = new LogitClassificationModel(uid,
+        Vectors.dense(Arrays.copyOf(coef, d)), coef[d] - shift);
+    double positiveFraction = objective.evaluationAt(result.x()).predictedPositiveFraction();
+    List<String> warnings = TrainingData.warnings(this, summary, positiveFraction, LOG);
+    LogitTrainingSummary trainingSummary = new LogitTrainingSummary(result, summary, d,
+        posWeight, positiveFraction, warnings, newton ? "newton" : "lbfgs",
+        objective.evaluations() + objective.hessianEvaluations(),
+        objective.hessianEvaluations(), (System.nanoTime() - start) / 1e9);
+    model.setSummary(trainingSummary);
+    copyValues(model, ParamMap.empty()).setParent(this);
+    model.setCalibrator(Calibrator.fit(this, model, dataset, summary.validationRows()));
+    if (getAutoPosWeight()) {
+      model.setPosWeight(posWeight);
+    }
+    trainingSummary.attach(model, TrainingData.trainingRows(this, dataset));
+    LogitClassifier fitted = copy(ParamMap.empty());
+    double[] xOpt = result.x().clone();
+    trainingSummary.setInference(() -> fitted.inferenceAt(dataset, xOpt, loss), reg > 0);
+    return model;
   }
 
   private LogitObjective objective(JavaRDD<InstanceBlock> blocks, LogitLoss loss,

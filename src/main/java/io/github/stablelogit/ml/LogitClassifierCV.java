@@ -1,16 +1,16 @@
 package io.github.stablelogit.ml;
 
-import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.io.Persistence;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
+import io.github.stablelogit.optim.LockstepPasses;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Estimator;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
@@ -38,19 +38,27 @@ import org.slf4j.LoggerFactory;
  * model on all rows has every penalized coefficient 0 (from the gradient at the intercept-only
  * model; for elasticNetParam below 10⁻³, e.g. pure L2, glmnet's convention: λ_max of a = 10⁻³).
  * Each fold-model and the model on all rows run along the path in descending order, each fit
- * warm-started at the previous one. The grid is elasticNetParams × path.
+ * warm-started at the previous one. The grid is posWeights × elasticNetParams × path.
  *
- * <p><b>Metric.</b> {@code loss} (the training loss, weighted mean over the held-out rows; one
- * pass over the held-out blocks), {@code logLoss} (BCE of the model's probabilities, likewise),
- * or {@code areaUnderROC} / {@code areaUnderPR} (Spark's BinaryClassificationEvaluator on the
- * held-out rows of the input). The mean over folds is selected by {@code selectionRule}: the best,
- * or glmnet's one-standard-error rule.
+ * <p><b>One pass per round.</b> At each grid point the K fold-models and the model on all rows
+ * run in lockstep ({@link io.github.stablelogit.optim.LockstepPasses}): every round of their
+ * objective (and Hessian) requests is one Spark job over the cached blocks, so a grid point costs
+ * about as many jobs as its slowest model's passes. Each model's result is bit for bit that of its
+ * own fit over its training blocks.
  *
- * <p>The selected params are refitted on all rows, warm-started from the path's model at them
- * ({@link LogitClassifier#setInitialModel}); that model, with its training summary, is the
- * result's {@link LogitClassifierCVModel#bestModel()}. Every {@link LogitClassifier} check of the
- * input applies, plus the folds' (a single fold id, fewer rows than folds, a fold or its
- * complement with a single class). Validation rows and early stopping are not supported.
+ * <p><b>Metric.</b> One more pass over the blocks per grid point: {@code loss} (the training
+ * loss, weighted mean over the held-out rows), {@code logLoss} (BCE of the model's
+ * probabilities, likewise), or {@code areaUnderROC} / {@code areaUnderPR} (exact weighted areas
+ * of the held-out margins, as Spark's BinaryClassificationMetrics without down-sampling). The
+ * mean over folds is selected by {@code selectionRule}: the best, or glmnet's one-standard-error
+ * rule.
+ *
+ * <p>The selected params are refitted on all rows from the same cached blocks, warm-started from
+ * the path's model at them ({@link LogitClassifier#setInitialModel}); that model, with its
+ * training summary, is the result's {@link LogitClassifierCVModel#bestModel()}. Every {@link
+ * LogitClassifier} check of the input applies, plus the folds' (a single fold id, fewer rows than
+ * folds, a fold or its complement with a single class). Validation rows and early stopping are
+ * not supported.
  */
 public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
     implements LogitParams<LogitClassifierCV>, CrossValidationParams<LogitClassifierCV>,
@@ -119,6 +127,10 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
       throw new IllegalArgumentException("LogitClassifierCV evaluates on held-out folds: unset "
           + "validationIndicatorCol and set earlyStoppingRounds to 0.");
     }
+    if (getPosWeights() != null && getAutoPosWeight()) {
+      throw new IllegalArgumentException("posWeights cross-validates posWeight, autoPosWeight "
+          + "sets it from the data: unset one of them.");
+    }
     LogitClassifier base = base();
     int k = getNumFolds();
     Column fold = CrossValidationFolds.assign(this, dataset);
@@ -131,13 +143,19 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
       }
       TrainingData.validate(base, total, "LogitClassifierCV");
       CrossValidationFolds.check(summaries, total, this, base);
-      TuningPath path = runPath(base, dataset, fold, blocks, summaries, total);
+      LockstepPasses passes = new LockstepPasses(blocks, k, base.getAggregationDepth());
+      TuningPath path = runPath(base, blocks, passes, summaries, total);
       int best = path.select(getSelectionRule());
-      LOG.info("cross-validation path:\n" + path.table());
+      LOG.info("cross-validation path ({} rounds of the fold-models' passes):\n{}",
+          passes.rounds(), path.table());
       LogitClassifier refit = base.copy(ParamMap.empty())
           .setRegParam(path.regParams[best]).setElasticNetParam(path.elasticNetParams[best]);
+      if (getPosWeights() != null) {
+        refit.setPosWeight(path.posWeights[best]);
+      }
       refit.setInitialModel(base.modelAt(path.coefficients[best]));
-      LogitClassificationModel bestModel = refit.fit(dataset);
+      LogitClassificationModel bestModel = refit.fitOnBlocks(dataset, blocks, total,
+          System.nanoTime());
       LogitClassifierCVModel model = new LogitClassifierCVModel(uid, bestModel, path, best);
       return copyValues(model, ParamMap.empty()).setParent(this);
     } finally {
@@ -145,51 +163,71 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
     }
   }
 
-  /** Fits every fold-model and the model on all rows along each elasticNetParam's path. */
-  private TuningPath runPath(LogitClassifier base, Dataset<?> dataset, Column fold,
-      JavaRDD<InstanceBlock> blocks, DataSummary[] summaries, DataSummary total) {
+  /**
+   * Fits every fold-model and the model on all rows along each (posWeight, elasticNetParam)'s
+   * path: at each regParam the K + 1 models run in lockstep ({@link LockstepPasses}: one Spark job
+   * per round of their passes), then one pass gives every fold's held-out metric.
+   */
+  private TuningPath runPath(LogitClassifier base, JavaRDD<InstanceBlock> blocks,
+      LockstepPasses passes, DataSummary[] summaries, DataSummary total) {
     int k = summaries.length;
-    FoldFit[] fits = new FoldFit[k + 1];
-    for (int f = 0; f < k; f++) {
-      fits[f] = new FoldFit(base, blocks, f, summaries);
-    }
-    fits[k] = new FoldFit(base, blocks, -1, summaries);
     double[] alphas = getElasticNetParams() != null ? getElasticNetParams()
         : new double[] {getElasticNetParam()};
+    double[] posWeights = getPosWeights() != null ? getPosWeights()
+        : new double[] {base.getPosWeight()};
     List<double[]> rows = new ArrayList<>();
     List<double[]> coefficients = new ArrayList<>();
     List<int[]> iterations = new ArrayList<>();
-    for (double a : alphas) {
-      for (FoldFit fit : fits) {
-        fit.restart();
+    for (double pw : posWeights) {
+      LogitClassifier b = getPosWeights() == null ? base
+          : base.copy(ParamMap.empty()).setPosWeight(pw);
+      FoldFit[] fits = new FoldFit[k + 1];
+      for (int f = 0; f <= k; f++) {
+        fits[f] = new FoldFit(b, blocks, f < k ? f : -1, summaries, passes);
       }
-      for (double lambda : path(fits[k], a, total)) {
-        double[] metrics = new double[k + 2];
-        int[] its = new int[k + 1];
-        for (int f = 0; f < k; f++) {
-          FoldFit.Fit r = fits[f].fit(lambda, a);
-          its[f] = r.iterations();
-          metrics[f + 2] = metric(base, fits[f], r.coefficients(), dataset, fold, f);
+      for (double a : alphas) {
+        for (FoldFit fit : fits) {
+          fit.restart();
         }
-        FoldFit.Fit all = fits[k].fit(lambda, a);
-        its[k] = all.iterations();
-        metrics[0] = a;
-        metrics[1] = lambda;
-        rows.add(metrics);
-        coefficients.add(all.coefficients());
-        iterations.add(its);
+        for (double lambda : path(fits[k], a, total)) {
+          int before = passes.rounds();
+          List<Callable<FoldFit.Fit>> tasks = new ArrayList<>();
+          for (FoldFit fit : fits) {
+            tasks.add(() -> fit.fit(lambda, a));
+          }
+          FoldFit.Fit[] r = passes.run(tasks).toArray(new FoldFit.Fit[0]);
+          double[] metrics = new double[k + 3];
+          System.arraycopy(HeldOutMetrics.of(getMetric(), fits,
+              Arrays.copyOf(r, k), passes), 0, metrics, 3, k);
+          int[] its = new int[k + 1];
+          for (int f = 0; f <= k; f++) {
+            its[f] = r[f].iterations();
+          }
+          metrics[0] = pw;
+          metrics[1] = a;
+          metrics[2] = lambda;
+          rows.add(metrics);
+          coefficients.add(r[k].coefficients());
+          iterations.add(its);
+          LOG.info(String.format(Locale.ROOT, "posWeight=%s elasticNetParam=%s regParam=%.6g: "
+              + "%d rounds, iterations per model %s, held-out %s %s", pw, a, lambda,
+              passes.rounds() - before, Arrays.toString(its), getMetric(),
+              Arrays.toString(Arrays.copyOfRange(metrics, 3, k + 3))));
+        }
       }
     }
     int n = rows.size();
     double[] lambdas = new double[n];
     double[] as = new double[n];
+    double[] pws = new double[n];
     double[][] foldMetrics = new double[n][];
     for (int p = 0; p < n; p++) {
-      as[p] = rows.get(p)[0];
-      lambdas[p] = rows.get(p)[1];
-      foldMetrics[p] = Arrays.copyOfRange(rows.get(p), 2, k + 2);
+      pws[p] = rows.get(p)[0];
+      as[p] = rows.get(p)[1];
+      lambdas[p] = rows.get(p)[2];
+      foldMetrics[p] = Arrays.copyOfRange(rows.get(p), 3, k + 3);
     }
-    return new TuningPath(lambdas, as, foldMetrics, coefficients.toArray(new double[0][]),
+    return new TuningPath(lambdas, as, pws, foldMetrics, coefficients.toArray(new double[0][]),
         iterations.toArray(new int[0][]), getMetric());
   }
 
@@ -214,25 +252,6 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
       out[i] = i == 0 ? max : max * Math.pow(ratio, (double) i / (n - 1));
     }
     return out;
-  }
-
-  /** The held-out metric of fold f's model. */
-  private double metric(LogitClassifier base, FoldFit fit, double[] coef, Dataset<?> dataset,
-      Column fold, int f) {
-    String m = getMetric();
-    if ("loss".equals(m)) {
-      return fit.heldOutLoss(coef, null);
-    }
-    if ("logLoss".equals(m)) {
-      return fit.heldOutLoss(coef, LogitLoss.bce(1.0, 0.0));
-    }
-    LogitClassificationModel model = base.modelAt(coef);
-    BinaryClassificationEvaluator e = new BinaryClassificationEvaluator().setMetricName(m)
-        .setLabelCol(getLabelCol()).setRawPredictionCol(model.getRawPredictionCol());
-    if (getWeightCol() != null) {
-      e.setWeightCol(getWeightCol());
-    }
-    return e.evaluate(model.transform(CrossValidationFolds.rowsOf(dataset, fold, f)));
   }
 
   @Override

@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The result of {@link LogitClassifierCV}: the model refitted on all rows at the selected params
  * ({@link #bestModel()}, whose columns {@link #transform} produces), and the cross-validation
- * path: per grid point (elasticNetParam × regParam, each elasticNetParam's regParams descending)
+ * path: per grid point (posWeight × elasticNetParam × regParam, regParams descending)
  * the held-out metric of every fold, their mean and standard deviation, the model on all rows and
  * the optimizer iterations. Saved and loaded like every other model (format version, atomic
  * directory), also inside a PipelineModel.
@@ -56,12 +56,13 @@ public final class LogitClassifierCVModel extends Model<LogitClassifierCVModel>
 
   /**
    * @return the selected params: regParam and elasticNetParam of the best model's parent
-   *     estimator
+   *     estimator, and its posWeight when posWeights were cross-validated
    */
   public ParamMap bestParams() {
     LogitClassifier p = new LogitClassifier(bestModel.uid());
-    return new ParamMap().put(p.regParam().w(path.regParams[selected]))
+    ParamMap m = new ParamMap().put(p.regParam().w(path.regParams[selected]))
         .put(p.elasticNetParam().w(path.elasticNetParams[selected]));
+    return getPosWeights() == null ? m : m.put(p.posWeight().w(path.posWeights[selected]));
   }
 
   /** @return the index of the selected grid point */
@@ -77,6 +78,11 @@ public final class LogitClassifierCVModel extends Model<LogitClassifierCVModel>
   /** @return the elasticNetParam of each grid point */
   public double[] pathElasticNetParams() {
     return path.elasticNetParams.clone();
+  }
+
+  /** @return the posWeight of each grid point */
+  public double[] pathPosWeights() {
+    return path.posWeights.clone();
   }
 
   /** @return the mean over folds of each grid point's held-out metric */

@@ -18,13 +18,14 @@ import org.apache.spark.sql.types.StructType;
  * under {@code data/} with the path, and the best model under {@code bestModel/} (saved as every
  * {@link LogitClassificationModel}). Format version 1: (formatVersion, metric, selected,
  * numFolds, regParams, elasticNetParams, foldMetrics, coefficients, iterations), the last three
- * flattened row by row (grid points × folds, × (numFeatures + 1), × (folds + 1)). The reader
- * refuses unknown versions and inconsistent data.
+ * flattened row by row (grid points × folds, × (numFeatures + 1), × (folds + 1)). Version 2 adds
+ * posWeights (one per grid point); a version 1 path has the best model's posWeight at every
+ * point. The reader refuses unknown versions and inconsistent data.
  */
 final class LogitClassifierCVModelIO {
 
   /** The data format version this library writes. */
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
 
   private static final StructType DATA_SCHEMA = new StructType(new StructField[] {
       field("formatVersion", DataTypes.IntegerType),
@@ -35,7 +36,8 @@ final class LogitClassifierCVModelIO {
       field("elasticNetParams", DataTypes.createArrayType(DataTypes.DoubleType, false)),
       field("foldMetrics", DataTypes.createArrayType(DataTypes.DoubleType, false)),
       field("coefficients", DataTypes.createArrayType(DataTypes.DoubleType, false)),
-      field("iterations", DataTypes.createArrayType(DataTypes.IntegerType, false))});
+      field("iterations", DataTypes.createArrayType(DataTypes.IntegerType, false)),
+      field("posWeights", DataTypes.createArrayType(DataTypes.DoubleType, false))});
 
   private LogitClassifierCVModelIO() {}
 
@@ -51,7 +53,8 @@ final class LogitClassifierCVModelIO {
         TuningPath p = model.path();
         Row row = RowFactory.create(FORMAT_VERSION, p.metric, model.bestIndex(),
             p.foldMetrics[0].length, doubles(p.regParams), doubles(p.elasticNetParams),
-            flat(p.foldMetrics), flat(p.coefficients), flatInts(p.iterations));
+            flat(p.foldMetrics), flat(p.coefficients), flatInts(p.iterations),
+            doubles(p.posWeights));
         Persistence.writeDataRow(sparkSession(), path, row, DATA_SCHEMA);
         try {
           model.bestModel().write().save(path + "/bestModel");
@@ -69,20 +72,26 @@ final class LogitClassifierCVModelIO {
         DefaultParamsReader.Metadata md =
             Persistence.loadMetadata(path, sparkSession(), LogitClassifierCVModel.class);
         Row r = Persistence.readDataRow(sparkSession(), path);
-        Persistence.checkFormatVersion(path, r.getInt(r.fieldIndex("formatVersion")),
-            FORMAT_VERSION);
+        int version = r.getInt(r.fieldIndex("formatVersion"));
+        Persistence.checkFormatVersion(path, version, FORMAT_VERSION);
         LogitClassificationModel best = LogitClassificationModel.load(path + "/bestModel");
         int k = r.getInt(r.fieldIndex("numFolds"));
         double[] lambdas = toDoubles(r.getList(r.fieldIndex("regParams")));
         double[] alphas = toDoubles(r.getList(r.fieldIndex("elasticNetParams")));
         int n = lambdas.length;
+        double[] posWeights = new double[n];
+        if (version >= 2) {
+          posWeights = toDoubles(r.getList(r.fieldIndex("posWeights")));
+        } else {
+          java.util.Arrays.fill(posWeights, best.getPosWeight());
+        }
         int selected = r.getInt(r.fieldIndex("selected"));
         double[][] metrics = unflat(toDoubles(r.getList(r.fieldIndex("foldMetrics"))), n, k);
         double[][] coef = unflat(toDoubles(r.getList(r.fieldIndex("coefficients"))), n,
             best.numFeatures() + 1);
         List<Integer> its = r.getList(r.fieldIndex("iterations"));
-        if (alphas.length != n || metrics == null || coef == null || its.size() != n * (k + 1)
-            || selected < 0 || selected >= n) {
+        if (alphas.length != n || posWeights.length != n || metrics == null || coef == null
+            || its.size() != n * (k + 1) || selected < 0 || selected >= n) {
           throw Persistence.corrupt(path, "the path's arrays do not match " + n + " grid points, "
               + k + " folds and " + best.numFeatures() + " features");
         }
@@ -92,7 +101,7 @@ final class LogitClassifierCVModelIO {
             iterations[p][f] = its.get(p * (k + 1) + f);
           }
         }
-        TuningPath tp = new TuningPath(lambdas, alphas, metrics, coef, iterations,
+        TuningPath tp = new TuningPath(lambdas, alphas, posWeights, metrics, coef, iterations,
             r.getString(r.fieldIndex("metric")));
         LogitClassifierCVModel m = new LogitClassifierCVModel(md.uid(), best, tp, selected);
         Persistence.setParams(md, m);

@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.Locale;
 
 /**
- * What a cross-validation measured, one entry per grid point (elastic-net value × regParam, in
- * the order they were fitted: each elastic-net value's regParams descending): the fold metrics,
+ * What a cross-validation measured, one entry per grid point (posWeight × elastic-net value ×
+ * regParam, in the order they were fitted: each pair's regParams descending): the fold metrics,
  * their mean and standard deviation, the model on all rows along the path and the optimizer
  * iterations of every fit. Also the selection rules over it.
  */
@@ -15,6 +15,8 @@ final class TuningPath implements Serializable {
 
   final double[] regParams;
   final double[] elasticNetParams;
+  /** The posWeight of each point (the estimator's posWeight without a posWeights grid). */
+  final double[] posWeights;
   /** [point][fold] held-out metric. */
   final double[][] foldMetrics;
   /** [point] d coefficients then the intercept of the model on all rows. */
@@ -23,10 +25,11 @@ final class TuningPath implements Serializable {
   final int[][] iterations;
   final String metric;
 
-  TuningPath(double[] regParams, double[] elasticNetParams, double[][] foldMetrics,
-      double[][] coefficients, int[][] iterations, String metric) {
+  TuningPath(double[] regParams, double[] elasticNetParams, double[] posWeights,
+      double[][] foldMetrics, double[][] coefficients, int[][] iterations, String metric) {
     this.regParams = regParams;
     this.elasticNetParams = elasticNetParams;
+    this.posWeights = posWeights;
     this.foldMetrics = foldMetrics;
     this.coefficients = coefficients;
     this.iterations = iterations;
@@ -87,8 +90,8 @@ final class TuningPath implements Serializable {
   /**
    * The selected point. {@code best}: the best mean metric (the first in grid order among ties,
    * as CrossValidator). {@code oneStandardError} (glmnet's lambda.1se): among the points with the
-   * best point's elasticNetParam, the largest regParam whose mean is within one standard error
-   * (sd / √K) of the best mean.
+   * best point's elasticNetParam and posWeight, the largest regParam whose mean is within one
+   * standard error (sd / √K) of the best mean.
    *
    * @param rule "best" or "oneStandardError"
    * @return the index of the selected point
@@ -110,7 +113,8 @@ final class TuningPath implements Serializable {
     int chosen = best;
     for (int p = 0; p < avg.length; p++) {
       boolean within = larger ? avg[p] >= bound : avg[p] <= bound;
-      if (elasticNetParams[p] == elasticNetParams[best] && within
+      if (elasticNetParams[p] == elasticNetParams[best] && posWeights[p] == posWeights[best]
+          && within
           && regParams[p] > regParams[chosen]) {
         chosen = p;
       }
@@ -118,16 +122,17 @@ final class TuningPath implements Serializable {
     return chosen;
   }
 
-  /** @return the path as a text table: elasticNetParam, regParam, mean ± sd, non-zeros */
+  /** @return the path as a table: posWeight, elasticNetParam, regParam, mean ± sd, non-zeros */
   String table() {
     double[] avg = avgMetrics();
     double[] sd = stdMetrics();
     int[] nz = numNonZeros();
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-8s %-12s %-26s %s%n",
-        "alpha", "lambda", metric + " (mean ± sd)", "non-zeros"));
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+        "%-10s %-8s %-12s %-26s %s%n", "posWeight", "alpha", "lambda", metric + " (mean ± sd)",
+        "non-zeros"));
     for (int p = 0; p < size(); p++) {
-      b.append(String.format(Locale.ROOT, "%-8.4g %-12.5g %-12.6g ± %-11.4g %d%n",
-          elasticNetParams[p], regParams[p], avg[p], sd[p], nz[p]));
+      b.append(String.format(Locale.ROOT, "%-10.4g %-8.4g %-12.5g %-12.6g ± %-11.4g %d%n",
+          posWeights[p], elasticNetParams[p], regParams[p], avg[p], sd[p], nz[p]));
     }
     return b.toString();
   }

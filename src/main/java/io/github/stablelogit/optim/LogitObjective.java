@@ -393,6 +393,23 @@ public final class LogitObjective implements HessianObjective {
     return h;
   }
 
+  /** The shared rounds of this objective's passes ({@link #passingThrough}), or null. */
+  private LockstepPasses lockstep;
+  private int excludedFold = -1;
+
+  /**
+   * Runs this objective's passes as requests in {@code passes}' rounds (same sums, shared jobs).
+   *
+   * @param passes the rounds, over the blocks this objective was made with (packed with folds)
+   * @param excludedFold the fold this model does not train on, or −1 (its blocks: the others)
+   * @return this
+   */
+  public LogitObjective passingThrough(LockstepPasses passes, int excludedFold) {
+    this.lockstep = passes;
+    this.excludedFold = excludedFold;
+    return this;
+  }
+
   /**
    * One pass over the cached blocks at x: one Spark job, about one task per core ({@link
    * ExecutorGroups}), the coefficients broadcast for its duration.
@@ -402,6 +419,9 @@ public final class LogitObjective implements HessianObjective {
       Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge) {
     double[] coef = toOriginal(x);
     double[] beta = java.util.Arrays.copyOf(coef, numFeatures);
+    if (lockstep != null) {
+      return lockstep.submit(excludedFold, beta, coef[numFeatures], zero);
+    }
     Broadcast<BlockAggregator.Coefficients> bc =
         jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
     try {

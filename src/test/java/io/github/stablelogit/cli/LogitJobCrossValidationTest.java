@@ -50,6 +50,28 @@ class LogitJobCrossValidationTest {
   }
 
   @Test
+  void posWeightsAreCrossValidatedAsAGridDimension() throws Exception {
+    Path json = tmp.resolve("cv-pw.json");
+    LogitJobTest.Run r = LogitJobTest.run("train", "--input",
+        SparkTestSupport.sampleData().resolve("breast_cancer.csv").toString(), "--label",
+        "label", "--model", tmp.resolve("pw").toString(), "--metrics", json.toString(),
+        "--test-fraction", "0", "--cv-folds", "3", "--reg-params", "0.1,0.01",
+        "--pos-weights", "1,3").ok();
+    assertTrue(r.out().contains("posWeight"), r.out());
+    JsonNode path = new ObjectMapper().readTree(json.toFile()).get("cross_validation")
+        .get("path");
+    assertEquals(4, path.size());
+    assertEquals(1.0, path.get(0).get("pos_weight").asDouble());
+    assertEquals(3.0, path.get(3).get("pos_weight").asDouble());
+    LogitJobTest.Run bad = LogitJobTest.run("train", "--input",
+        SparkTestSupport.sampleData().resolve("breast_cancer.csv").toString(), "--label",
+        "label", "--model", tmp.resolve("pw2").toString(), "--cv-folds", "3", "--pos-weights",
+        "1,0");
+    assertEquals(2, bad.rc(), bad.err());
+    assertTrue(bad.err().contains("--pos-weights"), bad.err());
+  }
+
+  @Test
   void crossValidationFlagsWithoutFoldsOrWithValidationRowsAreRefused() {
     LogitJobTest.Run r = LogitJobTest.run("train", "--input", "x.csv", "--label", "y",
         "--model", tmp.resolve("n").toString(), "--reg-params", "0.1");

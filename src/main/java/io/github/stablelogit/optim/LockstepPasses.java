@@ -1,0 +1,391 @@
+package io.github.stablelogit.optim;
+
+import io.github.stablelogit.loss.CompensatedSum;
+import io.github.stablelogit.loss.LogitLoss;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The passes of several models over one set of cached blocks packed with fold ids, run together:
+ * each round is ONE Spark job over all the blocks (grouped into tasks by {@link ExecutorGroups},
+ * as a single model's evaluation) that computes the request of every model taking part. Model k
+ * of a K-fold cross-validation trains on the blocks of every fold but k; model K (a fold that no
+ * block has) on all blocks. A block of fold f is read once per round, and added to every
+ * requesting model that trains on it, model after model while the block is in cache.
+ *
+ * <p>Each model's minimizer runs unchanged in a driver thread of its own ({@link #run}); its
+ * {@link LogitObjective}, made to {@link LogitObjective#passingThrough pass through} this object,
+ * submits each gradient or Hessian request and waits. A round starts when every model still
+ * running has submitted one request, and holds exactly those requests (gradient and Hessian
+ * requests mixed), so the r-th round holds the r-th request of every model that makes at least r:
+ * its composition depends only on the models' own progress, never on thread timing.
+ *
+ * <p>Per model, a round's sums are those the model's own {@link BlockAggregator} or {@link
+ * HessianAggregator} gives over its training blocks (the same per-block arithmetic, the same
+ * order-independent double-double sums); they do not depend on which other models share the round
+ * nor on how blocks are grouped into tasks, so every model's result is bit for bit that of a fit
+ * over its training blocks alone.
+ */
+public final class LockstepPasses {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LockstepPasses.class);
+
+  private final JavaRDD<InstanceBlock> blocks;
+  private final JavaSparkContext jsc;
+  private final int numFolds;
+  private final int aggregationDepth;
+  private final Object lock = new Object();
+  /** Per model slot: its pending request, or null. */
+  private Request[] pending;
+  /** Per model slot: the answer to its last request, or null while it waits. */
+  private Object[] answers;
+  private int running;
+  private int rounds;
+
+  /** One model's request in a round: the zero of its aggregator (coefficients broadcast). */
+  private record Request(int excludedFold, PassSums zero, Broadcast<?> broadcast) {}
+
+  /**
+   * @param blocks cached blocks, packed with fold ids in [0, numFolds)
+   * @param numFolds K
+   * @param aggregationDepth treeAggregate depth
+   */
+  public LockstepPasses(JavaRDD<InstanceBlock> blocks, int numFolds, int aggregationDepth) {
+    this.blocks = blocks;
+    this.jsc = JavaSparkContext.fromSparkContext(blocks.context());
+    this.numFolds = numFolds;
+    this.aggregationDepth = aggregationDepth;
+  }
+
+  /** @return the rounds run so far (Spark jobs of training passes, one each) */
+  public int rounds() {
+    return rounds;
+  }
+
+  /**
+   * Runs the models together, each in a driver thread of its own, and the rounds of their passes
+   * in the calling thread. Model {@code m} is the one whose objective excludes fold m (m = K: no
+   * fold). A failure of any model is rethrown (the first in model order) once all have ended.
+   *
+   * @param models one task per model slot, K + 1 of them
+   * @param <T> what a model's task returns
+   * @return each model's result
+   */
+  public <T> List<T> run(List<Callable<T>> models) {
+    int n = models.size();
+    synchronized (lock) {
+      pending = new Request[n];
+      answers = new Object[n];
+      running = n;
+    }
+    List<T> results = new ArrayList<>();
+    Throwable[] errors = new Throwable[n];
+    Thread[] threads = new Thread[n];
+    for (int m = 0; m < n; m++) {
+      results.add(null);
+      int slot = m;
+      threads[m] = new Thread(() -> {
+        try {
+          results.set(slot, models.get(slot).call());
+        } catch (Throwable t) {
+          errors[slot] = t;
+        } finally {
+          synchronized (lock) {
+            running--;
+            lock.notifyAll();
+          }
+        }
+      }, "stablelogit-model-" + m);
+      threads[m].setDaemon(true);
+    }
+    for (Thread t : threads) {
+      t.start();
+    }
+    try {
+      coordinate(n);
+      for (Thread t : threads) {
+        t.join();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while models were fitting", e);
+    } finally {
+      synchronized (lock) {
+        pending = null;
+        answers = null;
+      }
+    }
+    for (Throwable t : errors) {
+      if (t instanceof RuntimeException re) {
+        throw re;
+      } else if (t instanceof Error er) {
+        throw er;
+      } else if (t != null) {
+        throw new IllegalStateException(t);
+      }
+    }
+    return results;
+  }
+
+  /** Runs rounds until every model has ended. */
+  private void coordinate(int n) throws InterruptedException {
+    while (true) {
+      Request[] round = new Request[n];
+      synchronized (lock) {
+        while (running > 0 && count(pending) < running) {
+          lock.wait();
+        }
+        if (running == 0) {
+          return;
+        }
+        System.arraycopy(pending, 0, round, 0, n);
+        java.util.Arrays.fill(pending, null);
+      }
+      Object[] out = new Object[n];
+      try {
+        PassSums[] sums = pass(round);
+        System.arraycopy(sums, 0, out, 0, n);
+      } catch (RuntimeException | Error e) {
+        for (int m = 0; m < n; m++) {
+          out[m] = round[m] == null ? null : e;
+        }
+      }
+      synchronized (lock) {
+        for (int m = 0; m < n; m++) {
+          if (round[m] != null) {
+            answers[m] = out[m];
+          }
+        }
+        lock.notifyAll();
+      }
+    }
+  }
+
+  private static int count(Request[] requests) {
+    int c = 0;
+    for (Request r : requests) {
+      c += r == null ? 0 : 1;
+    }
+    return c;
+  }
+
+  /**
+   * One model's pass: inside {@link #run}, its request waits for its round; outside, it is a
+   * round of its own.
+   */
+  @SuppressWarnings("unchecked")
+  <A extends PassSums> A submit(int excludedFold, double[] beta, double offset,
+      Function<Broadcast<BlockAggregator.Coefficients>, A> zero) {
+    Broadcast<BlockAggregator.Coefficients> bc =
+        jsc.broadcast(new BlockAggregator.Coefficients(beta, offset));
+    Request request = new Request(excludedFold, zero.apply(bc), bc);
+    int slot = excludedFold < 0 ? numFolds : excludedFold;
+    Object answer;
+    synchronized (lock) {
+      if (pending == null || slot >= pending.length) {
+        answer = null;
+      } else {
+        pending[slot] = request;
+        answers[slot] = null;
+        lock.notifyAll();
+        while (answers[slot] == null) {
+          try {
+            lock.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a pass", e);
+          }
+        }
+        answer = answers[slot];
+        answers[slot] = null;
+      }
+    }
+    if (answer == null) {
+      answer = pass(new Request[] {request})[0];
+    }
+    if (answer instanceof RuntimeException e) {
+      throw e;
+    } else if (answer instanceof Error e) {
+      throw e;
+    }
+    return (A) answer;
+  }
+
+  /** One Spark job: every request's sums over its training blocks. */
+  private PassSums[] pass(Request[] round) {
+    try {
+      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
+      Round zero = new Round(round);
+      long start = System.nanoTime();
+      Round r = tasks.treeAggregate(zero, Round::add, Round::merge, aggregationDepth);
+      rounds++;
+      int hessians = 0;
+      for (Request q : round) {
+        hessians += q != null && q.zero() instanceof HessianAggregator ? 1 : 0;
+      }
+      LOG.info(String.format(java.util.Locale.ROOT, "round %d: %d models (%d with Hessian), "
+          + "%d tasks, %.3f s", rounds, count(round), hessians, tasks.getNumPartitions(),
+          (System.nanoTime() - start) / 1e9));
+      return r.sums;
+    } finally {
+      for (Request q : round) {
+        if (q != null) {
+          q.broadcast().destroy();
+        }
+      }
+    }
+  }
+
+  /** The sums of one round: one aggregator per requesting model slot (null elsewhere). */
+  private static final class Round implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int[] excluded;
+    private final PassSums[] sums;
+
+    Round(Request[] round) {
+      excluded = new int[round.length];
+      sums = new PassSums[round.length];
+      for (int m = 0; m < round.length; m++) {
+        if (round[m] != null) {
+          excluded[m] = round[m].excludedFold();
+          sums[m] = round[m].zero();
+        }
+      }
+    }
+
+    Round add(InstanceBlock block) {
+      for (int m = 0; m < sums.length; m++) {
+        if (sums[m] != null && block.fold() != excluded[m]) {
+          if (sums[m] instanceof BlockAggregator b) {
+            b.add(block);
+          } else {
+            ((HessianAggregator) sums[m]).add(block);
+          }
+        }
+      }
+      return this;
+    }
+
+    Round merge(Round other) {
+      for (int m = 0; m < sums.length; m++) {
+        if (sums[m] != null) {
+          sums[m].mergeSums(other.sums[m]);
+        }
+      }
+      return this;
+    }
+  }
+
+  /**
+   * The held-out rows of each fold at that fold's model, in one Spark job: the weighted loss sum,
+   * and optionally every row's margin, label and weight.
+   *
+   * @param coefficients per fold k, model k's coefficients (d, then the offset added to margins)
+   * @param losses per fold, the loss to sum
+   * @param scores whether to return the rows' margins, labels and weights
+   * @return per fold, what its rows gave
+   */
+  public HeldOut[] heldOut(double[][] coefficients, LogitLoss[] losses, boolean scores) {
+    int k = coefficients.length;
+    List<Broadcast<BlockAggregator.Coefficients>> bcs = new ArrayList<>();
+    LogitLoss[] ls = losses.clone();
+    for (int f = 0; f < k; f++) {
+      double[] c = coefficients[f];
+      int d = c.length - 1;
+      bcs.add(jsc.broadcast(new BlockAggregator.Coefficients(
+          java.util.Arrays.copyOf(c, d), c[d])));
+    }
+    try {
+      List<HeldOut> parts = ExecutorGroups.tasks(blocks, jsc).mapPartitions(it -> {
+        List<HeldOut> out = new ArrayList<>();
+        while (it.hasNext()) {
+          InstanceBlock b = it.next();
+          int f = b.fold();
+          if (f < 0 || f >= k || b.numRows() == 0) {
+            continue;
+          }
+          double[] lossSum = CompensatedSum.zeros(1);
+          BlockAggregator a = new BlockAggregator(ls[f], bcs.get(f), b.numFeatures(),
+              Double.POSITIVE_INFINITY);
+          CompensatedSum.add(lossSum, 0, a.add(b).lossSum());
+          double[] margins = null;
+          if (scores) {
+            BlockAggregator.Coefficients c = bcs.get(f).value();
+            margins = new double[b.numRows()];
+            b.margins(InstanceBlock.blas(), c.beta, c.offset, margins);
+          }
+          out.add(new HeldOut(f, lossSum, margins, scores ? b.labels() : null,
+              scores ? b.weights() : null));
+        }
+        return out.iterator();
+      }).collect();
+      HeldOut[] total = new HeldOut[k];
+      for (int f = 0; f < k; f++) {
+        total[f] = new HeldOut(f, CompensatedSum.zeros(1), null, null, null);
+      }
+      for (HeldOut p : parts) {
+        total[p.fold].merge(p);
+      }
+      return total;
+    } finally {
+      bcs.forEach(Broadcast::destroy);
+    }
+  }
+
+  /** The held-out rows of one fold (or of one of its blocks) at that fold's model. */
+  public static final class HeldOut implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int fold;
+    private final double[] lossSum;
+    private final List<double[]> scores = new ArrayList<>();
+
+    HeldOut(int fold, double[] lossSum, double[] margins, double[] labels, double[] weights) {
+      this.fold = fold;
+      this.lossSum = lossSum;
+      if (margins != null) {
+        scores.add(margins);
+        scores.add(labels);
+        scores.add(weights);
+      }
+    }
+
+    void merge(HeldOut other) {
+      CompensatedSum.merge(lossSum, other.lossSum);
+      scores.addAll(other.scores);
+    }
+
+    /** @return Σ w ℓ over the fold's rows */
+    public double lossSum() {
+      return CompensatedSum.value(lossSum, 0);
+    }
+
+    /**
+     * @return the fold's rows as {margins, labels, weights}, each one array (empty when scores
+     *     were not asked for)
+     */
+    public double[][] scores() {
+      int n = 0;
+      for (int i = 0; i < scores.size(); i += 3) {
+        n += scores.get(i).length;
+      }
+      double[][] out = new double[3][n];
+      int at = 0;
+      for (int i = 0; i < scores.size(); i += 3) {
+        int len = scores.get(i).length;
+        for (int c = 0; c < 3; c++) {
+          System.arraycopy(scores.get(i + c), 0, out[c], at, len);
+        }
+        at += len;
+      }
+      return out;
+    }
+  }
+}

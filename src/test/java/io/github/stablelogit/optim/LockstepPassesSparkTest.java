@@ -1,0 +1,188 @@
+package io.github.stablelogit.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.ml.SparkTestSupport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * K fold-models and the all-rows model minimized together through {@link LockstepPasses}: each
+ * model's result is bit for bit that of its own minimization over its training blocks alone, and
+ * the whole run costs one Spark job per round, i.e. the most passes any one model needs.
+ */
+class LockstepPassesSparkTest {
+
+  private static final int K = 3;
+  private static final String GROUP = "lockstep-test";
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSupport.newSession("lockstep-passes");
+    jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  /** n rows of d features (the last one sparse-ish), labels from a logit model, folds by row. */
+  private static JavaRDD<InstanceBlock> blocks(boolean sparse, int n, int d, int partitions) {
+    SplittableRandom rnd = new SplittableRandom(11);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      double[] x = new double[d];
+      double z = 0.3;
+      for (int j = 0; j < d; j++) {
+        x[j] = sparse && rnd.nextInt(3) > 0 ? 0.0 : rnd.nextGaussian() * (1 + j);
+        z += x[j] * (j % 2 == 0 ? 0.5 : -0.3) / (1 + j);
+      }
+      Vector v = Vectors.dense(x);
+      double label = rnd.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1.0 : 0.0;
+      rows.add(RowFactory.create(sparse ? v.toSparse() : v, label, 0.5 + rnd.nextDouble(),
+          rnd.nextInt(K)));
+    }
+    BlockPacker packer = new BlockPacker("features", "label", "weight", 0.004, false)
+        .withFolds(K);
+    return jsc.parallelize(rows, partitions).mapPartitionsWithIndex(packer::pack, true)
+        .persist(StorageLevel.MEMORY_ONLY());
+  }
+
+  /** The statistics of the rows outside fold f (all rows for f = K). */
+  private static DataSummary trainSummary(List<InstanceBlock> all, int f) {
+    DataSummary s = new DataSummary();
+    for (InstanceBlock b : all) {
+      if (b.fold() != f) {
+        s.merge(b.summary());
+      }
+    }
+    return s;
+  }
+
+  private static LogitObjective objective(JavaRDD<InstanceBlock> blocks, DataSummary s,
+      LogitLoss loss) {
+    return new LogitObjective(blocks, loss, loss::valueDerivativesAndCurvatures, s, true, true,
+        0.01, 2, 0.0);
+  }
+
+  /** Model f's minimization: Newton for the all-rows model and fold 0, L-BFGS for the others. */
+  private static double[] minimize(LogitObjective o, int f) {
+    double[] x0 = new double[o.dimension()];
+    return f == 0 || f == K
+        ? NewtonMinimizer.minimize(o, x0, 100, 1e-9, 0.0, 0, it -> { }).x()
+        : LogitMinimizer.minimize(o, x0, 200, 1e-9, 0.0, 0, it -> { }).x();
+  }
+
+  @Test
+  void everyModelIsBitIdenticalToItsOwnFitAndTheRunTakesOneJobPerRound() throws Exception {
+    for (boolean sparse : new boolean[] {false, true}) {
+      JavaRDD<InstanceBlock> blocks = blocks(sparse, 3000, 6, 4);
+      List<InstanceBlock> all = blocks.collect();
+      LogitLoss loss = LogitLoss.bce(2.0, 0.0);
+      LockstepPasses passes = new LockstepPasses(blocks, K, 2);
+      LogitObjective[] objectives = new LogitObjective[K + 1];
+      List<Callable<double[]>> models = new ArrayList<>();
+      for (int f = 0; f <= K; f++) {
+        int fold = f;
+        objectives[f] = objective(blocks, trainSummary(all, f), loss)
+            .passingThrough(passes, f < K ? f : -1);
+        models.add(() -> minimize(objectives[fold], fold));
+      }
+      AtomicInteger jobs = new AtomicInteger();
+      SparkListener counter = new SparkListener() {
+        @Override
+        public void onJobStart(SparkListenerJobStart e) {
+          if (GROUP.equals(e.properties().getProperty("spark.jobGroup.id"))) {
+            jobs.incrementAndGet();
+          }
+        }
+      };
+      spark.sparkContext().addSparkListener(counter);
+      jsc.setJobGroup(GROUP, "lockstep", false);
+      List<double[]> together;
+      try {
+        together = passes.run(models);
+      } finally {
+        jsc.clearJobGroup();
+        spark.sparkContext().listenerBus().waitUntilEmpty();
+        spark.sparkContext().removeSparkListener(counter);
+      }
+      int most = 0;
+      int sum = 0;
+      for (int f = 0; f <= K; f++) {
+        int n = objectives[f].evaluations() + objectives[f].hessianEvaluations();
+        most = Math.max(most, n);
+        sum += n;
+        int fold = f;
+        JavaRDD<InstanceBlock> own = blocks.filter(b -> b.fold() != fold);
+        LogitObjective alone = objective(own, trainSummary(all, f), loss);
+        double[] x = minimize(alone, f);
+        assertArrayEquals(x, together.get(f), 0.0, "model " + f + (sparse ? " sparse" : ""));
+        assertEquals(alone.evaluations(), objectives[f].evaluations());
+        assertEquals(alone.hessianEvaluations(), objectives[f].hessianEvaluations());
+      }
+      assertEquals(most, passes.rounds(), "rounds = the most passes of one model");
+      assertEquals(most, jobs.get(), "one Spark job per round");
+      assertTrue(jobs.get() < sum / 2, jobs + " jobs, the models' passes sum to " + sum);
+      blocks.unpersist(false);
+    }
+  }
+
+  @Test
+  void heldOutSumsAreThoseOfEachFoldsRows() {
+    JavaRDD<InstanceBlock> blocks = blocks(false, 2000, 4, 3);
+    List<InstanceBlock> all = blocks.collect();
+    LockstepPasses passes = new LockstepPasses(blocks, K, 2);
+    double[][] coef = new double[K][];
+    LogitLoss[] losses = new LogitLoss[K];
+    for (int f = 0; f < K; f++) {
+      coef[f] = new double[] {0.1 * f, -0.2, 0.3, 0.05, 0.2 - f};
+      losses[f] = LogitLoss.bce(1.0 + f, 0.0);
+    }
+    LockstepPasses.HeldOut[] h = passes.heldOut(coef, losses, true);
+    for (int f = 0; f < K; f++) {
+      double expected = 0.0;
+      int rows = 0;
+      for (InstanceBlock b : all) {
+        if (b.fold() != f) {
+          continue;
+        }
+        double[] z = new double[b.numRows()];
+        b.margins(InstanceBlock.blas(), java.util.Arrays.copyOf(coef[f], 4), coef[f][4], z);
+        for (int i = 0; i < z.length; i++) {
+          double y = b.labels()[i];
+          double p = 1 + f;
+          // BCE with posWeight p, directly: −p·y·log σ(z) − (1 − y)·log(1 − σ(z))
+          expected += b.weights()[i] * (p * y * Math.log1p(Math.exp(-z[i]))
+              + (1 - y) * Math.log1p(Math.exp(z[i])));
+        }
+        rows += z.length;
+      }
+      assertEquals(expected, h[f].lossSum(), 1e-12 * Math.abs(expected), "fold " + f);
+      assertEquals(rows, h[f].scores()[0].length);
+    }
+    blocks.unpersist(false);
+  }
+}
