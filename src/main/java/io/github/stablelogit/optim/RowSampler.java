@@ -35,17 +35,22 @@ final class RowSampler implements Serializable {
     return z ^ (z >>> 31);
   }
 
+  /** One round of xxHash64's accumulation (a few operations per value; mixed at the end). */
   private static long add(long h, long v) {
-    return mix(h * GOLDEN + v);
+    return Long.rotateLeft(h + v * 0xC2B2AE3D27D4EB4FL, 31) * GOLDEN;
   }
 
   private static long add(long h, int index, double value) {
-    return value == 0.0 ? h : add(add(h, index), Double.doubleToLongBits(value));
+    return value == 0.0 ? h : add(h, Double.doubleToLongBits(value) ^ (index * GOLDEN));
   }
 
   /** The hash of row i of a block, without the seed and step. */
   static long rowHash(InstanceBlock b, int i) {
-    long h = add(add(0L, Double.doubleToLongBits(b.labels()[i])),
+    return mix(contentHash(b, i));
+  }
+
+  private static long contentHash(InstanceBlock b, int i) {
+    long h = add(add(0x27D4EB2F165667C5L, Double.doubleToLongBits(b.labels()[i])),
         Double.doubleToLongBits(b.weights()[i]));
     int d = b.numFeatures();
     if (b.isSparse()) {
