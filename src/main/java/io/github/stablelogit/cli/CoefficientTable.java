@@ -20,7 +20,7 @@ import org.apache.spark.sql.types.StructField;
  * training rows and a Hessian pass (O(n·d²)), so larger models get the estimates in the JSON and
  * a note. Where inference is not available the reason is printed and written instead.
  */
-final class CoefficientTable {
+final class CoefficientTable implements ModelSection {
 
   /** Models with more features get no table and no standard errors (the JSON has estimates). */
   static final int PRINT_MAX = 50;
@@ -93,7 +93,8 @@ final class CoefficientTable {
   }
 
   /** Prints the table (up to {@value #PRINT_MAX} features) or says why it is left out. */
-  void print(PrintStream out) {
+  @Override
+  public void print(PrintStream out) {
     int d = estimates.length - 1;
     if (d > PRINT_MAX) {
       out.println(String.format(Locale.ROOT, "coefficients: %d features, more than %d: see the "
@@ -122,7 +123,8 @@ final class CoefficientTable {
   }
 
   /** Writes "coefficients" (one object per term) and "inference" into the metrics JSON. */
-  void toJson(ObjectNode json) {
+  @Override
+  public void toJson(ObjectNode json) {
     ObjectNode inference = json.putObject("inference");
     inference.put("available", unavailable == null);
     if (unavailable != null) {

@@ -90,6 +90,11 @@ final class Json {
         n.put(f.name(), l);
       } else if (v instanceof Boolean b) {
         n.put(f.name(), b);
+      } else if (v instanceof int[] a) {
+        ArrayNode arr = n.putArray(f.name());
+        for (int x : a) {
+          arr.add(x);
+        }
       } else {
         n.put(f.name(), v.toString());
       }

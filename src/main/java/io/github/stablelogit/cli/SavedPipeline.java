@@ -1,6 +1,6 @@
 package io.github.stablelogit.cli;
 
-import io.github.stablelogit.ml.LogitClassificationModel;
+import io.github.stablelogit.ml.LogitModel;
 import io.github.stablelogit.ml.feature.BinaryLabelMapper;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -22,19 +22,20 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * A pipeline saved by {@code LogitJob train}, loaded for {@code predict} and {@code evaluate}: a
- * {@link BinaryLabelMapper} first, the feature stages, a {@link LogitClassificationModel} last.
+ * {@link BinaryLabelMapper} first, the feature stages, a {@link LogitModel} (the linear model or
+ * the network) last.
  */
 final class SavedPipeline {
 
   final PipelineModel model;
   final BinaryLabelMapper mapper;
-  final LogitClassificationModel classifier;
+  final LogitModel<?> classifier;
 
   private SavedPipeline(PipelineModel model) {
     Transformer[] st = model.stages();
     this.model = model;
     this.mapper = (BinaryLabelMapper) st[0];
-    this.classifier = (LogitClassificationModel) st[st.length - 1];
+    this.classifier = (LogitModel<?>) st[st.length - 1];
   }
 
   /**
@@ -62,18 +63,18 @@ final class SavedPipeline {
     }
     Transformer[] st = pm.stages();
     if (st.length < 2 || !(st[0] instanceof BinaryLabelMapper)
-        || !(st[st.length - 1] instanceof LogitClassificationModel)) {
+        || !(st[st.length - 1] instanceof LogitModel)) {
       throw new UsageException("'" + dir + "' is a Spark pipeline, but not one saved by "
           + "'LogitJob train' (it should start with a BinaryLabelMapper and end with a "
-          + "LogitClassificationModel)");
+          + "LogitClassificationModel or LogitMLPClassificationModel)");
     }
     return new SavedPipeline(pm);
   }
 
   /** @return the last stage of a pipeline the job fitted */
-  static LogitClassificationModel classifierOf(PipelineModel pm) {
+  static LogitModel<?> classifierOf(PipelineModel pm) {
     Transformer[] st = pm.stages();
-    return (LogitClassificationModel) st[st.length - 1];
+    return (LogitModel<?>) st[st.length - 1];
   }
 
   /** The vector size of a model trained on LIBSVM input, or -1. */

@@ -6,9 +6,10 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.stablelogit.ml.LogitClassificationModel;
+import io.github.stablelogit.ml.ClassifierParams;
 import io.github.stablelogit.ml.LogitClassifier;
 import io.github.stablelogit.ml.LogitClassifierCVModel;
+import io.github.stablelogit.ml.LogitModel;
 import io.github.stablelogit.ml.LogitTrainingSummary;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -109,7 +111,7 @@ final class TrainCommand {
     }
     String indicator = o.validationCol != null ? o.validationCol : split.validationCol();
 
-    LogitClassifier clf = o.classifier;
+    ClassifierParams<?> clf = o.classifier;
     clf.setFeaturesCol(Columns.FEATURES).setLabelCol(Columns.LABEL);
     if (o.weight != null) {
       clf.setWeightCol(o.weight);
@@ -117,12 +119,13 @@ final class TrainCommand {
     if (indicator != null) {
       clf.setValidationIndicatorCol(indicator);
     }
-    clf.addIterationListener(it -> err.println(progressLine(it.iteration(), it.objective(),
+    ModelType.listen(clf, it -> err.println(progressLine(it.iteration(), it.objective(),
         it.gradientNorm(), it.validationLoss(), it.elapsedSeconds())));
     List<PipelineStage> stages = new ArrayList<>();
     stages.add(spec.mapper());
     stages.addAll(plan.stages());
-    stages.add(o.cv == null ? clf : o.cv.estimator(clf, o.seed));
+    stages.add(o.cv == null ? (PipelineStage) clf
+        : o.cv.estimator((LogitClassifier) clf, o.seed));
     Pipeline pipeline = new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
 
     long t0 = System.nanoTime();
@@ -141,7 +144,7 @@ final class TrainCommand {
     // With cross-validation the pipeline keeps the selected model, refitted on all rows.
     PipelineModel pm = cvModel == null ? pipelineFit
         : CrossValidationOptions.withBest(pipelineFit, cvModel, train);
-    LogitClassificationModel model = SavedPipeline.classifierOf(pm);
+    LogitModel<?> model = SavedPipeline.classifierOf(pm);
     LogitTrainingSummary summary = model.summary();
     err.println(String.format(Locale.ROOT, "%s after %d iterations: %s",
         summary.converged() ? "converged" : summary.stoppedEarly() ? "stopped early"
@@ -180,11 +183,10 @@ final class TrainCommand {
 
     String warning = ModelStore.replace(mfs, modelPath, o.overwrite,
         tmp -> pm.write().save(tmp.toString()));
-    CoefficientTable coefficients = CoefficientTable.of(model,
+    ModelSection section = ModelType.section(model,
         pm.transform(train).schema().apply(Columns.FEATURES));
     TrainReport report = new TrainReport(o, in.format(), spec, plan, model, pipelineSeconds,
-        validation, tuning, results, mfs.makeQualified(modelPath).toString(), warning,
-        coefficients);
+        validation, tuning, results, mfs.makeQualified(modelPath).toString(), warning, section);
     if (o.metrics != null) {
       ObjectNode json = report.toJson();
       if (cvModel != null) {
@@ -196,7 +198,7 @@ final class TrainCommand {
   }
 
   /** The metrics of each dataset at the model's threshold (and the test rows at 0.5 if tuned). */
-  private Map<String, Metrics.Result> metrics(PipelineModel pm, LogitClassificationModel model,
+  private Map<String, Metrics.Result> metrics(PipelineModel pm, LogitModel<?> model,
       Rows rows, boolean tuned) {
     Map<String, Metrics.Result> results = new LinkedHashMap<>();
     results.put("train", Metrics.compute(pm.transform(rows.fit()), o.weight, model.logitLoss(),
@@ -210,8 +212,8 @@ final class TrainCommand {
           model.logitLoss(), model.getThreshold()));
       if (tuned) {
         // The held-out rows at the untuned threshold: the same scores, the default rule.
-        LogitClassificationModel untuned = model.copy(ParamMap.empty())
-            .setThreshold(Tuning.DEFAULT_THRESHOLD);
+        LogitModel<?> untuned = (LogitModel<?>) ((Transformer) model).copy(ParamMap.empty());
+        untuned.setThreshold(Tuning.DEFAULT_THRESHOLD);
         Dataset<Row> assembled = pm.transform(rows.test()).drop(model.getPredictionCol(),
             model.getProbabilityCol(), model.getRawPredictionCol());
         results.put(Tuning.TEST_AT_DEFAULT, Metrics.compute(untuned.transform(assembled),

@@ -1,6 +1,6 @@
 package io.github.stablelogit.cli;
 
-import io.github.stablelogit.ml.LogitClassifier;
+import io.github.stablelogit.ml.ClassifierParams;
 import io.github.stablelogit.ml.ThresholdChoice;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,13 +12,13 @@ import java.util.List;
  */
 final class TrainOptions {
 
-  /** One flag per LogitClassifier parameter (see {@link EstimatorFlags}). */
+  /** One flag per parameter of either estimator (see {@link EstimatorFlags}). */
   static final List<String> ESTIMATOR_OPTIONS = EstimatorFlags.names();
 
   /** The options that take a value. */
   static final List<String> OPTIONS = concat(List.of("input", "format", "partitions", "master",
       "label", "features", "weight", "drop", "model", "metrics", "test-fraction",
-      "validation-fraction", "validation-indicator-col", "seed", "tune-threshold"),
+      "validation-fraction", "validation-indicator-col", "seed", "tune-threshold", "model-type"),
       concat(ESTIMATOR_OPTIONS, CrossValidationOptions.OPTIONS));
 
   /** The switches. */
@@ -59,8 +59,10 @@ final class TrainOptions {
   final CrossValidationOptions cv;
   /** --master, or null. */
   final String master;
+  /** --model-type, linear by default. */
+  final ModelType modelType;
   /** The estimator the flags describe (columns not yet set). */
-  final LogitClassifier classifier;
+  final ClassifierParams<?> classifier;
 
   private TrainOptions(CliArgs a) {
     input = a.require("input");
@@ -86,7 +88,8 @@ final class TrainOptions {
     metrics = a.get("metrics");
     master = a.get("master");
     checkCombinations(a);
-    classifier = EstimatorFlags.apply(a);
+    modelType = ModelType.of(a);
+    classifier = EstimatorFlags.apply(a, modelType);
     if (classifier.getEarlyStoppingRounds() > 0 && !validating()) {
       throw new UsageException("--early-stopping-rounds needs validation rows: add "
           + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
@@ -95,6 +98,14 @@ final class TrainOptions {
     if ((cal.equals("platt") || cal.equals("isotonic")) && !validating()) {
       throw new UsageException("--calibration " + cal + " is fitted on validation rows: add "
           + "--validation-fraction F (e.g. 0.2) or --validation-indicator-col COL");
+    }
+    if (modelType != ModelType.LINEAR) {
+      for (String cvOption : CrossValidationOptions.OPTIONS) {
+        if (a.has(cvOption)) {
+          throw new UsageException("--" + cvOption + " only applies to --model-type linear (this "
+              + "is --model-type " + modelType.flag + ")");
+        }
+      }
     }
     cv = CrossValidationOptions.parse(a, validating());
   }

@@ -1,7 +1,7 @@
 package io.github.stablelogit.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.stablelogit.ml.LogitClassificationModel;
+import io.github.stablelogit.ml.LogitModel;
 import io.github.stablelogit.ml.LogitTrainingSummary;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -17,7 +17,7 @@ final class TrainReport {
   private final String format;
   private final Labels.Spec label;
   private final FeaturePlan plan;
-  private final LogitClassificationModel model;
+  private final LogitModel<?> model;
   private final LogitTrainingSummary summary;
   private final double pipelineSeconds;
   /** null without validation rows. */
@@ -29,7 +29,8 @@ final class TrainReport {
   private final String savedTo;
   /** A warning from saving the model, or null. */
   private final String warning;
-  private final CoefficientTable coefficients;
+  /** The coefficient table or the network layout. */
+  private final ModelSection section;
 
   /**
    * @param options the options
@@ -43,12 +44,12 @@ final class TrainReport {
    * @param results metrics per dataset, in display order
    * @param savedTo where the model was saved (qualified)
    * @param warning a warning from saving the model, or null
-   * @param coefficients the coefficients with their standard errors
+   * @param section the model's own section: coefficients or network layout
    */
   TrainReport(TrainOptions options, String format, Labels.Spec label, FeaturePlan plan,
-      LogitClassificationModel model, double pipelineSeconds, Validation validation,
+      LogitModel<?> model, double pipelineSeconds, Validation validation,
       Tuning tuning, Map<String, Metrics.Result> results, String savedTo, String warning,
-      CoefficientTable coefficients) {
+      ModelSection section) {
     this.options = options;
     this.format = format;
     this.label = label;
@@ -61,7 +62,7 @@ final class TrainReport {
     this.results = results;
     this.savedTo = savedTo;
     this.warning = warning;
-    this.coefficients = coefficients;
+    this.section = section;
   }
 
   /** @return the metrics JSON, keys in a stable order */
@@ -94,6 +95,7 @@ final class TrainReport {
       sj.put("seed", options.seed);
     }
     ObjectNode tj = json.putObject("training");
+    tj.put("model_type", options.modelType.flag);
     tj.put("solver", summary.solver());
     tj.put("iterations", summary.totalIterations());
     tj.put("converged", summary.converged());
@@ -122,7 +124,7 @@ final class TrainReport {
           : e.getKey();
       e.getValue().toJson(json.putObject(key));
     }
-    coefficients.toJson(json);
+    section.toJson(json);
     return json;
   }
 
@@ -134,8 +136,9 @@ final class TrainReport {
   void print(PrintStream out) {
     out.println(String.format(Locale.ROOT, "features: %s -> %d dimensions", plan.describe(),
         model.numFeatures()));
-    out.println(String.format(Locale.ROOT, "training: %s, solver %s, %d iterations (%s), %.2f s "
-            + "(%.2f s with feature preparation)",
+    out.println(String.format(Locale.ROOT, "training: %s%s, solver %s, %d iterations (%s), "
+            + "%.2f s (%.2f s with feature preparation)",
+        options.modelType == ModelType.LINEAR ? "" : options.modelType.estimator + ", ",
         model.logitLoss(), summary.solver(), summary.totalIterations(),
         summary.converged() ? "converged" : summary.stoppedEarly() ? "stopped early"
             : "not converged", summary.trainingSeconds(), pipelineSeconds));
@@ -159,6 +162,6 @@ final class TrainReport {
     }
     out.println();
     out.print(Metrics.table(results));
-    coefficients.print(out);
+    section.print(out);
   }
 }

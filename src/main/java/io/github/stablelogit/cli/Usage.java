@@ -37,8 +37,8 @@ final class Usage {
       "",
       "Fits a PipelineModel: label mapping to 0/1, string columns one-hot encoded",
       "(StringIndexer + OneHotEncoder, unseen values kept), numeric and vector columns",
-      "assembled, then LogitClassifier. Prints one line per optimizer iteration on stderr and",
-      "the metrics on stdout.",
+      "assembled, then LogitClassifier (or, with --model-type mlp, LogitMLPClassifier). Prints",
+      "one line per optimizer iteration on stderr and the metrics on stdout.",
       "",
       "data:",
       "  --label COL            label column: numeric 0/1 or -1/+1, boolean, or a string with",
@@ -91,7 +91,6 @@ final class Usage {
       "  --overwrite            replace an existing DIR (kept intact if anything fails)",
       "  --metrics FILE.json    also write the metrics as JSON",
       "",
-      "estimator (LogitClassifier parameters; defaults in brackets):",
       EstimatorFlags.help());
 
   static final String PREDICT = String.join("\n",

@@ -26,7 +26,8 @@ import org.apache.spark.sql.types.StructType;
  * #margin(Vector)} is still βᵀx + b.
  */
 public final class LogitClassificationModel extends Model<LogitClassificationModel>
-    implements LogitParams<LogitClassificationModel>, MLWritable {
+    implements LogitParams<LogitClassificationModel>, LogitModel<LogitClassificationModel>,
+    MLWritable {
 
   private static final long serialVersionUID = 1L;
 

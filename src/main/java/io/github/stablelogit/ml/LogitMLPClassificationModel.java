@@ -26,7 +26,8 @@ import org.apache.spark.sql.types.StructType;
  * work unchanged.
  */
 public final class LogitMLPClassificationModel extends Model<LogitMLPClassificationModel>
-    implements MlpParams<LogitMLPClassificationModel>, MLWritable {
+    implements MlpParams<LogitMLPClassificationModel>, LogitModel<LogitMLPClassificationModel>,
+    MLWritable {
 
   private static final long serialVersionUID = 1L;
 

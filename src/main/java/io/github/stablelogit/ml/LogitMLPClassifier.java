@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * runs each pass as one Spark job: per block, vectorised forward and backward passes chunk by
  * chunk (dgemm; CSR input in the first layer without densifying), combined by {@code
  * treeAggregate} in double-double arithmetic, so refits are bit-identical. Solvers: {@code lbfgs}
- * (full batch, default) or {@code adam} (warm-up, cosine decay, gradient clipping).
+ * (full batch, default) or {@code adam} (warm-up, cosine decay, gradient clipping; full batch, or
+ * with {@code miniBatchFraction} &lt; 1 a seeded, partition-independent share of the rows per
+ * step, chosen by a hash of each row's values).
  */
 public final class LogitMLPClassifier extends Estimator<LogitMLPClassificationModel>
     implements MlpParams<LogitMLPClassifier>, MLWritable {
@@ -118,6 +120,11 @@ public final class LogitMLPClassifier extends Estimator<LogitMLPClassificationMo
     transformSchema(dataset.schema(), true);
     TrainingData.requireValidationColumn(this);
     Calibrator.requireValidation(this);
+    if (getMiniBatchFraction() < 1 && !"adam".equals(getSolver())) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "miniBatchFraction %s "
+          + "needs solver adam (solver %s takes full-batch steps); set solver adam or leave "
+          + "miniBatchFraction at 1.", getMiniBatchFraction(), getSolver()));
+    }
     JavaRDD<InstanceBlock> blocks = TrainingData.packBlocks(this, dataset);
     try {
       DataSummary data = TrainingData.summarize(blocks);
@@ -129,18 +136,22 @@ public final class LogitMLPClassifier extends Estimator<LogitMLPClassificationMo
       MlpNetwork net = new MlpNetwork(d, getLayers(), MlpActivation.named(getActivation()));
       MlpObjective objective = MlpObjective.over(blocks, loss, net, data, getStandardization(),
           getRegParam(), getAggregationDepth(),
-          LogitClassificationModel.rawThreshold(getThreshold()) + shift);
+          LogitClassificationModel.rawThreshold(getThreshold()) + shift)
+          .withMiniBatches(getMiniBatchFraction(), getSeed());
       double[] x0 = startingPoint(net, objective, data, loss);
       LOG.info(String.format(Locale.ROOT, "fitting a network %s (%s, %d parameters) with %s on "
-              + "%d rows (weight sum %s%s), regParam=%s, solver %s, %d partitions",
+              + "%d rows (weight sum %s%s), regParam=%s, solver %s%s, %d partitions",
           Arrays.toString(net.sizes()), getActivation(), net.numParams(), loss, data.rows(),
           data.weightSum(), data.validationRows() > 0 ? ", " + data.validationRows()
-              + " validation rows" : "", getRegParam(), getSolver(), blocks.getNumPartitions()));
+              + " validation rows" : "", getRegParam(), getSolver(),
+          getMiniBatchFraction() < 1 ? " (mini-batch fraction " + getMiniBatchFraction() + ")"
+              : "", blocks.getNumPartitions()));
       List<IterationListener> ls = listeners == null ? List.of() : List.copyOf(listeners);
       LogitMinimizer.Result result = minimize(objective, x0, it -> {
         LogitIteration pub = LogitTrainingSummary.toPublic(it);
         ls.forEach(l -> l.onIteration(pub));
       });
+      objective.useBatch(-1);
       double[] theta = objective.toOriginal(result.x());
       theta[net.biasOffset(net.numLayers() - 1)] -= shift;
       LogitMLPClassificationModel model = new LogitMLPClassificationModel(uid, d, getLayers(),

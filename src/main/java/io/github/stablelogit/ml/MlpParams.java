@@ -41,6 +41,7 @@ public interface MlpParams<S extends MlpParams<S>> extends ClassifierParams<S> {
     final DoubleParam stepSize;
     final IntParam warmupIters;
     final DoubleParam maxGradNorm;
+    final DoubleParam miniBatchFraction;
     final Param<Vector> initialWeights;
 
     /** @param o the owner, whose uid must already be set */
@@ -67,6 +68,10 @@ public interface MlpParams<S extends MlpParams<S>> extends ClassifierParams<S> {
           + "iterations (>= 0)", ParamChecks.INT_NON_NEGATIVE);
       maxGradNorm = ParamChecks.doubleParam(o, "maxGradNorm", "adam: clip the gradient to this "
           + "Euclidean norm (finite, >= 0; 0 = no clipping)", ParamChecks.FINITE_NON_NEGATIVE);
+      miniBatchFraction = ParamChecks.doubleParam(o, "miniBatchFraction", "adam: each step's "
+          + "gradient is the weighted mean over the training rows a seeded hash of (seed, step, "
+          + "row values) selects with this probability, the same rows for any partitioning "
+          + "(in (0, 1]; 1 = full batch)", ParamChecks.doubles("in (0, 1]", v -> v > 0 && v <= 1));
       initialWeights = new Param<Vector>(o, "initialWeights", "initial network parameters on "
           + "raw features, in the layout of LogitMLPClassificationModel.weights()",
           (scala.Function1) ParamChecks.ANY);
@@ -94,6 +99,7 @@ public interface MlpParams<S extends MlpParams<S>> extends ClassifierParams<S> {
     setDefault(p.stepSize, 0.01);
     setDefault(p.warmupIters, 0);
     setDefault(p.maxGradNorm, 0.0);
+    setDefault(p.miniBatchFraction, 1.0);
   }
 
   /** @return hidden layer sizes (default [32]) */
@@ -139,6 +145,11 @@ public interface MlpParams<S extends MlpParams<S>> extends ClassifierParams<S> {
   /** @return adam's clipping norm (default 0 = off) */
   default DoubleParam maxGradNorm() {
     return defs().maxGradNorm;
+  }
+
+  /** @return adam's mini-batch fraction of the training rows (default 1 = full batch) */
+  default DoubleParam miniBatchFraction() {
+    return defs().miniBatchFraction;
   }
 
   /** @return initial parameters (unset: seeded initialization) */
@@ -191,6 +202,11 @@ public interface MlpParams<S extends MlpParams<S>> extends ClassifierParams<S> {
     return (Double) $(maxGradNorm());
   }
 
+  /** @return adam's mini-batch fraction (1 = full batch) */
+  default double getMiniBatchFraction() {
+    return (Double) $(miniBatchFraction());
+  }
+
   /** @return the initial parameters, or null when unset */
   default Vector getInitialWeights() {
     return isDefined(initialWeights()) ? $(initialWeights()) : null;
@@ -239,6 +255,20 @@ public interface MlpParams<S extends MlpParams<S>> extends ClassifierParams<S> {
   /** @param v adam's clipping norm, finite and ≥ 0 (0 = off) @return this */
   default S setMaxGradNorm(double v) {
     return setValid(maxGradNorm(), v);
+  }
+
+  /**
+   * Adam's mini-batches: step t's gradient (and the objective it reports) is the weighted mean
+   * over the training rows whose hash of (seed, t, label, weight, feature values) falls below
+   * {@code v}, plus the penalty; unselected rows are skipped. The choice depends on neither the
+   * partitioning nor the row order (identical rows are chosen together); validation rows are
+   * always scored. Only with solver adam.
+   *
+   * @param v the fraction, in (0, 1] (1 = full batch)
+   * @return this
+   */
+  default S setMiniBatchFraction(double v) {
+    return setValid(miniBatchFraction(), v);
   }
 
   /** @param v initial parameters on raw features @return this */

@@ -8,12 +8,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adam (Kingma and Ba) on an {@link Objective}, one evaluation (a full pass over the blocks) per
- * step, with the schedule of hand-written training loops built in: the learning rate rises
- * linearly from stepSize/warmupIters to stepSize over the first warmupIters steps, then decays to
- * 0 along a half cosine by maxIter; the gradient is clipped to Euclidean norm maxGradNorm before
- * it enters the moments. Iterations are recorded as for L-BFGS ({@link IterationRecorder}: history,
- * listener, INFO line, non-finite objective as an exception, gradient test, early stopping).
+ * Adam (Kingma and Ba) on an {@link Objective}, one evaluation (a pass over the blocks) per step,
+ * with the schedule of hand-written training loops built in: the learning rate rises linearly from
+ * stepSize/warmupIters to stepSize over the first warmupIters steps, then decays to 0 along a half
+ * cosine by maxIter; the gradient is clipped to Euclidean norm maxGradNorm before it enters the
+ * moments. The gradient at the point of step t is evaluated on batch t ({@link
+ * Objective#useBatch}; batch 0 at the starting point), so a mini-batch objective gives each step
+ * its own rows, and the recorded objective is that batch's. Iterations are recorded as for L-BFGS
+ * ({@link IterationRecorder}: history, listener, INFO line, non-finite objective as an exception,
+ * gradient test, early stopping).
  */
 public final class AdamMinimizer {
 
@@ -67,6 +70,7 @@ public final class AdamMinimizer {
     int n = x0.length;
     double[] x = x0.clone();
     double[] g = new double[n];
+    objective.useBatch(0);
     double f = objective.evaluate(x, g);
     if (rec.record(0, x, f, LogitMinimizer.maxAbs(g))) {
       return rec.result(x);
@@ -90,6 +94,7 @@ public final class AdamMinimizer {
         v[j] = BETA2 * v[j] + (1 - BETA2) * gj * gj;
         x[j] -= lr * (m[j] / c1) / (Math.sqrt(v[j] / c2) + EPSILON);
       }
+      objective.useBatch(t);
       f = objective.evaluate(x, g);
       if (rec.record(t, x, f, LogitMinimizer.maxAbs(g))) {
         return rec.result(x);

@@ -18,7 +18,9 @@ import org.apache.spark.broadcast.Broadcast;
  * (the first layer of a CSR block by a loop over its non-zeros, never densified), the batch loss
  * kernel {@link LogitLoss#valueAndDerivatives} on the chunk's logits, and the backward pass with
  * dgemm, accumulating the block's gradient in double; the block's sums then enter the running
- * sums compensated.
+ * sums compensated. A pass with a {@link RowSampler} (Adam's mini-batches) keeps the same chunks
+ * but gathers each chunk's selected rows and passes only those, and also sums their training
+ * weight.
  */
 public final class MlpAggregator extends PassSums {
 
@@ -30,6 +32,8 @@ public final class MlpAggregator extends PassSums {
   /** θ given directly (local evaluation), or null to read the broadcast. */
   private final double[] local;
   private final double rawThreshold;
+  /** The step's mini-batch, or null for all rows. */
+  private final RowSampler sampler;
   private transient Work work;
 
   /** Per-aggregator scratch, reused across chunks and blocks. */
@@ -41,6 +45,11 @@ public final class MlpAggregator extends PassSums {
     double[] rows = new double[0];
     final double[] validation = new double[1];
     final double[] gradient;
+    /** A mini-batch chunk: its rows' indices in the block, labels and weights, gathered. */
+    int[] index = new int[0];
+    double[] labels = new double[0];
+    double[] weights = new double[0];
+    double[] validationWeights = new double[0];
 
     Work(MlpNetwork net) {
       pre = new double[net.numLayers()][0];
@@ -61,22 +70,36 @@ public final class MlpAggregator extends PassSums {
    */
   public MlpAggregator(LogitLoss loss, MlpNetwork net, Broadcast<double[]> theta,
       double rawThreshold) {
-    this(loss, net, theta, null, rawThreshold);
+    this(loss, net, theta, null, rawThreshold, null);
+  }
+
+  /**
+   * @param loss the loss
+   * @param net the network's shape
+   * @param theta broadcast parameters θ in the original feature space
+   * @param rawThreshold logits above it count as predicted positives (diagnostics only)
+   * @param sampler the rows of this pass, or null for all
+   */
+  MlpAggregator(LogitLoss loss, MlpNetwork net, Broadcast<double[]> theta, double rawThreshold,
+      RowSampler sampler) {
+    this(loss, net, theta, null, rawThreshold, sampler);
   }
 
   /** An aggregator on parameters held directly, for passes without Spark. */
-  MlpAggregator(LogitLoss loss, MlpNetwork net, double[] theta, double rawThreshold) {
-    this(loss, net, null, theta, rawThreshold);
+  MlpAggregator(LogitLoss loss, MlpNetwork net, double[] theta, double rawThreshold,
+      RowSampler sampler) {
+    this(loss, net, null, theta, rawThreshold, sampler);
   }
 
   private MlpAggregator(LogitLoss loss, MlpNetwork net, Broadcast<double[]> broadcast,
-      double[] local, double rawThreshold) {
-    super(net.numParams(), 0);
+      double[] local, double rawThreshold, RowSampler sampler) {
+    super(net.numParams(), 1);
     this.loss = loss;
     this.net = net;
     this.broadcast = broadcast;
     this.local = local;
     this.rawThreshold = rawThreshold;
+    this.sampler = sampler;
   }
 
   /**
@@ -101,11 +124,15 @@ public final class MlpAggregator extends PassSums {
     }
     double[] theta = local != null ? local : broadcast.value();
     Arrays.fill(work.gradient, 0.0);
-    double[] blockSums = new double[4];
+    double[] blockSums = new double[5];
     if (block.isSparse()) {
       for (int from = 0; from < n; ) {
         int to = block.csrChunkEnd(from);
-        chunk(block, theta, from, to - from, null, 0, blockSums);
+        if (sampler == null) {
+          chunk(block, theta, from, to - from, null, 0, blockSums);
+        } else {
+          sampledChunk(block, theta, from, to - from, blockSums);
+        }
         from = to;
       }
     } else {
@@ -113,6 +140,10 @@ public final class MlpAggregator extends PassSums {
       int rows = block.denseChunkRows();
       for (int from = 0; from < n; from += rows) {
         int len = Math.min(rows, n - from);
+        if (sampler != null) {
+          sampledChunk(block, theta, from, len, blockSums);
+          continue;
+        }
         double[] x = block.denseDouble();
         int at = from * d;
         if (x == null) {
@@ -132,13 +163,91 @@ public final class MlpAggregator extends PassSums {
   }
 
   /**
+   * The rows of chunk [from, from + len) in the sampler's batch, gathered (labels, weights, dense
+   * values widened to double; CSR rows by index) and passed forward and backward as one chunk.
+   * Adds their training weight to blockSums[4].
+   */
+  private void sampledChunk(InstanceBlock block, double[] theta, int from, int len,
+      double[] blockSums) {
+    Work ws = work;
+    ws.index = ws.index.length >= len ? ws.index : new int[len];
+    int m = 0;
+    for (int i = from; i < from + len; i++) {
+      if (sampler.selects(block, i)) {
+        ws.index[m++] = i;
+      }
+    }
+    if (m == 0) {
+      return;
+    }
+    ws.labels = ws.grow(ws.labels, m);
+    ws.weights = ws.grow(ws.weights, m);
+    double[] vw = block.validationWeights();
+    if (vw != null) {
+      ws.validationWeights = ws.grow(ws.validationWeights, m);
+    }
+    double selectedWeight = 0.0;
+    for (int r = 0; r < m; r++) {
+      int i = ws.index[r];
+      ws.labels[r] = block.labels()[i];
+      ws.weights[r] = block.weights()[i];
+      selectedWeight += ws.weights[r];
+      if (vw != null) {
+        ws.validationWeights[r] = vw[i];
+      }
+    }
+    blockSums[4] += selectedWeight;
+    double[] x = null;
+    if (!block.isSparse()) {
+      int d = block.numFeatures();
+      x = ws.rows = ws.grow(ws.rows, m * d);
+      for (int r = 0; r < m; r++) {
+        int at = ws.index[r] * d;
+        if (block.denseDouble() != null) {
+          System.arraycopy(block.denseDouble(), at, x, r * d, d);
+        } else {
+          float[] f = block.denseFloat();
+          for (int j = 0; j < d; j++) {
+            x[r * d + j] = f[at + j];
+          }
+        }
+      }
+    }
+    forwardBackward(block, theta, new Rows(ws.labels, ws.weights,
+        vw == null ? null : ws.validationWeights, 0, ws.index), m, x, 0, blockSums);
+  }
+
+  /**
+   * The rows of one chunk: labels, training and validation weights (null without validation rows)
+   * from {@code from}, and the block row of each (null: rows from, from + 1, ...).
+   */
+  private record Rows(double[] labels, double[] weights, double[] validationWeights, int from,
+      int[] index) {
+
+    int blockRow(int i) {
+      return index == null ? from + i : index[i];
+    }
+  }
+
+  /**
    * Forward and backward pass of rows [from, from + len) of the block; x (column-major d×len from
    * {@code at}) holds a dense chunk, null for CSR.
    */
   private void chunk(InstanceBlock block, double[] theta, int from, int len, double[] x, int at,
       double[] blockSums) {
+    forwardBackward(block, theta, new Rows(block.labels(), block.weights(),
+        block.validationWeights(), from, null), len, x, at, blockSums);
+  }
+
+  /**
+   * Forward and backward pass of the len rows {@code rows} of the block; x (column-major d×len
+   * from {@code at}) holds them dense, null for CSR.
+   */
+  private void forwardBackward(InstanceBlock block, double[] theta, Rows rows, int len,
+      double[] x, int at, double[] blockSums) {
     BLAS blas = InstanceBlock.blas();
     Work ws = work;
+    int from = rows.from();
     int layers = net.numLayers();
     MlpActivation act = net.activation();
     double[] g = ws.gradient;
@@ -152,7 +261,7 @@ public final class MlpAggregator extends PassSums {
         System.arraycopy(theta, b, h, i * out, out);
       }
       if (k == 0 && x == null) {
-        csrFirstLayer(block, from, len, out, theta, h, true);
+        csrFirstLayer(block, rows, len, out, theta, h, true);
       } else if (in > 0) {
         double[] a = k == 0 ? x : ws.act[k - 1];
         blas.dgemm("N", "N", out, len, in, 1.0, theta, net.weightOffset(k), out, a,
@@ -169,20 +278,20 @@ public final class MlpAggregator extends PassSums {
     double[] z = ws.delta = ws.grow(ws.delta, Math.max(len, 1));
     System.arraycopy(ws.pre[layers - 1], 0, z, 0, len);
     double predicted = 0.0;
-    double[] w = block.weights();
+    double[] w = rows.weights();
     for (int i = 0; i < len; i++) {
       if (z[i] > rawThreshold) {
         predicted += w[from + i];
       }
     }
     blockSums[3] += predicted;
-    double[] vw = block.validationWeights();
+    double[] vw = rows.validationWeights();
     if (vw != null) {
-      blockSums[1] += loss.valueAndDerivatives(z, from, block.labels(), w, vw, ws.validation, z,
+      blockSums[1] += loss.valueAndDerivatives(z, from, rows.labels(), w, vw, ws.validation, z,
           len);
       blockSums[2] += ws.validation[0];
     } else {
-      blockSums[1] += loss.valueAndDerivatives(z, from, block.labels(), w, z, len);
+      blockSums[1] += loss.valueAndDerivatives(z, from, rows.labels(), w, z, len);
     }
     double dzSum = 0.0;
     for (int i = 0; i < len; i++) {
@@ -201,7 +310,7 @@ public final class MlpAggregator extends PassSums {
         }
       }
       if (k == 0 && x == null) {
-        csrFirstLayer(block, from, len, out, delta, g, false);
+        csrFirstLayer(block, rows, len, out, delta, g, false);
       } else if (in > 0) {
         double[] a = k == 0 ? x : ws.act[k - 1];
         blas.dgemm("N", "T", out, in, len, 1.0, delta, 0, out, a, k == 0 ? at : 0, in, 1.0, g,
@@ -226,13 +335,14 @@ public final class MlpAggregator extends PassSums {
    * v_k W₀[:, c_k] (h = out, W₀ in theta). Backward: gW₀[:, c_k] += v_k δ[:, i] (δ = in, the
    * gradient = out).
    */
-  private void csrFirstLayer(InstanceBlock block, int from, int len, int out, double[] in,
+  private void csrFirstLayer(InstanceBlock block, Rows rows, int len, int out, double[] in,
       double[] outArr, boolean forward) {
     int[] ptr = block.rowPtr();
     int w = net.weightOffset(0);
     for (int i = 0; i < len; i++) {
       int col = i * out;
-      for (int k = ptr[from + i], end = ptr[from + i + 1]; k < end; k++) {
+      int row = rows.blockRow(i);
+      for (int k = ptr[row], end = ptr[row + 1]; k < end; k++) {
         double v = block.csrValue(k);
         int wc = w + block.csrColumn(k) * out;
         if (forward) {
@@ -257,6 +367,11 @@ public final class MlpAggregator extends PassSums {
   public MlpAggregator merge(MlpAggregator other) {
     mergeSums(other);
     return this;
+  }
+
+  /** @return Σw over the training rows of the pass's mini-batch (0 for full-batch passes) */
+  double selectedWeight() {
+    return total(numFeatures + 4);
   }
 
   /** @return the gradient sum in θ, length P */

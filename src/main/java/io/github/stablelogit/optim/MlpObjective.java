@@ -3,7 +3,7 @@ package io.github.stablelogit.optim;
 import io.github.stablelogit.loss.LogitLoss;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -23,10 +23,12 @@ import org.apache.spark.broadcast.Broadcast;
  * With {@code standardization} the penalty applies to W̃ (scale-free), otherwise to W₀. Every other
  * layer's variables are its parameters. Each evaluation is one Spark job over about one task per
  * core ({@link ExecutorGroups}) combining {@link MlpAggregator}s with {@code treeAggregate}.
+ * With {@link #withMiniBatches} a pass covers one step's seeded mini-batch of rows instead.
  */
 public final class MlpObjective implements Objective {
 
-  private final Function<double[], MlpAggregator> pass;
+  /** One pass at θ over the rows of a mini-batch, or over all rows when it is null. */
+  private final BiFunction<double[], RowSampler, MlpAggregator> pass;
   private final MlpNetwork net;
   private final double regL2;
   private final boolean standardization;
@@ -35,12 +37,17 @@ public final class MlpObjective implements Objective {
   private final double[] mean;
   private final double[] std;
   private int evaluations;
+  private double miniBatchFraction = 1.0;
+  private long miniBatchSeed;
+  /** The step whose mini-batch the next evaluations use; −1: all rows. */
+  private int step = -1;
   private double[] lastX;
+  private int lastStep = -1;
   private double lastValidation = Double.NaN;
   private double lastPositive = Double.NaN;
 
-  private MlpObjective(Function<double[], MlpAggregator> pass, MlpNetwork net, DataSummary s,
-      boolean standardization, double regL2) {
+  private MlpObjective(BiFunction<double[], RowSampler, MlpAggregator> pass, MlpNetwork net,
+      DataSummary s, boolean standardization, double regL2) {
     this.pass = pass;
     this.net = net;
     this.regL2 = regL2;
@@ -66,11 +73,11 @@ public final class MlpObjective implements Objective {
       DataSummary summary, boolean standardization, double regL2, int aggregationDepth,
       double rawThreshold) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(blocks.context());
-    return new MlpObjective(theta -> {
+    return new MlpObjective((theta, sampler) -> {
       Broadcast<double[]> bc = jsc.broadcast(theta);
       try {
         return ExecutorGroups.tasks(blocks, jsc).treeAggregate(
-            new MlpAggregator(loss, net, bc, rawThreshold), MlpAggregator::add,
+            new MlpAggregator(loss, net, bc, rawThreshold, sampler), MlpAggregator::add,
             MlpAggregator::merge, aggregationDepth);
       } finally {
         bc.destroy();
@@ -81,11 +88,31 @@ public final class MlpObjective implements Objective {
   /** The same objective over blocks held in this JVM, evaluated without Spark (for tests). */
   static MlpObjective local(List<InstanceBlock> blocks, LogitLoss loss, MlpNetwork net,
       DataSummary summary, boolean standardization, double regL2) {
-    return new MlpObjective(theta -> {
-      MlpAggregator agg = new MlpAggregator(loss, net, theta, 0.0);
+    return new MlpObjective((theta, sampler) -> {
+      MlpAggregator agg = new MlpAggregator(loss, net, theta, 0.0, sampler);
       blocks.forEach(agg::add);
       return agg;
     }, net, summary, standardization, regL2);
+  }
+
+  /**
+   * Turns on mini-batches: after {@link #useBatch}(t) with t ≥ 0, evaluations sum over the
+   * training rows of step t's batch ({@link RowSampler}) and divide by their weight instead of
+   * the total. A fraction of 1 keeps every evaluation a full pass (no hashing at all).
+   *
+   * @param fraction the expected share of the rows in a batch, in (0, 1]
+   * @param seed the seed of the choice
+   * @return this
+   */
+  public MlpObjective withMiniBatches(double fraction, long seed) {
+    this.miniBatchFraction = fraction;
+    this.miniBatchSeed = seed;
+    return this;
+  }
+
+  @Override
+  public void useBatch(int t) {
+    this.step = t;
   }
 
   /** @return the network */
@@ -127,7 +154,7 @@ public final class MlpObjective implements Objective {
   }
 
   private void ensureEvaluated(double[] x) {
-    if (lastX == null || !Arrays.equals(lastX, x)) {
+    if (lastX == null || lastStep != step || !Arrays.equals(lastX, x)) {
       evaluate(x, new double[x.length]);
     }
   }
@@ -173,8 +200,13 @@ public final class MlpObjective implements Objective {
   @Override
   public double evaluate(double[] x, double[] gradient) {
     evaluations++;
-    MlpAggregator agg = pass.apply(toOriginal(x));
+    RowSampler sampler = step >= 0 && miniBatchFraction < 1
+        ? new RowSampler(miniBatchFraction, miniBatchSeed, step) : null;
+    MlpAggregator agg = pass.apply(toOriginal(x), sampler);
     double[] g = agg.parameterGradientSum();
+    // A batch without training weight contributes nothing (only the penalty's gradient).
+    double weightSum = sampler == null ? this.weightSum
+        : agg.selectedWeight() > 0 ? agg.selectedWeight() : Double.POSITIVE_INFINITY;
     int out = net.out(0);
     int w = net.weightOffset(0);
     int b = net.biasOffset(0);
@@ -203,6 +235,7 @@ public final class MlpObjective implements Objective {
     }
     double value = agg.lossSum() / weightSum + 0.5 * regL2 * penalty;
     lastX = x.clone();
+    lastStep = step;
     lastValidation = validationWeightSum > 0
         ? agg.validationLossSum() / validationWeightSum : Double.NaN;
     lastPositive = agg.predictedPositiveWeight() / weightSum;

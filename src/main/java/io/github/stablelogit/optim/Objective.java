@@ -31,4 +31,12 @@ public interface Objective {
    * @return the L1 weight of each optimizer variable (0 for unpenalized ones)
    */
   double[] l1Weights(double regL1);
+
+  /**
+   * Selects the rows of the next evaluations, for objectives over mini-batches: those of step t's
+   * batch, or all rows for t &lt; 0. Full-batch objectives ignore it.
+   *
+   * @param t the step (0 for the starting point), or −1 for all rows
+   */
+  default void useBatch(int t) {}
 }

@@ -61,7 +61,7 @@ class LogitJobTest {
     spark.stop();
   }
 
-  private static String sample(String name) {
+  static String sample(String name) {
     return SparkTestSupport.sampleData().resolve(name).toString();
   }
 
@@ -90,11 +90,11 @@ class LogitJobTest {
     return run(all);
   }
 
-  private static JsonNode json(Path p) throws IOException {
+  static JsonNode json(Path p) throws IOException {
     return new ObjectMapper().readTree(p.toFile());
   }
 
-  private static void assertBadInput(Run r, String expectedPart) {
+  static void assertBadInput(Run r, String expectedPart) {
     String what = "stderr was:\n" + r.err + "\nstdout was:\n" + r.out;
     assertEquals(2, r.rc, what);
     List<String> lines = r.err.lines().toList();
@@ -260,7 +260,7 @@ class LogitJobTest {
     assertEquals(569, a.get("train").get("rows").asLong());
   }
 
-  private static void assertSameMetrics(JsonNode expected, JsonNode actual) {
+  static void assertSameMetrics(JsonNode expected, JsonNode actual) {
     Iterator<String> names = expected.fieldNames();
     while (names.hasNext()) {
       String k = names.next();

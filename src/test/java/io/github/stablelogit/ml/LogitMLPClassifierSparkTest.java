@@ -68,6 +68,11 @@ class LogitMLPClassifierSparkTest {
    * does no better than chance (0.5, or the larger class share of a sample).
    */
   static Dataset<Row> xor(long seed, int n, int partitions) {
+    return xor(spark, seed, n, partitions);
+  }
+
+  /** {@link #xor(long, int, int)} in the given session. */
+  static Dataset<Row> xor(SparkSession spark, long seed, int n, int partitions) {
     Random rnd = new Random(seed);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -80,7 +85,7 @@ class LogitMLPClassifierSparkTest {
     return spark.createDataFrame(rows, XOR_SCHEMA).repartition(partitions);
   }
 
-  private static double accuracy(Dataset<Row> scored) {
+  static double accuracy(Dataset<Row> scored) {
     return scored.filter("prediction = label").count() / (double) scored.count();
   }
 

@@ -154,10 +154,21 @@ class MlpObjectiveGradientTest {
     return max;
   }
 
-  /** Rows on different scales (sparse: 70 % zeros), fractional weights, a few validation rows. */
+  /** {@link #rows} packed into blocks of at most 1 KiB. */
   static List<InstanceBlock> blocks(Random rnd, boolean sparse) {
+    List<InstanceBlock> out = new ArrayList<>();
+    new BlockPacker("features", "label", "weight", 0.001, true).pack(0, rows(rnd, sparse, ROWS)
+        .iterator()).forEachRemaining(out::add);
+    return out;
+  }
+
+  /**
+   * Rows (features, label, weight, validation flag) on different scales (sparse: 70 % zeros),
+   * distinct fractional weights, every 7th a validation row.
+   */
+  static List<Row> rows(Random rnd, boolean sparse, int n) {
     List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < ROWS; i++) {
+    for (int i = 0; i < n; i++) {
       double[] x = new double[FEATURES];
       for (int j = 0; j < FEATURES; j++) {
         boolean zero = sparse && rnd.nextDouble() < 0.7;
@@ -167,9 +178,6 @@ class MlpObjectiveGradientTest {
       double y = rnd.nextDouble() < 0.4 ? 1.0 : 0.0;
       rows.add(RowFactory.create(v, y, 0.5 + rnd.nextDouble(), i % 7 == 0));
     }
-    List<InstanceBlock> out = new ArrayList<>();
-    new BlockPacker("features", "label", "weight", 0.001, true).pack(0, rows.iterator())
-        .forEachRemaining(out::add);
-    return out;
+    return rows;
   }
 }
