@@ -85,6 +85,28 @@ public final class SparkTestSupport {
         .select("label", "features").repartition(4);
   }
 
+  /**
+   * @param spark the session
+   * @param path a LIBSVM file (gzipped or not)
+   * @param numFeatures its number of features (a test file may not use the last index)
+   * @return columns label (−1/+1 or 0/1 in the file, mapped to 0/1) and features
+   */
+  public static Dataset<Row> libsvm(SparkSession spark, String path, int numFeatures) {
+    return spark.read().format("libsvm").option("numFeatures", numFeatures).load(path)
+        .withColumn("label", org.apache.spark.sql.functions.col("label").gt(0).cast("double"));
+  }
+
+  /**
+   * @param spark the session
+   * @param test whether to read LIBSVM's test file a9a.t (16,281 rows) instead of the training
+   *     file a9a (32,561 rows)
+   * @return a9a (UCI Adult, 123 binary features, 24 % positive) from sample-data: label, features
+   */
+  public static Dataset<Row> a9a(SparkSession spark, boolean test) {
+    String file = test ? "a9a.t.libsvm.gz" : "a9a.libsvm.gz";
+    return libsvm(spark, sampleData().resolve(file).toString(), 123);
+  }
+
   /** Bank marketing's 10 categorical columns (dots in names replaced by underscores). */
   public static final String[] BANK_CATEGORICAL = {"job", "marital", "education", "default",
       "housing", "loan", "contact", "month", "day_of_week", "poutcome"};
