@@ -55,9 +55,8 @@ final class RowSampler implements Serializable {
     int d = b.numFeatures();
     if (b.isSparse()) {
       int[] ptr = b.rowPtr();
-      int[] idx = b.colIdx();
       for (int k = ptr[i]; k < ptr[i + 1]; k++) {
-        h = add(h, idx[k], b.csrValue(k));
+        h = add(h, b.csrColumn(k), b.csrValue(k));
       }
     } else if (b.denseDouble() != null) {
       double[] x = b.denseDouble();
