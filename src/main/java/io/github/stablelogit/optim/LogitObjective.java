@@ -43,20 +43,22 @@ public final class LogitObjective implements HessianObjective {
   private final JavaSparkContext jsc;
   private final LogitLoss loss;
   private final int numFeatures;
-  private final boolean fitIntercept;
-  private final boolean standardization;
-  private final double regL2;
-  private final double weightSum;
-  private final double[] mean;
-  private final double[] std;
-  /** x_j = γ_j·precondition_j (1 unless the penalty is on raw coefficients). */
-  private final double[] precondition;
+  private final LinearCoordinates coordinates;
   private final int aggregationDepth;
   private final double validationWeightSum;
   private final double rawThreshold;
   private int evaluations;
   private int lastTasks;
   private Evaluation last;
+  /** Per-row values, derivatives and curvatures for Hessian passes; null without one. */
+  private CurvatureKernel curvature;
+  private int hessianEvaluations;
+  /** The optimizer variables of the last Hessian pass, and its G (see {@link #gramAt}). */
+  private double[] lastGramX;
+  private double[] lastGram;
+  /** The shared rounds of this objective's passes ({@link #passingThrough}), or null. */
+  private LockstepPasses lockstep;
+  private int excludedFold = -1;
 
   /**
    * What one pass over the blocks measured besides the objective and gradient.
@@ -86,17 +88,7 @@ public final class LogitObjective implements HessianObjective {
     this.jsc = JavaSparkContext.fromSparkContext(blocks.context());
     this.loss = loss;
     this.numFeatures = summary.numFeatures();
-    this.fitIntercept = fitIntercept;
-    this.standardization = standardization;
-    this.regL2 = regL2;
-    this.weightSum = summary.weightSum();
-    this.mean = summary.mean();
-    this.std = summary.std();
-    this.precondition = new double[numFeatures];
-    for (int j = 0; j < numFeatures; j++) {
-      precondition[j] = !standardization && std[j] > 0 && regL2 > 0
-          ? Math.sqrt(1.0 + regL2 / std[j] / std[j]) : 1.0;
-    }
+    this.coordinates = new LinearCoordinates(summary, fitIntercept, standardization, regL2);
     this.aggregationDepth = aggregationDepth;
     this.validationWeightSum = summary.validationWeightSum();
     this.rawThreshold = rawThreshold;
@@ -123,7 +115,7 @@ public final class LogitObjective implements HessianObjective {
 
   /** @return the number of optimizer variables: d, plus 1 with an intercept */
   public int dimension() {
-    return numFeatures + (fitIntercept ? 1 : 0);
+    return coordinates.dimension();
   }
 
   @Override
@@ -152,14 +144,9 @@ public final class LogitObjective implements HessianObjective {
    */
   @Override
   public double[] l1Weights(double regL1) {
-    double[] w = new double[dimension()];
-    for (int j = 0; j < numFeatures; j++) {
-      if (std[j] > 0) {
-        w[j] = standardization ? regL1 : regL1 / std[j] / precondition[j];
-      }
-    }
-    return w;
+    return coordinates.l1Weights(regL1);
   }
+
 
   /**
    * Maps optimizer variables to coefficients in the original space.
@@ -168,15 +155,9 @@ public final class LogitObjective implements HessianObjective {
    * @return d coefficients followed by the intercept (0 without one)
    */
   public double[] toOriginal(double[] x) {
-    double[] out = new double[numFeatures + 1];
-    double shift = 0.0;
-    for (int j = 0; j < numFeatures; j++) {
-      out[j] = std[j] > 0 ? x[j] / precondition[j] / std[j] : 0.0;
-      shift += mean[j] * out[j];
-    }
-    out[numFeatures] = fitIntercept ? x[numFeatures] - shift : 0.0;
-    return out;
+    return coordinates.toOriginal(x);
   }
+
 
   /**
    * Maps coefficients in the original space to optimizer variables: the inverse of {@link
@@ -187,19 +168,9 @@ public final class LogitObjective implements HessianObjective {
    * @return optimizer variables, length {@link #dimension()}
    */
   public double[] fromOriginal(double[] coef) {
-    double[] x = new double[dimension()];
-    double shift = 0.0;
-    for (int j = 0; j < numFeatures; j++) {
-      if (std[j] > 0) {
-        x[j] = coef[j] * std[j] * precondition[j];
-        shift += mean[j] * coef[j];
-      }
-    }
-    if (fitIntercept) {
-      x[numFeatures] = coef[numFeatures] + shift;
-    }
-    return x;
+    return coordinates.fromOriginal(coef);
   }
+
 
   /**
    * Evaluates the smooth part of the objective.
@@ -213,21 +184,14 @@ public final class LogitObjective implements HessianObjective {
     evaluations++;
     BlockAggregator agg = pass(x, bc -> new BlockAggregator(loss, bc, numFeatures, rawThreshold),
         BlockAggregator::add, BlockAggregator::merge);
-    double value = smoothValueAndGradient(x, agg.gradientSum(), agg.lossSum(), gradient);
+    double value = coordinates.valueAndGradient(x, agg.gradientSum(), agg.lossSum(), gradient);
     last = new Evaluation(x.clone(), value,
         validationWeightSum > 0 ? agg.validationLossSum() / validationWeightSum : Double.NaN,
-        agg.predictedPositiveWeight() / weightSum);
+        agg.predictedPositiveWeight() / coordinates.weightSum());
     return value;
   }
 
   // ---- Second-order: the Hessian pass (HessianAggregator) for NewtonMinimizer and inference ----
-
-  /** Per-row values, derivatives and curvatures for Hessian passes; null without one. */
-  private CurvatureKernel curvature;
-  private int hessianEvaluations;
-  /** The optimizer variables of the last Hessian pass, and its G (see {@link #gramAt}). */
-  private double[] lastGramX;
-  private double[] lastGram;
 
   /**
    * An objective that can also give its Hessian ({@link #evaluateWithHessian}).
@@ -311,45 +275,11 @@ public final class LogitObjective implements HessianObjective {
   public double evaluateWithHessian(double[] x, double[] gradient, double[] hessian) {
     HessianAggregator agg = gramPass(x);
     double[] sums = agg.gradientSum();
-    double value = smoothValueAndGradient(x, sums, agg.lossSum(), gradient);
+    double value = coordinates.valueAndGradient(x, sums, agg.lossSum(), gradient);
     last = new Evaluation(x.clone(), value,
         validationWeightSum > 0 ? agg.validationLossSum() / validationWeightSum : Double.NaN,
-        agg.predictedPositiveWeight() / weightSum);
-    int d = numFeatures;
-    int m = d + 1;
-    int n = dimension();
-    double[] g = lastGram;
-    java.util.Arrays.fill(hessian, 0, n * n, 0.0);
-    for (int j = 0; j < d; j++) {
-      if (!(std[j] > 0)) {
-        hessian[j * n + j] = 1.0;
-        continue;
-      }
-      double dj = 1.0 / (precondition[j] * std[j]);
-      for (int k = j; k < d; k++) {
-        if (!(std[k] > 0)) {
-          continue;
-        }
-        double dk = 1.0 / (precondition[k] * std[k]);
-        double gjk = g[j * m + k];
-        if (fitIntercept) {
-          gjk = gjk - mean[j] * g[k * m + d] - mean[k] * (g[j * m + d] - mean[j] * g[d * m + d]);
-        }
-        double h = gjk / weightSum * dj * dk;
-        hessian[j * n + k] = h;
-        hessian[k * n + j] = h;
-      }
-      double dp = (standardization ? 1.0 : 1.0 / std[j]) / precondition[j];
-      hessian[j * n + j] += regL2 * dp * dp;
-      if (fitIntercept) {
-        double h = (g[j * m + d] - mean[j] * g[d * m + d]) / weightSum * dj;
-        hessian[j * n + d] = h;
-        hessian[d * n + j] = h;
-      }
-    }
-    if (fitIntercept) {
-      hessian[d * n + d] = g[d * m + d] / weightSum;
-    }
+        agg.predictedPositiveWeight() / coordinates.weightSum());
+    coordinates.hessian(lastGram, hessian);
     return value;
   }
 
@@ -375,27 +305,9 @@ public final class LogitObjective implements HessianObjective {
    * @return the (d + 1)² matrix, row-major
    */
   public double[] originalHessianSum(double[] x) {
-    int d = numFeatures;
-    int m = d + 1;
-    double[] h = gramAt(x).clone();
-    for (int j = 0; j < m; j++) {
-      boolean fixed = j < d ? !(std[j] > 0) : !fitIntercept;
-      if (fixed) {
-        for (int k = 0; k < m; k++) {
-          h[j * m + k] = 0.0;
-          h[k * m + j] = 0.0;
-        }
-        h[j * m + j] = 1.0;
-      } else if (j < d) {
-        h[j * m + j] += weightSum * regL2 * (standardization ? std[j] * std[j] : 1.0);
-      }
-    }
-    return h;
+    return coordinates.originalHessianSum(gramAt(x));
   }
 
-  /** The shared rounds of this objective's passes ({@link #passingThrough}), or null. */
-  private LockstepPasses lockstep;
-  private int excludedFold = -1;
 
   /**
    * Runs this objective's passes as requests in {@code passes}' rounds (same sums, shared jobs).
@@ -433,31 +345,4 @@ public final class LogitObjective implements HessianObjective {
     }
   }
 
-  /**
-   * The smooth value and its gradient in the optimizer's variables from a pass's sums (Xᵀdz, Σdz
-   * and Σwℓ), for gradient and Hessian passes alike, so both give the same bits.
-   */
-  private double smoothValueAndGradient(double[] x, double[] sums, double lossSum,
-      double[] gradient) {
-    double dzSum = sums[numFeatures];
-    double f = lossSum / weightSum;
-    double penalty = 0.0;
-    for (int j = 0; j < numFeatures; j++) {
-      if (std[j] > 0) {
-        double centered = fitIntercept ? sums[j] - mean[j] * dzSum : sums[j];
-        double gammaJ = x[j] / precondition[j];
-        double pj = standardization ? gammaJ : gammaJ / std[j];
-        double dpj = standardization ? 1.0 : 1.0 / std[j];
-        penalty += pj * pj;
-        // ∂f/∂γ_j, then the chain rule for x_j = γ_j·s_j
-        gradient[j] = (centered / std[j] / weightSum + regL2 * pj * dpj) / precondition[j];
-      } else {
-        gradient[j] = 0.0;
-      }
-    }
-    if (fitIntercept) {
-      gradient[numFeatures] = dzSum / weightSum;
-    }
-    return f + 0.5 * regL2 * penalty;
-  }
 }
