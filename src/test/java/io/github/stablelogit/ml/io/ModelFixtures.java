@@ -33,7 +33,7 @@ import org.apache.spark.sql.SparkSession;
 public final class ModelFixtures {
 
   /** Rows of breast_cancer.csv whose probabilities are recorded. */
-  static final int ROWS = 20;
+  public static final int ROWS = 20;
 
   private ModelFixtures() {}
 
