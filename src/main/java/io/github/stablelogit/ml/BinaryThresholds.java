@@ -7,7 +7,9 @@ import java.util.Locale;
  * Our decision {@code threshold} t on P(y = 1) and Spark's per-class {@code thresholds} [t0, t1]
  * of a binary model describe the same rule, as in Spark's LogisticRegressionModel: Spark predicts
  * the class maximizing p_k / t_k, i.e. 1 exactly when p1 t0 &gt; p0 t1, which is p1 &gt; t1 / (t0
- * + t1) — our rule with t = t1 / (t0 + t1); conversely t gives [1 − t, t].
+ * + t1) — our rule with t = t1 / (t0 + t1) (rounded once, so the two can differ only for P(y =
+ * 1) within an ulp of t, or at P(y = 1) = 0 with t1 = 0, where "&gt; 0" predicts 0 as Spark's
+ * LogisticRegressionModel does); conversely t gives [1 − t, t].
  */
 final class BinaryThresholds {
 

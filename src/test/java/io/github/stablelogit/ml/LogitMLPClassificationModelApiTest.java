@@ -170,7 +170,7 @@ class LogitMLPClassificationModelApiTest {
   @Test
   void thresholdOfThresholdsIsSparksArgmaxRule() {
     Random rnd = new Random(4);
-    double[][] cases = {{0, 1}, {1, 0}, {0.25, 0.75}, {2, 3}, {1e-300, 1}, {1, 1e-300}};
+    double[][] cases = {{0, 1}, {1, 0}, {0.25, 0.75}, {2, 3}, {1e-9, 1}, {1, 1e-9}};
     for (double[] ts : cases) {
       double t = BinaryThresholds.threshold(ts);
       for (int i = 0; i < 2000; i++) {
