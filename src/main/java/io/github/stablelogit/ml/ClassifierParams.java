@@ -8,6 +8,11 @@ import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.param.shared.HasFeaturesCol;
+import org.apache.spark.ml.param.shared.HasLabelCol;
+import org.apache.spark.ml.param.shared.HasPredictionCol;
+import org.apache.spark.ml.param.shared.HasProbabilityCol;
+import org.apache.spark.ml.param.shared.HasRawPredictionCol;
 
 /**
  * The parameters every classifier of this library shares, declared once: columns, decision
@@ -61,19 +66,23 @@ public interface ClassifierParams<S extends ClassifierParams<S>> extends LossPar
     /** @param o the owner, whose uid must already be set */
     public Defs(Params o) {
       lossDefs = new LossParams.Defs(o);
-      featuresCol = ParamChecks.stringParam(o, "featuresCol", "features column name (Vector)",
-          ParamChecks.NAME);
-      labelCol = ParamChecks.stringParam(o, "labelCol",
-          "label column name (numeric, values in [0, 1])", ParamChecks.NAME);
+      // An owner that is a Spark PredictionModel already declares five of these: share its Params
+      // so that each name has one Param object (Spark finds Params by reflection, by name).
+      featuresCol = o instanceof HasFeaturesCol h ? h.featuresCol() : ParamChecks.stringParam(o,
+          "featuresCol", "features column name (Vector)", ParamChecks.NAME);
+      labelCol = o instanceof HasLabelCol h ? h.labelCol() : ParamChecks.stringParam(o,
+          "labelCol", "label column name (numeric, values in [0, 1])", ParamChecks.NAME);
       weightCol = ParamChecks.stringParam(o, "weightCol", "instance weight column name (numeric, "
           + "finite, >= 0); unset or empty means all weights are 1", ParamChecks.ANY);
-      predictionCol = ParamChecks.stringParam(o, "predictionCol", "prediction column name",
-          ParamChecks.ANY);
-      rawPredictionCol = ParamChecks.stringParam(o, "rawPredictionCol",
-          "raw prediction column name: the vector [-z, z] of the logit z", ParamChecks.ANY);
-      probabilityCol = ParamChecks.stringParam(o, "probabilityCol",
-          "class probability column name: the vector [1 - sigmoid(z), sigmoid(z)]",
-          ParamChecks.ANY);
+      predictionCol = o instanceof HasPredictionCol h ? h.predictionCol()
+          : ParamChecks.stringParam(o, "predictionCol", "prediction column name", ParamChecks.ANY);
+      rawPredictionCol = o instanceof HasRawPredictionCol h ? h.rawPredictionCol()
+          : ParamChecks.stringParam(o, "rawPredictionCol",
+              "raw prediction column name: the vector [-z, z] of the logit z", ParamChecks.ANY);
+      probabilityCol = o instanceof HasProbabilityCol h ? h.probabilityCol()
+          : ParamChecks.stringParam(o, "probabilityCol",
+              "class probability column name: the vector [1 - sigmoid(z), sigmoid(z)]",
+              ParamChecks.ANY);
       threshold = ParamChecks.doubleParam(o, "threshold",
           "threshold in [0, 1] on P(label = 1) above which the prediction is 1",
           ParamChecks.UNIT_INTERVAL);

@@ -179,6 +179,17 @@ public final class LogitClassificationModel extends Model<LogitClassificationMod
     return StableMath.sigmoid(calibrated(margin(features)));
   }
 
+  /**
+   * The same as {@link #predictProbability(Vector)}.
+   *
+   * @param features a feature vector
+   * @return P(y = 1 | x), calibrated when a {@link #calibrator()} is set
+   */
+  @Override
+  public double probabilityOfPositive(Vector features) {
+    return predictProbability(features);
+  }
+
   private double calibrated(double z) {
     return calibrator == null ? z : calibrator.logit(z);
   }

@@ -4,8 +4,9 @@ import io.github.stablelogit.loss.StableMath;
 import io.github.stablelogit.optim.MlpActivation;
 import io.github.stablelogit.optim.MlpNetwork;
 import java.util.Locale;
-import org.apache.spark.ml.Model;
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
@@ -23,13 +24,22 @@ import org.apache.spark.sql.types.StructType;
  * features (the training standardization is folded into the first layer) and adds the same
  * columns as {@link LogitClassificationModel}: rawPrediction = [−z, z], probability = [σ(−z),
  * σ(z)], prediction, and the per-row loss column, so Pipeline, CrossValidator and the evaluators
- * work unchanged.
+ * work unchanged (z is the calibrated logit when a {@link #calibrator()} is set).
+ *
+ * <p>It is a Spark {@link ProbabilisticClassificationModel}, so code written for Spark's
+ * classifiers takes it: {@link #predictRaw(Vector)}, {@link #predictProbability(Vector)} and
+ * {@link #predict(Vector)} give one row's columns, and the decision rule can be set either as
+ * {@link #setThreshold(double) threshold} t on P(y = 1) or as Spark's {@link
+ * #setThresholds(double[]) thresholds} [t0, t1] (the same rule for t = t1 / (t0 + t1)); each
+ * setter clears the other's value. {@link #transform} is this library's (the loss column,
+ * calibration, checked inputs); Spark's per-row methods give the same numbers.
  */
-public final class LogitMLPClassificationModel extends Model<LogitMLPClassificationModel>
+public final class LogitMLPClassificationModel
+    extends ProbabilisticClassificationModel<Vector, LogitMLPClassificationModel>
     implements MlpParams<LogitMLPClassificationModel>, LogitModel<LogitMLPClassificationModel>,
     MLWritable {
 
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final String uid;
   private final MlpParams.Defs defs;
@@ -48,7 +58,13 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
    */
   public LogitMLPClassificationModel(String uid, int numFeatures, int[] hidden,
       String activation, Vector weights) {
-    this.uid = uid;
+    this(PendingUid.begin(uid), numFeatures, hidden, activation, weights);
+  }
+
+  private LogitMLPClassificationModel(PendingUid pending, int numFeatures, int[] hidden,
+      String activation, Vector weights) {
+    // Spark's superclass constructors have created their Params, named by uid() = pending uid.
+    this.uid = pending.end();
     this.defs = new MlpParams.Defs(this);
     setMlpDefaults();
     this.network = new MlpNetwork(numFeatures, hidden, MlpActivation.named(activation));
@@ -79,7 +95,7 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
 
   @Override
   public String uid() {
-    return uid;
+    return uid != null ? uid : PendingUid.current();
   }
 
   @Override
@@ -123,11 +139,13 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
   }
 
   /** @return the number of features d */
+  @Override
   public int numFeatures() {
     return network.numFeatures();
   }
 
   /** @return 2 */
+  @Override
   public int numClasses() {
     return 2;
   }
@@ -151,14 +169,79 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
   }
 
   /**
-   * The logit z of one feature vector (the raw prediction).
+   * The network's logit z of one feature vector: its single output, before any calibration.
    *
    * @param features a vector of size {@link #numFeatures()}
    * @return z
    */
-  public double predictRaw(Vector features) {
+  public double predictLogit(Vector features) {
     LogitClassificationModel.checkSize(features.size(), numFeatures(), getFeaturesCol());
     return logit(network, weights, features);
+  }
+
+  /**
+   * One row's raw prediction column: [−z, z] with z the {@link #predictLogit logit}, calibrated
+   * when a {@link #calibrator()} is set.
+   *
+   * @param features a vector of size {@link #numFeatures()}
+   * @return [−z, z]
+   */
+  @Override
+  public Vector predictRaw(Vector features) {
+    double z = calibrated(predictLogit(features));
+    return Vectors.dense(-z, z);
+  }
+
+  /**
+   * One row's probability column: [σ(−z), σ(z)] (each without cancellation), z as in {@link
+   * #predictRaw(Vector)}.
+   *
+   * @param features a vector of size {@link #numFeatures()}
+   * @return [P(y = 0), P(y = 1)]
+   */
+  @Override
+  public Vector predictProbability(Vector features) {
+    double z = calibrated(predictLogit(features));
+    return Vectors.dense(StableMath.sigmoid(-z), StableMath.sigmoid(z));
+  }
+
+  /**
+   * Turns a raw prediction [−z, z] into [σ(−z), σ(z)], in place.
+   *
+   * @param rawPrediction a dense [−z, z], as {@link #predictRaw(Vector)} returns
+   * @return the same vector, now the probabilities
+   * @throws IllegalArgumentException if the vector is not dense
+   */
+  @Override
+  public Vector raw2probabilityInPlace(Vector rawPrediction) {
+    if (!(rawPrediction instanceof DenseVector dv)) {
+      throw new IllegalArgumentException("raw2probabilityInPlace needs the dense raw prediction "
+          + "[-z, z] of predictRaw, but got " + rawPrediction);
+    }
+    double[] v = dv.values();
+    for (int k = 0; k < v.length; k++) {
+      v[k] = StableMath.sigmoid(v[k]);
+    }
+    return dv;
+  }
+
+  /**
+   * @param rawPrediction [−z, z]
+   * @return 1.0 if z &gt; logit(threshold), as the prediction column
+   */
+  @Override
+  public double raw2prediction(Vector rawPrediction) {
+    return rawPrediction.apply(1) > LogitClassificationModel.rawThreshold(getThreshold())
+        ? 1.0 : 0.0;
+  }
+
+  /**
+   * @param probability [P(y = 0), P(y = 1)]
+   * @return 1.0 if P(y = 1) &gt; threshold
+   */
+  @Override
+  public double probability2prediction(Vector probability) {
+    return probability.apply(1) > getThreshold() ? 1.0 : 0.0;
   }
 
   private static double logit(MlpNetwork net, double[] w, Vector v) {
@@ -172,8 +255,9 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
    * @param features a feature vector
    * @return P(y = 1 | x) = σ(z), calibrated when a {@link #calibrator()} is set
    */
-  public double predictProbability(Vector features) {
-    return StableMath.sigmoid(calibrated(predictRaw(features)));
+  @Override
+  public double probabilityOfPositive(Vector features) {
+    return StableMath.sigmoid(calibrated(predictLogit(features)));
   }
 
   private double calibrated(double z) {
@@ -192,11 +276,91 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
 
   /**
    * @param features a feature vector
-   * @return 1.0 if σ(z) &gt; threshold, else 0.0
+   * @return 1.0 if σ(z) &gt; threshold, else 0.0 (the prediction column)
    */
+  @Override
   public double predict(Vector features) {
-    return calibrated(predictRaw(features)) > LogitClassificationModel.rawThreshold(getThreshold())
-        ? 1.0 : 0.0;
+    return calibrated(predictLogit(features))
+        > LogitClassificationModel.rawThreshold(getThreshold()) ? 1.0 : 0.0;
+  }
+
+  /**
+   * The threshold t on P(y = 1) in use: t1 / (t0 + t1) when Spark's {@code thresholds} are set,
+   * else the {@code threshold} param (default 0.5).
+   *
+   * @return t
+   * @throws IllegalArgumentException if thresholds are not two values, or both params are set
+   *     to different rules
+   */
+  @Override
+  public double getThreshold() {
+    if (!isSet(thresholds())) {
+      return MlpParams.super.getThreshold();
+    }
+    double[] ts = $(thresholds());
+    return isSet(threshold()) ? BinaryThresholds.consistent(MlpParams.super.getThreshold(), ts)
+        : BinaryThresholds.threshold(ts);
+  }
+
+  /**
+   * Sets the threshold on P(y = 1) and clears Spark's {@code thresholds}.
+   *
+   * @param v threshold in [0, 1]
+   * @return this
+   */
+  @Override
+  public LogitMLPClassificationModel setThreshold(double v) {
+    setValid(threshold(), v);
+    clear(thresholds());
+    return this;
+  }
+
+  /** @return Spark's thresholds: the set ones, or [1 − t, t] of {@link #getThreshold()} */
+  @Override
+  public double[] getThresholds() {
+    return isSet(thresholds()) ? $(thresholds()).clone()
+        : BinaryThresholds.thresholds(getThreshold());
+  }
+
+  /**
+   * Sets Spark's thresholds [t0, t1] and {@code threshold} = t1 / (t0 + t1), the same rule.
+   *
+   * @param v two finite values ≥ 0, not both 0
+   * @return this
+   */
+  @Override
+  public LogitMLPClassificationModel setThresholds(double[] v) {
+    double t = BinaryThresholds.threshold(v);
+    set(thresholds(), ParamChecks.requireValid(thresholds(), v.clone()));
+    set(threshold(), t);
+    return this;
+  }
+
+  @Override
+  public LogitMLPClassificationModel setFeaturesCol(String v) {
+    set(featuresCol(), ParamChecks.requireValid(featuresCol(), ParamChecks.NAME, v));
+    return this;
+  }
+
+  @Override
+  public LogitMLPClassificationModel setLabelCol(String v) {
+    set(labelCol(), ParamChecks.requireValid(labelCol(), ParamChecks.NAME, v));
+    return this;
+  }
+
+  @Override
+  public LogitMLPClassificationModel setPredictionCol(String v) {
+    return MlpParams.super.setPredictionCol(v);
+  }
+
+  @Override
+  public LogitMLPClassificationModel setRawPredictionCol(String v) {
+    return MlpParams.super.setRawPredictionCol(v);
+  }
+
+  @Override
+  public LogitMLPClassificationModel setProbabilityCol(String v) {
+    return MlpParams.super.setProbabilityCol(v);
   }
 
   /**
@@ -221,6 +385,7 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
 
   @Override
   public StructType transformSchema(StructType schema) {
+    getThreshold();
     return PredictionColumns.schema(this, schema);
   }
 
@@ -232,6 +397,13 @@ public final class LogitMLPClassificationModel extends Model<LogitMLPClassificat
     final Calibrator cal = calibrator;
     return PredictionColumns.transform(this, uid, dataset, numFeatures(),
         cal == null ? v -> logit(net, w, v) : v -> cal.logit(logit(net, w, v)));
+  }
+
+  /** Spark's (private) hook for its training summaries; declared so javac sees one method. */
+  @Override
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  public scala.Tuple3 findSummaryModel() {
+    return super.findSummaryModel();
   }
 
   @Override

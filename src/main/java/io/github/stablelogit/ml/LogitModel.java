@@ -28,10 +28,13 @@ public interface LogitModel<S extends LogitModel<S>> extends ClassifierParams<S>
   LogitTrainingSummary summary();
 
   /**
+   * P(y = 1) of one feature vector, as in the probability column. (Named apart from Spark's
+   * {@code predictProbability}, which returns the vector of both class probabilities.)
+   *
    * @param features a vector of size {@link #numFeatures()}
    * @return P(y = 1), calibrated when the model has a calibrator
    */
-  double predictProbability(Vector features);
+  double probabilityOfPositive(Vector features);
 
   /**
    * @param dataset rows with the features column

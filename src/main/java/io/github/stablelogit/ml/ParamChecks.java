@@ -108,12 +108,31 @@ final class ParamChecks {
    */
   static <T> T requireValid(Param<T> param, T value) {
     if (!Boolean.TRUE.equals(param.isValid().apply(value))) {
-      String range = param.isValid() instanceof Valid v ? v.range() : "valid";
-      String shown = value instanceof String ? "'" + value + "'" : String.valueOf(value);
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s must be %s, but was %s",
-          param.name(), range, shown));
+      throw invalid(param, param.isValid(), value);
     }
     return value;
+  }
+
+  /**
+   * Checks a value with a given validator, for Params whose own validator is Spark's (which
+   * accepts anything), e.g. the featuresCol a Spark PredictionModel declares.
+   *
+   * @return the value
+   * @throws IllegalArgumentException naming the parameter, its range and the value
+   */
+  static <T> T requireValid(Param<T> param, Valid valid, T value) {
+    if (!Boolean.TRUE.equals(valid.apply(value))) {
+      throw invalid(param, valid, value);
+    }
+    return value;
+  }
+
+  private static IllegalArgumentException invalid(Param<?> param, Object validator,
+      Object value) {
+    String range = validator instanceof Valid v ? v.range() : "valid";
+    String shown = value instanceof String ? "'" + value + "'" : String.valueOf(value);
+    return new IllegalArgumentException(String.format(Locale.ROOT, "%s must be %s, but was %s",
+        param.name(), range, shown));
   }
 
   /**

@@ -147,7 +147,7 @@ class LogitMLPClassifierSparkTest {
     for (Row r : scored) {
       Vector x = r.getAs(0);
       double p = ((Vector) r.getAs(1)).apply(1);
-      assertEquals(iso.predictProbability(x), p, 0.0);
+      assertEquals(iso.probabilityOfPositive(x), p, 0.0);
       assertEquals(p > 0.5 ? 1.0 : 0.0, r.getDouble(2), 0.0);
     }
     double before = raw.calibrationMetrics(test).ece();
@@ -160,7 +160,7 @@ class LogitMLPClassifierSparkTest {
     assertEquals(iso.calibrator().toString(), back.calibrator().toString());
     for (Row r : scored) {
       Vector x = r.getAs(0);
-      assertEquals(iso.predictProbability(x), back.predictProbability(x), 0.0);
+      assertEquals(iso.probabilityOfPositive(x), back.probabilityOfPositive(x), 0.0);
     }
   }
 
