@@ -22,7 +22,8 @@ import org.apache.spark.broadcast.Broadcast;
  * b₀ = b̃ − W₀μ (features with σ_j = 0 keep weight 0); the gradient comes back by the chain rule.
  * With {@code standardization} the penalty applies to W̃ (scale-free), otherwise to W₀. Every other
  * layer's variables are its parameters. Each evaluation is one Spark job over about one task per
- * core ({@link ExecutorGroups}) combining {@link MlpAggregator}s with {@code treeAggregate}.
+ * core ({@link ExecutorGroups}) combining {@link MlpAggregator}s as {@code treeAggregate} does
+ * ({@link ExecutorGroups#aggregate}).
  * With {@link #withMiniBatches} a pass covers one step's seeded mini-batch of rows instead.
  */
 public final class MlpObjective implements Objective {
@@ -76,7 +77,7 @@ public final class MlpObjective implements Objective {
     return new MlpObjective((theta, sampler) -> {
       Broadcast<double[]> bc = jsc.broadcast(theta);
       try {
-        return ExecutorGroups.tasks(blocks, jsc).treeAggregate(
+        return ExecutorGroups.aggregate(blocks, jsc,
             new MlpAggregator(loss, net, bc, rawThreshold, sampler), MlpAggregator::add,
             MlpAggregator::merge, aggregationDepth);
       } finally {
