@@ -111,9 +111,14 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
    * class file with ASM on every call — about 7 ms of driver time per evaluation, measured by
    * profiling a network fit.
    *
+   * <p>The zero is asked for with {@code true} on the direct path, where it travels inside the
+   * job's closure, which Spark broadcasts once per job as the task binary, so it may hold large
+   * state (the parameters) itself; with {@code false} for {@code treeAggregate}, which serializes
+   * the zero into every task, so large state belongs in a broadcast.
+   *
    * @param blocks the cached blocks
    * @param jsc their context
-   * @param zero the empty aggregator (each task gets a deserialized copy)
+   * @param zeroFor the empty aggregator for the direct path (true) or for treeAggregate (false)
    * @param add adds one block
    * @param merge merges two aggregators
    * @param depth the treeAggregate depth (≥ 1)
@@ -122,14 +127,16 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
    */
   @SuppressWarnings("unchecked")
   static <A extends Serializable> A aggregate(JavaRDD<InstanceBlock> blocks, JavaSparkContext jsc,
-      A zero, Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge, int depth) {
+      java.util.function.Function<Boolean, A> zeroFor, Function2<A, InstanceBlock, A> add,
+      Function2<A, A, A> merge, int depth) {
     JavaRDD<InstanceBlock> tasks = tasks(blocks, jsc);
     int n = tasks.getNumPartitions();
     // treeAggregate adds a level while n > scale + ⌈n / scale⌉, scale = max(⌈n^(1/depth)⌉, 2).
     int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
     if (n > scale + (n + scale - 1) / scale) {
-      return tasks.treeAggregate(zero, add, merge, depth);
+      return tasks.treeAggregate(zeroFor.apply(false), add, merge, depth);
     }
+    A zero = zeroFor.apply(true);
     scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A> task =
         (scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A>
             & Serializable) (context, it) -> {

@@ -3,6 +3,7 @@ package io.github.stablelogit.optim;
 import io.github.stablelogit.loss.LogitLoss;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -75,15 +76,26 @@ public final class MlpObjective implements Objective {
       double rawThreshold) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(blocks.context());
     return new MlpObjective((theta, sampler) -> {
-      Broadcast<double[]> bc = jsc.broadcast(theta);
+      // θ rides in the job's closure when there is no tree level (Spark broadcasts that once per
+      // job), else in a broadcast of its own, destroyed after the job.
+      AtomicReference<Broadcast<double[]>> bc = new AtomicReference<>();
       try {
-        return ExecutorGroups.aggregate(blocks, jsc,
-            new MlpAggregator(loss, net, bc, rawThreshold, sampler), MlpAggregator::add,
-            MlpAggregator::merge, aggregationDepth);
+        return ExecutorGroups.aggregate(blocks, jsc, direct -> direct
+                ? new MlpAggregator(loss, net, theta, rawThreshold, sampler)
+                : new MlpAggregator(loss, net, setAndGet(bc, jsc.broadcast(theta)), rawThreshold,
+                    sampler),
+            MlpAggregator::add, MlpAggregator::merge, aggregationDepth);
       } finally {
-        bc.destroy();
+        if (bc.get() != null) {
+          bc.get().destroy();
+        }
       }
     }, net, summary, standardization, regL2);
+  }
+
+  private static <T> T setAndGet(AtomicReference<T> ref, T value) {
+    ref.set(value);
+    return value;
   }
 
   /** The same objective over blocks held in this JVM, evaluated without Spark (for tests). */
