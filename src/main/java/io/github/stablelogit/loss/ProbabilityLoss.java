@@ -16,7 +16,8 @@ package io.github.stablelogit.loss;
  * saves its logarithm. log(1 − p) is {@code log1p(−p)}, accurate for tiny p; 1 − p_t is a sum of
  * non-negative terms, never 1 minus something. This is all a probability can express: a
  * confident, correct row whose p has rounded to exactly 1 scores 0, where the logit form ({@link
- * LogitLoss}) keeps its small loss.
+ * LogitLoss}) keeps its small loss. log, log1p and pow are {@link DetMath}'s, so the value is the
+ * same bits in every JIT tier.
  */
 public final class ProbabilityLoss {
 
@@ -40,10 +41,10 @@ public final class ProbabilityLoss {
     double pwy = loss.posWeight() * yp;
     double b = 0.0;
     if (pwy > 0) {
-      b -= pwy * Math.max(Math.log(p), LOG_CLAMP);
+      b -= pwy * Math.max(DetMath.log(p), LOG_CLAMP);
     }
     if (q > 0) {
-      b -= q * Math.max(Math.log1p(-p), LOG_CLAMP);
+      b -= q * Math.max(DetMath.log1p(-p), LOG_CLAMP);
     }
     if (!loss.isFocal()) {
       return b;
@@ -52,8 +53,10 @@ public final class ProbabilityLoss {
     double gamma = loss.gamma();
     // 1 − p_t = y'(1 − p) + (1 − y')p: a sum of non-negative terms.
     double m = yp * (1.0 - p) + q * p;
-    // Math.pow only for γ outside {0, 1, 2}; 0^0 = 1 (γ = 0 is α-weighted BCE).
-    double mg = gamma == 0.0 ? 1.0 : gamma == 1.0 ? m : gamma == 2.0 ? m * m : Math.pow(m, gamma);
+    // pow only for γ outside {0, 1, 2}; 0^0 = 1 (γ = 0 is α-weighted BCE); DetMath.pow needs
+    // m > 0, and 0^γ = 0 for γ > 0.
+    double mg = gamma == 0.0 ? 1.0 : gamma == 1.0 ? m : gamma == 2.0 ? m * m
+        : m > 0 ? DetMath.pow(m, gamma) : 0.0;
     return alphaT * mg * b;
   }
 }

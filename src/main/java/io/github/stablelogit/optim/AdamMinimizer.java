@@ -1,5 +1,6 @@
 package io.github.stablelogit.optim;
 
+import io.github.stablelogit.loss.DetMath;
 import io.github.stablelogit.optim.LogitMinimizer.Result;
 import io.github.stablelogit.optim.LogitMinimizer.Stop;
 import java.util.Locale;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * Objective#useBatch}; batch 0 at the starting point), so a mini-batch objective gives each step
  * its own rows, and the recorded objective is that batch's. Iterations are recorded as for L-BFGS
  * ({@link IterationRecorder}: history, listener, INFO line, non-finite objective as an exception,
- * gradient test, early stopping).
+ * gradient test, early stopping). The schedule and the bias corrections use {@link DetMath#pow}
+ * and {@link StrictMath#cos} (specified to the bit), so the steps are the same bits in every JIT
+ * tier.
  */
 public final class AdamMinimizer {
 
@@ -48,7 +51,7 @@ public final class AdamMinimizer {
       return s.stepSize() * t / w;
     }
     double progress = maxIter > w ? (double) (t - w) / (maxIter - w + 1) : 0.0;
-    return s.stepSize() * 0.5 * (1.0 + Math.cos(Math.PI * progress));
+    return s.stepSize() * 0.5 * (1.0 + StrictMath.cos(Math.PI * progress));
   }
 
   /**
@@ -86,8 +89,8 @@ public final class AdamMinimizer {
       double clip = schedule.maxGradNorm() > 0 && norm > schedule.maxGradNorm()
           ? schedule.maxGradNorm() / norm : 1.0;
       double lr = learningRate(t, maxIter, schedule);
-      double c1 = 1.0 - Math.pow(BETA1, t);
-      double c2 = 1.0 - Math.pow(BETA2, t);
+      double c1 = 1.0 - DetMath.pow(BETA1, t);
+      double c2 = 1.0 - DetMath.pow(BETA2, t);
       for (int j = 0; j < n; j++) {
         double gj = g[j] * clip;
         m[j] = BETA1 * m[j] + (1 - BETA1) * gj;

@@ -27,8 +27,20 @@ final class BlockMoments {
     if (rows == 0 || d == 0 || wSum == 0) {
       return;
     }
-    // mean = Xᵀw / W, then M2 = Σ w (x − mean)² on the block while it is in cache.
-    InstanceBlock.blas().dgemv("N", d, rows, 1.0 / wSum, x, d, w, 1, 0.0, mean, 1);
+    // mean = Xᵀw / W, then M2 = Σ w (x − mean)² on the block while it is in cache. Plain loops,
+    // not dgemv: the pure-Java BLAS sums in another order when jdk.incubator.vector is loaded,
+    // and the statistics (hence every fit) must be the same bits with or without it.
+    for (int i = 0; i < rows; i++) {
+      int base = i * d;
+      double wi = w[i];
+      for (int j = 0; j < d; j++) {
+        mean[j] += wi * x[base + j];
+      }
+    }
+    double inv = 1.0 / wSum;
+    for (int j = 0; j < d; j++) {
+      mean[j] *= inv;
+    }
     // A column equal on every weighted row must get σ = 0 exactly (it then keeps β = 0), but the
     // rounded Xᵀw/W can sit an ulp away from that value and leave M2 ~ 1e-32·x²: remember the
     // value of the first weighted row and whether any other weighted row differs from it.

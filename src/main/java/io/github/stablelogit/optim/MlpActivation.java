@@ -2,12 +2,13 @@ package io.github.stablelogit.optim;
 
 import java.util.List;
 import java.util.Locale;
-import org.apache.commons.math3.special.Erf;
 
 /**
- * The hidden-layer activations of {@link MlpNetwork}: each maps a chunk of pre-activations to
- * activations in place and gives the derivative at a pre-activation. GELU is the exact
- * x·Φ(x) (Φ from erfc, accurate in both tails), not the tanh approximation.
+ * The hidden-layer activations of {@link MlpNetwork}: each gives the activation and its
+ * derivative at a pre-activation, and {@link #forward} both for a chunk at once. GELU is the
+ * exact x·Φ(x) (Φ accurate in both tails), not the tanh approximation. tanh and Φ are {@link
+ * MlpMath}'s: IEEE operations and {@link io.github.stablelogit.loss.DetMath#exp} only, so the
+ * network's bits do not depend on the JIT tier.
  */
 public enum MlpActivation {
   /** max(0, x); derivative 1 for x &gt; 0, else 0. */
@@ -19,9 +20,6 @@ public enum MlpActivation {
 
   /** Names accepted by {@link #named}. */
   public static final List<String> NAMES = List.of("relu", "tanh", "gelu");
-
-  private static final double SQRT_HALF = Math.sqrt(0.5);
-  private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
   /**
    * @param name relu, tanh or gelu (case-insensitive)
@@ -49,9 +47,9 @@ public enum MlpActivation {
       case RELU:
         return x > 0 ? x : 0.0;
       case TANH:
-        return Math.tanh(x);
+        return MlpMath.tanh(x);
       default:
-        return x * phi(x);
+        return MlpMath.gelu(x);
     }
   }
 
@@ -64,16 +62,43 @@ public enum MlpActivation {
       case RELU:
         return x > 0 ? 1.0 : 0.0;
       case TANH:
-        double t = Math.tanh(x);
-        return 1.0 - t * t;
+        return MlpMath.tanhDerivative(x);
       default:
-        return phi(x) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+        return MlpMath.geluDerivative(x);
     }
   }
 
-  /** Φ(x) = erfc(−x/√2)/2. */
-  private static double phi(double x) {
-    return 0.5 * Erf.erfc(-x * SQRT_HALF);
+  /**
+   * A chunk's activations and derivatives in one sweep: for i &lt; n, {@code act[i]} = f(pre[i])
+   * and {@code pre[i]} = f'(pre[i]) (the pre-activation is not needed once both are known; the
+   * backward pass multiplies by the derivative). The same bits as {@link #apply} and {@link
+   * #derivative}.
+   *
+   * @param pre pre-activations, overwritten by the derivatives
+   * @param act the activations
+   * @param n how many
+   */
+  void forward(double[] pre, double[] act, int n) {
+    switch (this) {
+      case RELU:
+        for (int i = 0; i < n; i++) {
+          double x = pre[i];
+          act[i] = x > 0 ? x : 0.0;
+          pre[i] = x > 0 ? 1.0 : 0.0;
+        }
+        break;
+      case TANH:
+        for (int i = 0; i < n; i++) {
+          pre[i] = MlpMath.tanhInto(pre[i], act, i);
+        }
+        break;
+      default:
+        for (int i = 0; i < n; i++) {
+          double x = pre[i];
+          act[i] = MlpMath.gelu(x);
+          pre[i] = MlpMath.geluDerivative(x);
+        }
+    }
   }
 
   /**

@@ -251,7 +251,8 @@ public final class MlpAggregator extends PassSums {
     int layers = net.numLayers();
     MlpActivation act = net.activation();
     double[] g = ws.gradient;
-    // Forward: pre[k] = W_k a_{k−1} + b_k (a_{−1} = x), act[k] = activation(pre[k]).
+    // Forward: pre[k] = W_k a_{k−1} + b_k (a_{−1} = x), act[k] = activation(pre[k]), then
+    // pre[k] = activation'(pre[k]) for hidden layers.
     for (int k = 0; k < layers; k++) {
       int out = net.out(k);
       int in = net.in(k);
@@ -268,10 +269,8 @@ public final class MlpAggregator extends PassSums {
             k == 0 ? at : 0, in, 1.0, h, 0, out);
       }
       if (k < layers - 1) {
-        double[] a = ws.act[k] = ws.grow(ws.act[k], out * len);
-        for (int i = 0; i < out * len; i++) {
-          a[i] = act.apply(h[i]);
-        }
+        // h becomes the derivative at the pre-activations, for the backward pass.
+        act.forward(h, ws.act[k] = ws.grow(ws.act[k], out * len), out * len);
       }
     }
     // The logits, then their weighted derivatives in place (the output delta).
@@ -298,7 +297,7 @@ public final class MlpAggregator extends PassSums {
       dzSum += z[i];
     }
     blockSums[0] += dzSum;
-    // Backward: gW_k += δ_k a_{k−1}ᵀ, gb_k += Σ δ_k, δ_{k−1} = (W_kᵀ δ_k) ⊙ activation'(pre).
+    // Backward: gW_k += δ_k a_{k−1}ᵀ, gb_k += Σ δ_k, δ_{k−1} = (W_kᵀ δ_k) ⊙ pre[k − 1].
     for (int k = layers - 1; k >= 0; k--) {
       int out = net.out(k);
       int in = net.in(k);
@@ -320,9 +319,9 @@ public final class MlpAggregator extends PassSums {
         double[] prev = ws.deltaPrev = ws.grow(ws.deltaPrev, in * len);
         blas.dgemm("T", "N", in, len, out, 1.0, theta, net.weightOffset(k), out, delta, 0, out,
             0.0, prev, 0, in);
-        double[] h = ws.pre[k - 1];
+        double[] derivative = ws.pre[k - 1];
         for (int i = 0; i < in * len; i++) {
-          prev[i] *= act.derivative(h[i]);
+          prev[i] *= derivative[i];
         }
         ws.deltaPrev = delta;
         ws.delta = prev;

@@ -1,5 +1,6 @@
 package io.github.stablelogit.optim;
 
+import io.github.stablelogit.loss.DetMath;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -144,10 +145,13 @@ public final class MlpNetwork implements Serializable {
     }
   }
 
-  /** A standard normal draw (Box–Muller), the same on every JVM for the same seed. */
+  /**
+   * A standard normal draw (Box–Muller), the same bits on every JVM and JIT tier for the same
+   * seed: {@link DetMath#log}, and {@link StrictMath#cos}, which is specified to the bit.
+   */
   private static double gaussian(SplittableRandom rnd) {
     double u = 1.0 - rnd.nextDouble();
-    return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2.0 * Math.PI * rnd.nextDouble());
+    return Math.sqrt(-2.0 * DetMath.log(u)) * StrictMath.cos(2.0 * Math.PI * rnd.nextDouble());
   }
 
   /**
@@ -175,12 +179,14 @@ public final class MlpNetwork implements Serializable {
       for (int r = 0; r < a.length; r++) {
         a[r] = activation.apply(a[r]);
       }
+      // A plain loop, not dgemv: the same bits with or without jdk.incubator.vector.
       int o = out(k);
-      double[] next = new double[o];
-      InstanceBlock.blas().dgemv("N", o, in(k), 1.0, theta, weightOffset(k), o, a, 0, 1, 0.0,
-          next, 0, 1);
-      for (int r = 0; r < o; r++) {
-        next[r] += theta[biasOffset(k) + r];
+      double[] next = Arrays.copyOfRange(theta, biasOffset(k), biasOffset(k) + o);
+      int wk = weightOffset(k);
+      for (int c = 0; c < a.length; c++) {
+        for (int r = 0; r < o; r++) {
+          next[r] += a[c] * theta[wk + c * o + r];
+        }
       }
       a = next;
     }

@@ -3,6 +3,7 @@ package io.github.stablelogit.optim;
 import io.github.stablelogit.loss.LogitLoss;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -22,7 +23,8 @@ import org.apache.spark.broadcast.Broadcast;
  * b₀ = b̃ − W₀μ (features with σ_j = 0 keep weight 0); the gradient comes back by the chain rule.
  * With {@code standardization} the penalty applies to W̃ (scale-free), otherwise to W₀. Every other
  * layer's variables are its parameters. Each evaluation is one Spark job over about one task per
- * core ({@link ExecutorGroups}) combining {@link MlpAggregator}s with {@code treeAggregate}.
+ * core ({@link ExecutorGroups}) combining {@link MlpAggregator}s as {@code treeAggregate} does
+ * ({@link ExecutorGroups#aggregate}).
  * With {@link #withMiniBatches} a pass covers one step's seeded mini-batch of rows instead.
  */
 public final class MlpObjective implements Objective {
@@ -74,15 +76,26 @@ public final class MlpObjective implements Objective {
       double rawThreshold) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(blocks.context());
     return new MlpObjective((theta, sampler) -> {
-      Broadcast<double[]> bc = jsc.broadcast(theta);
+      // θ rides in the job's closure when there is no tree level (Spark broadcasts that once per
+      // job), else in a broadcast of its own, destroyed after the job.
+      AtomicReference<Broadcast<double[]>> bc = new AtomicReference<>();
       try {
-        return ExecutorGroups.tasks(blocks, jsc).treeAggregate(
-            new MlpAggregator(loss, net, bc, rawThreshold, sampler), MlpAggregator::add,
-            MlpAggregator::merge, aggregationDepth);
+        return ExecutorGroups.aggregate(blocks, jsc, direct -> direct
+                ? new MlpAggregator(loss, net, theta, rawThreshold, sampler)
+                : new MlpAggregator(loss, net, setAndGet(bc, jsc.broadcast(theta)), rawThreshold,
+                    sampler),
+            MlpAggregator::add, MlpAggregator::merge, aggregationDepth);
       } finally {
-        bc.destroy();
+        if (bc.get() != null) {
+          bc.get().destroy();
+        }
       }
     }, net, summary, standardization, regL2);
+  }
+
+  private static <T> T setAndGet(AtomicReference<T> ref, T value) {
+    ref.set(value);
+    return value;
   }
 
   /** The same objective over blocks held in this JVM, evaluated without Spark (for tests). */

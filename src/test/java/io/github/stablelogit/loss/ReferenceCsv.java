@@ -16,7 +16,7 @@ import java.util.List;
  * Reads the committed mpmath reference CSVs: a fixed header, then lines of one text field (the
  * loss kind) followed by doubles written with Python's repr (read back exactly).
  */
-final class ReferenceCsv {
+public final class ReferenceCsv {
 
   /**
    * One data line.
@@ -25,7 +25,7 @@ final class ReferenceCsv {
    * @param kind the first field
    * @param values the numeric fields, in order
    */
-  record Line(int lineNo, String kind, double[] values) {}
+  public record Line(int lineNo, String kind, double[] values) {}
 
   private ReferenceCsv() {}
 
@@ -35,7 +35,7 @@ final class ReferenceCsv {
    * @param numbers how many numeric fields follow the kind
    * @return the data lines, blank lines skipped
    */
-  static List<Line> read(String resource, String header, int numbers) {
+  public static List<Line> read(String resource, String header, int numbers) {
     InputStream in = ReferenceCsv.class.getResourceAsStream(resource);
     assertNotNull(in, "missing test resource " + resource);
     List<Line> lines = new ArrayList<>();

@@ -16,12 +16,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Same data, same bits, whatever the JIT does: runs {@link SameBitsProbe} (the loss kernel, the
- * deterministic exp/log and two small fits) in fresh JVMs in the interpreter only ({@code -Xint}),
+ * deterministic exp/log, two small linear fits and small networks with every activation, by
+ * L-BFGS and by mini-batch Adam) in fresh JVMs in the interpreter only ({@code -Xint}),
  * with C1 only ({@code -XX:TieredStopAtLevel=1}), with C2 (tiered, and C2 alone), each C2 run
  * with low compile thresholds and {@code -Xbatch} so that the kernel is C2 code for most of the
  * run, and with {@code jdk.incubator.vector} loaded, and asserts that every run prints the same
- * hash of all result bits. One C2 run prints its compilations, to check that the kernel really
- * was compiled at tier 4.
+ * hash of all result bits. One C2 run prints its compilations, to check that the kernel and the
+ * network's pass really were compiled at tier 4.
  */
 class SameBitsAcrossJitTiersTest {
 
@@ -55,6 +56,10 @@ class SameBitsAcrossJitTiersTest {
             "\\s4\\s+io\\.github\\.stablelogit\\.loss\\.LogitLossKernel::(bceBatch|row)\\b");
         assertTrue(out.lines().anyMatch(l -> tier4.matcher(l).find()),
             "the kernel was not compiled by C2 in the tiered run");
+        Pattern network = Pattern.compile("\\s4\\s+io\\.github\\.stablelogit\\.optim\\."
+            + "(MlpMath::tanhInto|MlpAggregator::forwardBackward)\\b");
+        assertTrue(out.lines().anyMatch(l -> network.matcher(l).find()),
+            "the network's pass was not compiled by C2 in the tiered run");
       }
     }
     String first = hashes.values().iterator().next();

@@ -3,6 +3,9 @@ package io.github.stablelogit.optim;
 import io.github.stablelogit.loss.DetMath;
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.loss.StableMath;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
@@ -10,9 +13,10 @@ import java.util.SplittableRandom;
  * JIT settings: the batch loss kernel (values, derivatives, curvatures) for BCE, BCE with a
  * posWeight and focal losses over logits from 0 to ±800 and hard and soft labels, {@link DetMath}
  * and {@link StableMath} over a grid, and two small fits without Spark (L-BFGS and OWL-QN on
- * {@link InMemoryLogistic}). The kernel part is repeated so that the JIT compiles it at its last
- * tier mid-run; every repetition is folded into one hash of the raw bits, printed as the single
- * line "bits &lt;hex&gt;".
+ * {@link InMemoryLogistic}), and small networks ({@link #networkFits}: every activation, L-BFGS
+ * and mini-batch Adam, dense and CSR blocks). The kernel part is repeated so that the JIT
+ * compiles it at its last tier mid-run; every repetition is folded into one hash of the raw
+ * bits, printed as the single line "bits &lt;hex&gt;".
  */
 final class SameBitsProbe {
 
@@ -55,7 +59,38 @@ final class SameBitsProbe {
     InMemoryLogistic data = InMemoryLogistic.random(300, 4, 1e-3, 11);
     h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.0, 0, null).x());
     h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.02, 0, null).x());
+    h = networkFits(h);
     System.out.println("bits " + Long.toHexString(h));
+  }
+
+  /**
+   * A [6, 5, 3, 1] network per activation on dense and on CSR rows: an L-BFGS fit, and an Adam
+   * fit on mini-batches (warm-up, cosine decay, clipping), without Spark; the weights of both and
+   * the scalar logit of the fitted network are folded into the hash.
+   */
+  private static long networkFits(long h) {
+    for (boolean sparse : new boolean[] {false, true}) {
+      List<InstanceBlock> blocks = new ArrayList<>();
+      new BlockPacker("features", "label", "weight", 0.004, true)
+          .pack(0, MlpObjectiveGradientTest.rows(new Random(5), sparse, 240).iterator())
+          .forEachRemaining(blocks::add);
+      DataSummary summary = new DataSummary();
+      blocks.forEach(b -> summary.merge(b.summary()));
+      LogitLoss loss = LogitLoss.focal(1.5, 0.3, 2.0, 0.05);
+      for (MlpActivation a : MlpActivation.values()) {
+        MlpNetwork net = new MlpNetwork(summary.numFeatures(), new int[] {5, 3}, a);
+        double[] x0 = net.initialParams(7, 0.0);
+        MlpObjective f = MlpObjective.local(blocks, loss, net, summary, true, 1e-3);
+        double[] x = LogitMinimizer.minimize(f, x0, 25, 1e-12, 0.0, 0, null).x();
+        h = mix(h, x);
+        h = mix(h, net.logit(f.toOriginal(x), null, new double[] {1, -2, 3, 0.5, 0, 7}));
+        MlpObjective g = MlpObjective.local(blocks, loss, net, summary, false, 1e-3)
+            .withMiniBatches(0.5, 9);
+        h = mix(h, AdamMinimizer.minimize(g, x0, 25, 1e-12,
+            new AdamMinimizer.Schedule(0.05, 5, 1.0), 0, null).x());
+      }
+    }
+    return h;
   }
 
   private static long mix(long h, double v) {

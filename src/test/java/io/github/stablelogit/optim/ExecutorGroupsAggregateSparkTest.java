@@ -1,0 +1,94 @@
+package io.github.stablelogit.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.ml.SparkTestSupport;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ExecutorGroups#aggregate}: its direct job (one task per core, merged on the driver) and
+ * its treeAggregate path give the bits of a plain {@code treeAggregate} over one task per
+ * partition, for a network's sums over blocks where the order of plain double sums matters
+ * ({@link TaskGroupingSparkTest#hardBlocks}); and each path asks for the zero it documents.
+ */
+class ExecutorGroupsAggregateSparkTest {
+
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSupport.newSession("executor-groups-aggregate");
+    jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  @AfterAll
+  static void stop() {
+    ExecutorGroups.simulatedApiFailure = null;
+    spark.stop();
+  }
+
+  @Test
+  void theDirectJobAndTheTreeGiveTheBitsOfTreeAggregate() {
+    for (boolean sparse : new boolean[] {false, true}) {
+      List<InstanceBlock> blocks = TaskGroupingSparkTest.hardBlocks(sparse, 21, 6000, 7, 6);
+      MlpNetwork net = new MlpNetwork(7, new int[] {4}, MlpActivation.TANH);
+      double[] theta = net.initialParams(3, 0.1);
+      for (int j = 0; j < theta.length; j++) {
+        theta[j] *= 1e-3;
+      }
+      LogitLoss loss = LogitLoss.focal(2.0, 0.25, 1.0, 0.0);
+      JavaRDD<InstanceBlock> perPartition = jsc.parallelize(blocks, 16).cache();
+      MlpAggregator reference = perPartition.treeAggregate(
+          new MlpAggregator(loss, net, theta, 0.0, null), MlpAggregator::add,
+          MlpAggregator::merge, 2);
+
+      List<Boolean> asked = new ArrayList<>();
+      MlpAggregator direct = ExecutorGroups.aggregate(perPartition, jsc, d -> {
+        asked.add(d);
+        return new MlpAggregator(loss, net, theta, 0.0, null);
+      }, MlpAggregator::add, MlpAggregator::merge, 2);
+      assertEquals(List.of(true), asked, "local[2]: two tasks, no tree level");
+      assertSameBits(reference, direct, "direct job, sparse=" + sparse);
+
+      // Without the grouping (as when Spark's API is missing): 16 tasks, and at depth 2 a tree
+      // level (16 > 4 + 4), so treeAggregate runs.
+      ExecutorGroups.simulatedApiFailure = new NoSuchMethodError("simulated");
+      try {
+        asked.clear();
+        MlpAggregator tree = ExecutorGroups.aggregate(perPartition, jsc, d -> {
+          asked.add(d);
+          return new MlpAggregator(loss, net, theta, 0.0, null);
+        }, MlpAggregator::add, MlpAggregator::merge, 2);
+        assertEquals(List.of(false), asked, "16 tasks at depth 2: a tree level");
+        assertSameBits(reference, tree, "treeAggregate path, sparse=" + sparse);
+      } finally {
+        ExecutorGroups.simulatedApiFailure = null;
+      }
+      perPartition.unpersist(false);
+    }
+  }
+
+  private static void assertSameBits(MlpAggregator want, MlpAggregator got, String what) {
+    assertTrue(want.lossSum() > 0, what + ": empty sums");
+    assertEquals(Double.doubleToRawLongBits(want.lossSum()), Double.doubleToRawLongBits(
+        got.lossSum()), what + ": loss");
+    assertEquals(Double.doubleToRawLongBits(want.predictedPositiveWeight()),
+        Double.doubleToRawLongBits(got.predictedPositiveWeight()), what + ": predicted");
+    double[] g = want.parameterGradientSum();
+    double[] h = got.parameterGradientSum();
+    for (int j = 0; j < g.length; j++) {
+      assertEquals(Double.doubleToRawLongBits(g[j]), Double.doubleToRawLongBits(h[j]),
+          what + ": gradient[" + j + "]");
+    }
+  }
+}
