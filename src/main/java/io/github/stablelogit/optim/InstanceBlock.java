@@ -1,7 +1,6 @@
 package io.github.stablelogit.optim;
 
 import dev.ludovic.netlib.blas.BLAS;
-import dev.ludovic.netlib.blas.JavaBLAS;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -117,15 +116,17 @@ public final class InstanceBlock implements Serializable {
   }
 
   /**
-   * The BLAS of every evaluation: the pure-Java implementation (vectorized with
-   * jdk.incubator.vector when the module is present). For the short gemv calls of a chunk it is
-   * several times faster than a JNI call into a reference libblas, and results do not depend on
-   * which native BLAS a machine has installed.
+   * The BLAS of every evaluation and of the optimizers' vector operations: always the same
+   * pure-Java implementation, {@link DeterministicBlas#INSTANCE}, so results do not depend on which
+   * native BLAS a machine has installed nor on whether the JVM runs with jdk.incubator.vector
+   * (which would otherwise switch dev.ludovic.netlib to its vectorized variant, whose sums are
+   * ordered differently). For the short gemv calls of a chunk it is also several times faster than
+   * a JNI call into a reference libblas.
    *
    * @return the BLAS instance
    */
   static BLAS blas() {
-    return JavaBLAS.getInstance();
+    return DeterministicBlas.INSTANCE;
   }
 
   /** @return the number of rows n */

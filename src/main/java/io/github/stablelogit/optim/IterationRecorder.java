@@ -133,7 +133,7 @@ final class IterationRecorder {
 
   private static double distance(double[] a, double[] b) {
     double[] diff = a.clone();
-    BLAS blas = BLAS.getInstance();
+    BLAS blas = InstanceBlock.blas();
     blas.daxpy(a.length, -1.0, b, 1, diff, 1);
     return blas.dnrm2(diff.length, diff, 1);
   }

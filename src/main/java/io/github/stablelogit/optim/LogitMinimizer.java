@@ -181,7 +181,7 @@ public final class LogitMinimizer {
    */
   private static Result polish(Objective objective, double[] start, int maxIter, double tol,
       IterationRecorder rec) {
-    BLAS blas = BLAS.getInstance();
+    BLAS blas = InstanceBlock.blas();
     int n = start.length;
     double[] x = start.clone();
     double[] g = new double[n];
@@ -313,7 +313,7 @@ public final class LogitMinimizer {
   }
 
   static double maxAbs(double[] g) {
-    return g.length == 0 ? 0.0 : Math.abs(g[BLAS.getInstance().idamax(g.length, g, 1)]);
+    return g.length == 0 ? 0.0 : Math.abs(g[InstanceBlock.blas().idamax(g.length, g, 1)]);
   }
 
   /** ‖·‖∞ of the minimum-norm subgradient of f + Σ c_j|x_j|. */
