@@ -1,0 +1,165 @@
+package io.github.stablelogit.optim;
+
+/**
+ * The two products of a dense chunk of row-major rows that every linear pass computes, in an order
+ * fixed by this class rather than by a BLAS implementation: the margins z_i += x_iᵀβ and the
+ * gradient g += Xᵀv. A pure-Java BLAS orders its sums differently when jdk.incubator.vector is
+ * present (dev.ludovic.netlib's VectorBLAS against its Java11BLAS), so passes through it give
+ * different bits in JVMs started with and without the module; these give the same bits in both,
+ * and in every JIT tier.
+ *
+ * <p>The order: a dot product x_iᵀβ keeps eight partial sums, element j going to sum j mod 8 by
+ * {@code Math.fma} in increasing j; then t_k = s_k + s_{k+4} (k &lt; 4) and x_iᵀβ = (t_0 + t_1) +
+ * (t_2 + t_3), and z_i += x_iᵀβ. The gradient runs over the rows in order, g_j = fma(v_i, x_ij,
+ * g_j). Both are exact lane-wise operations, so {@link VectorRowProducts} (two 4-lane vectors of
+ * partial sums, lanes across j for the gradient) computes the same formula with the same bits;
+ * it is used when the module is present and the hardware has at least 256-bit vectors, this
+ * scalar form otherwise. {@code RowProductsTest} checks both against each other and against a
+ * 50-digit reference.
+ */
+abstract class RowProducts {
+
+  /** The implementation of this JVM. */
+  static final RowProducts INSTANCE = load();
+
+  /**
+   * z_i += x_iᵀβ for rows i = 0 … len − 1 starting at {@code at}.
+   *
+   * @param a row-major rows of d values
+   * @param at offset of the first row
+   * @param d columns
+   * @param len rows
+   * @param beta d coefficients
+   * @param z len margins, added to
+   */
+  abstract void addDots(double[] a, int at, int d, int len, double[] beta, double[] z);
+
+  /**
+   * g_j += Σ_i v_i x_ij over rows i = 0 … len − 1 in order.
+   *
+   * @param a row-major rows of d values
+   * @param at offset of the first row
+   * @param d columns
+   * @param len rows
+   * @param v len per-row factors
+   * @param g d sums, added to
+   */
+  abstract void addTransposed(double[] a, int at, int d, int len, double[] v, double[] g);
+
+  /** The scalar form; also the reference of the vector one. */
+  static final class Scalar extends RowProducts {
+    @Override
+    void addDots(double[] a, int at, int d, int len, double[] beta, double[] z) {
+      int full = d & ~7;
+      for (int i = 0; i < len; i++) {
+        int row = at + i * d;
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        double s4 = 0.0;
+        double s5 = 0.0;
+        double s6 = 0.0;
+        double s7 = 0.0;
+        int j = 0;
+        for (; j < full; j += 8) {
+          s0 = Math.fma(a[row + j], beta[j], s0);
+          s1 = Math.fma(a[row + j + 1], beta[j + 1], s1);
+          s2 = Math.fma(a[row + j + 2], beta[j + 2], s2);
+          s3 = Math.fma(a[row + j + 3], beta[j + 3], s3);
+          s4 = Math.fma(a[row + j + 4], beta[j + 4], s4);
+          s5 = Math.fma(a[row + j + 5], beta[j + 5], s5);
+          s6 = Math.fma(a[row + j + 6], beta[j + 6], s6);
+          s7 = Math.fma(a[row + j + 7], beta[j + 7], s7);
+        }
+        z[i] += tail(a, row, full, d, beta, s0, s1, s2, s3, s4, s5, s6, s7);
+      }
+    }
+
+    @Override
+    void addTransposed(double[] a, int at, int d, int len, double[] v, double[] g) {
+      transposed(a, at, d, len, v, g);
+    }
+  }
+
+  /**
+   * The gradient product of both forms: four rows per sweep over g (the nested fma keep each
+   * g_j's rows in order), a loop C2 vectorizes lane-wise, so it needs no vector form of its own.
+   */
+  static void transposed(double[] a, int at, int d, int len, double[] v, double[] g) {
+    int i = 0;
+    for (; i + 3 < len; i += 4) {
+      double v0 = v[i];
+      double v1 = v[i + 1];
+      double v2 = v[i + 2];
+      double v3 = v[i + 3];
+      int r0 = at + i * d;
+      int r1 = r0 + d;
+      int r2 = r1 + d;
+      int r3 = r2 + d;
+      for (int j = 0; j < d; j++) {
+        g[j] = Math.fma(v3, a[r3 + j],
+            Math.fma(v2, a[r2 + j], Math.fma(v1, a[r1 + j], Math.fma(v0, a[r0 + j], g[j]))));
+      }
+    }
+    for (; i < len; i++) {
+      double vi = v[i];
+      int row = at + i * d;
+      for (int j = 0; j < d; j++) {
+        g[j] = Math.fma(vi, a[row + j], g[j]);
+      }
+    }
+  }
+
+  /**
+   * Adds the elements j ≥ {@code from} (fewer than eight) to their partial sums j mod 8 and ends
+   * the dot product: (t_0 + t_1) + (t_2 + t_3) with t_k = s_k + s_{k+4}.
+   */
+  static double tail(double[] a, int row, int from, int d, double[] beta, double s0, double s1,
+      double s2, double s3, double s4, double s5, double s6, double s7) {
+    int rest = d - from;
+    int j = from;
+    if (rest > 0) {
+      s0 = Math.fma(a[row + j], beta[j], s0);
+    }
+    if (rest > 1) {
+      s1 = Math.fma(a[row + j + 1], beta[j + 1], s1);
+    }
+    if (rest > 2) {
+      s2 = Math.fma(a[row + j + 2], beta[j + 2], s2);
+    }
+    if (rest > 3) {
+      s3 = Math.fma(a[row + j + 3], beta[j + 3], s3);
+    }
+    if (rest > 4) {
+      s4 = Math.fma(a[row + j + 4], beta[j + 4], s4);
+    }
+    if (rest > 5) {
+      s5 = Math.fma(a[row + j + 5], beta[j + 5], s5);
+    }
+    if (rest > 6) {
+      s6 = Math.fma(a[row + j + 6], beta[j + 6], s6);
+    }
+    return ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7));
+  }
+
+  private static RowProducts load() {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+      try {
+        RowProducts v = (RowProducts) Class.forName(
+            "io.github.stablelogit.optim.VectorRowProducts").getDeclaredConstructor().newInstance();
+        if (v.usable()) {
+          return v;
+        }
+      } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+        // the scalar form gives the same bits
+      }
+    }
+    return new Scalar();
+  }
+
+  /** @return whether this implementation runs at native vector speed here */
+  boolean usable() {
+    return true;
+  }
+}
