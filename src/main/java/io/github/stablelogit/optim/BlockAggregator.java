@@ -72,56 +72,96 @@ public final class BlockAggregator extends PassSums {
    * @return this
    */
   public BlockAggregator add(InstanceBlock block) {
-    beforeBlock(block);
-    int n = block.numRows();
-    if (n == 0) {
+    if (!begin(block)) {
       return this;
+    }
+    if (workspace == null) {
+      workspace = new InstanceBlock.Workspace();
+      blockGradient = new double[numFeatures];
+    }
+    Coefficients c = coefficients.value();
+    // This block's Σdz, training loss, validation loss and predicted positive weight: the running
+    // sums' last four entries.
+    double[] blockSums = new double[4];
+    java.util.Arrays.fill(blockGradient, 0.0);
+    block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset,
+        (from, len, z) -> chunk(block, from, len, z, blockSums), blockGradient, workspace);
+    addBlock(blockGradient, 0, 1, blockSums);
+    return this;
+  }
+
+  /**
+   * Checks a block about to be added (and runs the test hook).
+   *
+   * @return whether the block has rows
+   */
+  boolean begin(InstanceBlock block) {
+    beforeBlock(block);
+    if (block.numRows() == 0) {
+      return false;
     }
     if (block.numFeatures() != numFeatures) {
       throw new IllegalStateException("block has " + block.numFeatures() + " features, expected "
           + numFeatures);
     }
     ensureSums();
-    if (workspace == null) {
-      workspace = new InstanceBlock.Workspace();
-      validation = new double[1];
-      blockGradient = new double[numFeatures];
-    }
-    Coefficients c = coefficients.value();
+    return true;
+  }
+
+  /** @return the coefficients of this pass */
+  Coefficients coefficients() {
+    return coefficients.value();
+  }
+
+  /**
+   * The per-chunk work of the pass, shared by the single-model pass and {@link ModelBatch}: the
+   * predicted positive weight, the loss kernel and Σdz of rows [from, from + len) of the block.
+   *
+   * @param z on entry the chunk's margins (from index 0), on exit the weighted derivatives
+   * @param blockSums the block's Σdz, training loss, validation loss, predicted positive weight
+   */
+  void chunk(InstanceBlock block, int from, int len, double[] z, double[] blockSums) {
     double[] y = block.labels();
     double[] w = block.weights();
     double[] vw = block.validationWeights();
-    // This block's Σdz, training loss, validation loss and predicted positive weight: the running
-    // sums' last four entries.
-    double[] blockSums = new double[4];
-    java.util.Arrays.fill(blockGradient, 0.0);
-    block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset, (from, len, z) -> {
-      double predicted = 0.0;
-      for (int i = 0; i < len; i++) {
-        if (z[i] > rawThreshold) {
-          predicted += w[from + i];
-        }
+    double predicted = 0.0;
+    for (int i = 0; i < len; i++) {
+      if (z[i] > rawThreshold) {
+        predicted += w[from + i];
       }
-      blockSums[3] += predicted;
-      if (vw != null) {
-        // Validation rows carry training weight 0, so they add nothing to the gradient; each
-        // row's loss is computed once for both sums.
-        blockSums[1] += loss.valueAndDerivatives(z, from, y, w, vw, validation, z, len);
-        blockSums[2] += validation[0];
-      } else {
-        blockSums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
+    }
+    blockSums[3] += predicted;
+    if (vw != null) {
+      if (validation == null) {
+        validation = new double[1];
       }
-      double dzSum = 0.0;
-      for (int i = 0; i < len; i++) {
-        dzSum += z[i];
-      }
-      blockSums[0] += dzSum;
-    }, blockGradient, workspace);
-    CompensatedSum.addAll(sums, blockGradient, numFeatures);
+      // Validation rows carry training weight 0, so they add nothing to the gradient; each
+      // row's loss is computed once for both sums.
+      blockSums[1] += loss.valueAndDerivatives(z, from, y, w, vw, validation, z, len);
+      blockSums[2] += validation[0];
+    } else {
+      blockSums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
+    }
+    double dzSum = 0.0;
+    for (int i = 0; i < len; i++) {
+      dzSum += z[i];
+    }
+    blockSums[0] += dzSum;
+  }
+
+  /**
+   * Adds one block's sums to the running sums in double-double arithmetic.
+   *
+   * @param gradient the block's Xᵀdz: component j at {@code at + j·stride}
+   * @param blockSums the block's Σdz, training loss, validation loss, predicted positive weight
+   */
+  void addBlock(double[] gradient, int at, int stride, double[] blockSums) {
+    for (int j = 0; j < numFeatures; j++) {
+      CompensatedSum.add(sums, j, gradient[at + j * stride]);
+    }
     for (int k = 0; k < blockSums.length; k++) {
       CompensatedSum.add(sums, numFeatures + k, blockSums[k]);
     }
-    return this;
   }
 
   /**

@@ -328,7 +328,8 @@ public final class InstanceBlock implements Serializable {
     }, new double[numFeatures], new Workspace());
   }
 
-  // The storage, for the Hessian pass (InstanceBlockGram), which shares the chunk loops above.
+  // The storage, for the Hessian pass (InstanceBlockGram) and the passes of several models at once
+  // (ModelBatch), which share the chunk sizes above.
 
   /** @return row-major n×d values in double precision, or null */
   double[] denseDouble() {
@@ -338,6 +339,11 @@ public final class InstanceBlock implements Serializable {
   /** @return row-major n×d values in single precision, or null */
   float[] denseFloat() {
     return denseFloat;
+  }
+
+  /** @return the CSR rows, or null when the block is dense */
+  CsrRows csrRows() {
+    return csr;
   }
 
   /** @return CSR row pointers (length n + 1), or null when the block is dense */

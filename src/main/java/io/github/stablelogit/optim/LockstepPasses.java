@@ -249,6 +249,9 @@ public final class LockstepPasses {
     private static final long serialVersionUID = 1L;
     private final int[] excluded;
     private final PassSums[] sums;
+    /** The gradient requests that train on the block being added, and their shared pass. */
+    private transient BlockAggregator[] gradients;
+    private transient ModelBatch batch;
 
     Round(Request[] round) {
       excluded = new int[round.length];
@@ -262,15 +265,21 @@ public final class LockstepPasses {
     }
 
     Round add(InstanceBlock block) {
+      if (batch == null) {
+        batch = new ModelBatch();
+        gradients = new BlockAggregator[sums.length];
+      }
+      int count = 0;
       for (int m = 0; m < sums.length; m++) {
         if (sums[m] != null && block.fold() != excluded[m]) {
           if (sums[m] instanceof BlockAggregator b) {
-            b.add(block);
+            gradients[count++] = b;
           } else {
             ((HessianAggregator) sums[m]).add(block);
           }
         }
       }
+      batch.add(block, gradients, count);
       return this;
     }
 
