@@ -72,22 +72,61 @@ public final class BlockAggregator extends PassSums {
    * @return this
    */
   public BlockAggregator add(InstanceBlock block) {
-    if (!begin(block)) {
-      return this;
-    }
-    if (workspace == null) {
-      workspace = new InstanceBlock.Workspace();
-      blockGradient = new double[numFeatures];
-    }
-    Coefficients c = coefficients.value();
-    // This block's Σdz, training loss, validation loss and predicted positive weight: the running
-    // sums' last four entries.
-    double[] blockSums = new double[4];
-    java.util.Arrays.fill(blockGradient, 0.0);
-    block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset,
-        (from, len, z) -> chunk(block, from, len, z, blockSums), blockGradient, workspace);
-    addBlock(blockGradient, 0, 1, blockSums);
+    addToEach(block, new BlockAggregator[] {this}, 1);
     return this;
+  }
+
+  /**
+   * Adds one block to the passes of several models at once ({@link LockstepPasses}): the block is
+   * read from memory once, chunk by chunk, and each chunk goes through every model while it is in
+   * cache ({@link InstanceBlock#forEachChunk(dev.ludovic.netlib.blas.BLAS, double[][], double[],
+   * int, InstanceBlock.ModelChunkKernel, double[][], InstanceBlock.Workspace)}). Each model's
+   * arithmetic, and so each bit of its sums, is that of its own {@link #add}, which is this with
+   * one model.
+   *
+   * @param block the block
+   * @param models the aggregators, at [0, count), all of the same d
+   * @param count how many
+   */
+  static void addToEach(InstanceBlock block, BlockAggregator[] models, int count) {
+    boolean rows = false;
+    for (int m = 0; m < count; m++) {
+      rows = models[m].begin(block);
+    }
+    if (!rows) {
+      return;
+    }
+    double[][] betas = new double[count][];
+    double[] offsets = new double[count];
+    double[][] gradients = new double[count][];
+    // Per model, this block's Σdz, training loss, validation loss and predicted positive weight:
+    // the running sums' last four entries.
+    double[][] blockSums = new double[count][4];
+    for (int m = 0; m < count; m++) {
+      BlockAggregator a = models[m];
+      Coefficients c = a.coefficients.value();
+      betas[m] = c.beta;
+      offsets[m] = c.offset;
+      if (a.blockGradient == null) {
+        a.blockGradient = new double[a.numFeatures];
+      }
+      gradients[m] = a.blockGradient;
+      java.util.Arrays.fill(gradients[m], 0.0);
+    }
+    BlockAggregator first = models[0];
+    if (first.workspace == null) {
+      first.workspace = new InstanceBlock.Workspace();
+    }
+    block.forEachChunk(InstanceBlock.blas(), betas, offsets, count,
+        (m, from, len, z) -> models[m].chunk(block, from, len, z, blockSums[m]), gradients,
+        first.workspace);
+    for (int m = 0; m < count; m++) {
+      BlockAggregator a = models[m];
+      CompensatedSum.addAll(a.sums, gradients[m], a.numFeatures);
+      for (int k = 0; k < 4; k++) {
+        CompensatedSum.add(a.sums, a.numFeatures + k, blockSums[m][k]);
+      }
+    }
   }
 
   /**
@@ -95,7 +134,7 @@ public final class BlockAggregator extends PassSums {
    *
    * @return whether the block has rows
    */
-  boolean begin(InstanceBlock block) {
+  private boolean begin(InstanceBlock block) {
     beforeBlock(block);
     if (block.numRows() == 0) {
       return false;
@@ -108,19 +147,14 @@ public final class BlockAggregator extends PassSums {
     return true;
   }
 
-  /** @return the coefficients of this pass */
-  Coefficients coefficients() {
-    return coefficients.value();
-  }
-
   /**
-   * The per-chunk work of the pass, shared by the single-model pass and {@link ModelBatch}: the
-   * predicted positive weight, the loss kernel and Σdz of rows [from, from + len) of the block.
+   * The per-chunk work of the pass: the predicted positive weight, the loss kernel and Σdz of
+   * rows [from, from + len) of the block.
    *
    * @param z on entry the chunk's margins (from index 0), on exit the weighted derivatives
    * @param blockSums the block's Σdz, training loss, validation loss, predicted positive weight
    */
-  void chunk(InstanceBlock block, int from, int len, double[] z, double[] blockSums) {
+  private void chunk(InstanceBlock block, int from, int len, double[] z, double[] blockSums) {
     double[] y = block.labels();
     double[] w = block.weights();
     double[] vw = block.validationWeights();
@@ -147,21 +181,6 @@ public final class BlockAggregator extends PassSums {
       dzSum += z[i];
     }
     blockSums[0] += dzSum;
-  }
-
-  /**
-   * Adds one block's sums to the running sums in double-double arithmetic.
-   *
-   * @param gradient the block's Xᵀdz: component j at {@code at + j·stride}
-   * @param blockSums the block's Σdz, training loss, validation loss, predicted positive weight
-   */
-  void addBlock(double[] gradient, int at, int stride, double[] blockSums) {
-    for (int j = 0; j < numFeatures; j++) {
-      CompensatedSum.add(sums, j, gradient[at + j * stride]);
-    }
-    for (int k = 0; k < blockSums.length; k++) {
-      CompensatedSum.add(sums, numFeatures + k, blockSums[k]);
-    }
   }
 
   /**

@@ -182,36 +182,6 @@ final class CsrRows implements Serializable {
     return 4L * rowPtr.length + (long) (encoding.indexBytes + encoding.valueBytes) * nnz();
   }
 
-  /**
-   * Copies the non-zeros of rows [from, to) into plain arrays, for loops that read them several
-   * times ({@link ModelBatch}): the column of non-zero rowPtr[from] + k into {@code columns[k]},
-   * its value widened to double (exactly) into {@code values[k]} unless the values are implied
-   * ones.
-   *
-   * @param columns output, length ≥ the rows' non-zeros
-   * @param values output, length ≥ the rows' non-zeros (untouched with implied ones)
-   * @return false when the values are implied ones (every product v·β is then β)
-   */
-  boolean decode(int from, int to, int[] columns, double[] values) {
-    int k0 = rowPtr[from];
-    int n = rowPtr[to] - k0;
-    if (charIdx != null) {
-      for (int k = 0; k < n; k++) {
-        columns[k] = charIdx[k0 + k];
-      }
-    } else {
-      System.arraycopy(intIdx, k0, columns, 0, n);
-    }
-    if (floatValues != null) {
-      for (int k = 0; k < n; k++) {
-        values[k] = floatValues[k0 + k];
-      }
-    } else if (doubleValues != null) {
-      System.arraycopy(doubleValues, k0, values, 0, n);
-    }
-    return encoding.valueBytes != 0;
-  }
-
   // One loop per encoding (a sparse product is not a BLAS routine): each reads only its arrays,
   // and all compute s += v·β (or s += β for implied ones) over a row's non-zeros in order.
 

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * each round is ONE Spark job over all the blocks (grouped into tasks by {@link ExecutorGroups},
  * as a single model's evaluation) that computes the request of every model taking part. Model k
  * of a K-fold cross-validation trains on the blocks of every fold but k; model K (a fold that no
- * block has) on all blocks. A block of fold f is read once per round, and added to every
- * requesting model that trains on it, model after model while the block is in cache.
+ * block has) on all blocks. A block of fold f is read from memory once per round: chunk by chunk,
+ * every gradient request that trains on it (every model but f) takes the chunk while it is in
+ * cache ({@link BlockAggregator#addToEach}); Hessian requests add the block model after model.
  *
  * <p>Each model's minimizer runs unchanged in a driver thread of its own ({@link #run}); its
  * {@link LogitObjective}, made to {@link LogitObjective#passingThrough pass through} this object,
@@ -29,10 +30,14 @@ import org.slf4j.LoggerFactory;
  * its composition depends only on the models' own progress, never on thread timing.
  *
  * <p>Per model, a round's sums are those the model's own {@link BlockAggregator} or {@link
- * HessianAggregator} gives over its training blocks (the same per-block arithmetic, the same
- * order-independent double-double sums); they do not depend on which other models share the round
- * nor on how blocks are grouped into tasks, so every model's result is bit for bit that of a fit
- * over its training blocks alone.
+ * HessianAggregator} gives over its training blocks (the same per-chunk arithmetic in the same
+ * order, the same order-independent double-double sums); they do not depend on which other models
+ * share the round nor on how blocks are grouped into tasks, so every model's result is bit for bit
+ * that of a fit over its training blocks alone. (One {@code dgemm} over the models' coefficients
+ * per chunk was measured and not kept: JavaBLAS's dgemm at these shapes is a scalar loop, 0.70 to
+ * 1.05 times as fast as the models' vectorized {@code dgemv} pairs, and it sums in another order,
+ * which would have cost that bit-identity; the per-row loss kernel, which no batching shares, is
+ * about half of a pass.)
  */
 public final class LockstepPasses {
 
@@ -249,9 +254,8 @@ public final class LockstepPasses {
     private static final long serialVersionUID = 1L;
     private final int[] excluded;
     private final PassSums[] sums;
-    /** The gradient requests that train on the block being added, and their shared pass. */
+    /** The gradient requests that train on the block being added. */
     private transient BlockAggregator[] gradients;
-    private transient ModelBatch batch;
 
     Round(Request[] round) {
       excluded = new int[round.length];
@@ -265,8 +269,7 @@ public final class LockstepPasses {
     }
 
     Round add(InstanceBlock block) {
-      if (batch == null) {
-        batch = new ModelBatch();
+      if (gradients == null) {
         gradients = new BlockAggregator[sums.length];
       }
       int count = 0;
@@ -279,7 +282,7 @@ public final class LockstepPasses {
           }
         }
       }
-      batch.add(block, gradients, count);
+      BlockAggregator.addToEach(block, gradients, count);
       return this;
     }
 

@@ -10,17 +10,17 @@ import java.util.SplittableRandom;
 /**
  * Thread CPU time per 1 MiB block of the gradient passes of M models over the same blocks (a
  * round of {@link LockstepPasses}): each model's own pass ({@link BlockAggregator#add}, M times)
- * against one {@link ModelBatch#add}, on blocks that come from memory (cycling through
+ * against one {@link BlockAggregator#addToEach}, on blocks that come from memory (cycling through
  * {@code --blocks} distinct blocks, default 64). Prints µs per block of each and their ratio;
  * the two alternate, five measurements each, and the fastest of each counts.
  *
  * <p>Run: {@code mvn -Pbench test-compile exec:exec
- * -Dbench.main=io.github.stablelogit.optim.ModelBatchBenchmark -Dbench.xmx=2g
+ * -Dbench.main=io.github.stablelogit.optim.BatchedPassBenchmark -Dbench.xmx=2g
  * -Dbench.args="--shapes dense20,dense50,csrA9a --models 1,2,6"}.
  */
-public final class ModelBatchBenchmark {
+public final class BatchedPassBenchmark {
 
-  private ModelBatchBenchmark() {}
+  private BatchedPassBenchmark() {}
 
   /** @param args {@code --shapes}, {@code --models}, {@code --blocks}, {@code --passes} */
   public static void main(String[] args) throws Exception {
@@ -59,10 +59,8 @@ public final class ModelBatchBenchmark {
               new BlockAggregationBenchmark.LocalBroadcast<>(
                   new BlockAggregator.Coefficients(beta, -1.0)), d, 0.0);
         }
-        ModelBatch batch = new ModelBatch();
         double best0 = Double.POSITIVE_INFINITY;
         double best1 = Double.POSITIVE_INFINITY;
-        double best2 = Double.POSITIVE_INFINITY;
         for (int rep = 0; rep < 6; rep++) {
           long t = mx.getCurrentThreadCpuTime();
           for (int p = 0; p < passes; p++) {
@@ -76,29 +74,20 @@ public final class ModelBatchBenchmark {
           t = mx.getCurrentThreadCpuTime();
           for (int p = 0; p < passes; p++) {
             for (InstanceBlock b : blocks) {
-              batch.add(b, aggs, m);
+              BlockAggregator.addToEach(b, aggs, m);
             }
           }
           double batched = (mx.getCurrentThreadCpuTime() - t) / 1e3 / (passes * distinct);
-          t = mx.getCurrentThreadCpuTime();
-          for (int p = 0; p < passes; p++) {
-            for (InstanceBlock b : blocks) {
-              batch.addFused(b, aggs, m);
-            }
-          }
-          double fused = (mx.getCurrentThreadCpuTime() - t) / 1e3 / (passes * distinct);
           if (rep > 0) {
-            best2 = Math.min(best2, fused);
             // The first repetition warms up the JIT.
             best0 = Math.min(best0, separate);
             best1 = Math.min(best1, batched);
           }
         }
         System.out.printf(Locale.ROOT, "%s (%d rows/block, %s): M = %d models: own passes %.0f µs"
-            + "/block, batch %.0f µs/block, own/batch = %.2f; batch per model %.0f µs; fused %.0f"
-            + " own/fused %.2f%n", shape,
+            + "/block, batched %.0f µs/block, own/batched = %.2f%n", shape,
             blocks[0].numRows(), blocks[0].isSparse() ? "CSR " + blocks[0].csrEncoding()
-                : "dense", m, best0, best1, best0 / best1, best1 / m, best2, best0 / best2);
+                : "dense", m, best0, best1, best0 / best1);
       }
     }
   }
