@@ -54,6 +54,11 @@ public final class LockstepPasses {
   private Object[] answers;
   private int running;
   private int rounds;
+  /** Held-out loss sums waiting for the next round: per fold, its model's coefficients. */
+  private double[][] deferredCoefficients;
+  private LogitLoss[] deferredLosses;
+  /** Their sums, once a round has carried them. */
+  private HeldOut[] deferredResult;
 
   /** One model's request in a round: the zero of its aggregator (coefficients broadcast). */
   private record Request(int excludedFold, PassSums zero, Broadcast<?> broadcast) {}
@@ -226,11 +231,28 @@ public final class LockstepPasses {
 
   /** One Spark job: every request's sums over its training blocks. */
   private PassSums[] pass(Request[] round) {
+    List<Broadcast<BlockAggregator.Coefficients>> heldOutBroadcasts = new ArrayList<>();
     try {
       JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
       Round zero = new Round(round);
+      synchronized (lock) {
+        if (deferredCoefficients != null && deferredResult == null) {
+          zero.heldOut = heldOutZeros(deferredCoefficients, deferredLosses, heldOutBroadcasts);
+        }
+      }
       long start = System.nanoTime();
       Round r = tasks.treeAggregate(zero, Round::add, Round::merge, aggregationDepth);
+      if (r.heldOut != null) {
+        HeldOut[] result = new HeldOut[r.heldOut.length];
+        for (int f = 0; f < result.length; f++) {
+          double[] sum = CompensatedSum.zeros(1);
+          CompensatedSum.add(sum, 0, r.heldOut[f].lossSum());
+          result[f] = new HeldOut(f, sum, null, null, null);
+        }
+        synchronized (lock) {
+          deferredResult = result;
+        }
+      }
       rounds++;
       int hessians = 0;
       for (Request q : round) {
@@ -246,7 +268,65 @@ public final class LockstepPasses {
           q.broadcast().destroy();
         }
       }
+      heldOutBroadcasts.forEach(Broadcast::destroy);
     }
+  }
+
+  /** Per fold, an aggregator of its held-out rows' loss at its model (coefficients broadcast). */
+  private BlockAggregator[] heldOutZeros(double[][] coefficients, LogitLoss[] losses,
+      List<Broadcast<BlockAggregator.Coefficients>> broadcasts) {
+    BlockAggregator[] zeros = new BlockAggregator[coefficients.length];
+    for (int f = 0; f < zeros.length; f++) {
+      double[] c = coefficients[f];
+      int d = c.length - 1;
+      Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(
+          new BlockAggregator.Coefficients(java.util.Arrays.copyOf(c, d), c[d]));
+      broadcasts.add(bc);
+      zeros[f] = new BlockAggregator(losses[f], bc, d, Double.POSITIVE_INFINITY);
+    }
+    return zeros;
+  }
+
+  /**
+   * Asks for the weighted loss sum of each fold's held-out rows at that fold's model, to be
+   * computed by the next round, which reads every block anyway: the blocks of fold f also go
+   * through model f's held-out aggregator, in the same chunk loop as the round's models, so no
+   * Spark job of its own (the sums are those of {@link #heldOut} without scores, bit for bit).
+   * {@link #takeHeldOut} returns them.
+   *
+   * @param coefficients per fold k, model k's coefficients (d, then the offset added to margins)
+   * @param losses per fold, the loss to sum
+   */
+  public void deferHeldOut(double[][] coefficients, LogitLoss[] losses) {
+    synchronized (lock) {
+      deferredCoefficients = coefficients.clone();
+      deferredLosses = losses.clone();
+      deferredResult = null;
+    }
+  }
+
+  /**
+   * The sums asked for by {@link #deferHeldOut}: those a round has computed since, or else, when
+   * no round ran, those of a held-out pass now.
+   *
+   * @return per fold, the held-out loss sum (no scores)
+   */
+  public HeldOut[] takeHeldOut() {
+    double[][] coefficients;
+    LogitLoss[] losses;
+    HeldOut[] result;
+    synchronized (lock) {
+      coefficients = deferredCoefficients;
+      losses = deferredLosses;
+      result = deferredResult;
+      deferredCoefficients = null;
+      deferredLosses = null;
+      deferredResult = null;
+    }
+    if (coefficients == null) {
+      throw new IllegalStateException("no held-out sums were asked for");
+    }
+    return result != null ? result : heldOut(coefficients, losses, false);
   }
 
   /** The sums of one round: one aggregator per requesting model slot (null elsewhere). */
@@ -254,6 +334,8 @@ public final class LockstepPasses {
     private static final long serialVersionUID = 1L;
     private final int[] excluded;
     private final PassSums[] sums;
+    /** Per fold, the held-out loss of its model carried by this round, or null. */
+    private BlockAggregator[] heldOut;
     /** The gradient requests that train on the block being added. */
     private transient BlockAggregator[] gradients;
 
@@ -270,7 +352,7 @@ public final class LockstepPasses {
 
     Round add(InstanceBlock block) {
       if (gradients == null) {
-        gradients = new BlockAggregator[sums.length];
+        gradients = new BlockAggregator[sums.length + 1];
       }
       int count = 0;
       for (int m = 0; m < sums.length; m++) {
@@ -282,6 +364,10 @@ public final class LockstepPasses {
           }
         }
       }
+      int f = block.fold();
+      if (heldOut != null && f >= 0 && f < heldOut.length) {
+        gradients[count++] = heldOut[f];
+      }
       BlockAggregator.addToEach(block, gradients, count);
       return this;
     }
@@ -291,6 +377,9 @@ public final class LockstepPasses {
         if (sums[m] != null) {
           sums[m].mergeSums(other.sums[m]);
         }
+      }
+      for (int f = 0; heldOut != null && f < heldOut.length; f++) {
+        heldOut[f].mergeSums(other.heldOut[f]);
       }
       return this;
     }

@@ -166,7 +166,7 @@ class LockstepPassesSparkTest {
   }
 
   @Test
-  void heldOutSumsAreThoseOfEachFoldsRows() {
+  void heldOutSumsAreThoseOfEachFoldsRowsAlsoWhenTheNextRoundCarriesThem() {
     JavaRDD<InstanceBlock> blocks = blocks(false, 2000, 4, 3);
     List<InstanceBlock> all = blocks.collect();
     LockstepPasses passes = new LockstepPasses(blocks, K, 2);
@@ -197,6 +197,26 @@ class LockstepPassesSparkTest {
       }
       assertEquals(expected, h[f].lossSum(), 1e-12 * Math.abs(expected), "fold " + f);
       assertEquals(rows, h[f].scores()[0].length);
+    }
+    // Deferred to the next round: that round's job computes them too, with the same bits.
+    passes.deferHeldOut(coef, losses);
+    LogitObjective o = objective(blocks, trainSummary(all, 1), LogitLoss.bce(1.0, 0.0))
+        .passingThrough(passes, 1);
+    double[] x = new double[o.dimension()];
+    double value = o.evaluate(x, new double[x.length]);
+    assertEquals(1, passes.rounds());
+    LockstepPasses.HeldOut[] carried = passes.takeHeldOut();
+    assertEquals(1, passes.rounds());
+    // ... and the round's own sums are those without them.
+    LogitObjective alone = objective(blocks.filter(b -> b.fold() != 1), trainSummary(all, 1),
+        LogitLoss.bce(1.0, 0.0));
+    assertEquals(alone.evaluate(x, new double[x.length]), value, 0.0);
+    // Without a round in between, a pass of their own.
+    passes.deferHeldOut(coef, losses);
+    LockstepPasses.HeldOut[] own = passes.takeHeldOut();
+    for (int f = 0; f < K; f++) {
+      assertEquals(h[f].lossSum(), carried[f].lossSum(), 0.0, "carried, fold " + f);
+      assertEquals(h[f].lossSum(), own[f].lossSum(), 0.0, "own pass, fold " + f);
     }
     blocks.unpersist(false);
   }
