@@ -1,6 +1,7 @@
 package io.github.stablelogit.ml;
 
 import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.optim.HeldOut;
 import io.github.stablelogit.optim.LockstepPasses;
 import java.util.Arrays;
 import java.util.Locale;
@@ -48,7 +49,7 @@ final class HeldOutMetrics {
   }
 
   private static double[] metrics(String metric, FoldFit[] fits,
-      LockstepPasses.HeldOut[] heldOut) {
+      HeldOut[] heldOut) {
     int k = heldOut.length;
     double[] out = new double[k];
     for (int f = 0; f < k; f++) {

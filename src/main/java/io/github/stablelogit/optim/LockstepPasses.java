@@ -1,6 +1,5 @@
 package io.github.stablelogit.optim;
 
-import io.github.stablelogit.loss.CompensatedSum;
 import io.github.stablelogit.loss.LogitLoss;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -243,12 +242,7 @@ public final class LockstepPasses {
       long start = System.nanoTime();
       Round r = tasks.treeAggregate(zero, Round::add, Round::merge, aggregationDepth);
       if (r.heldOut != null) {
-        HeldOut[] result = new HeldOut[r.heldOut.length];
-        for (int f = 0; f < result.length; f++) {
-          double[] sum = CompensatedSum.zeros(1);
-          CompensatedSum.add(sum, 0, r.heldOut[f].lossSum());
-          result[f] = new HeldOut(f, sum, null, null, null);
-        }
+        HeldOut[] result = HeldOut.of(r.heldOut);
         synchronized (lock) {
           deferredResult = result;
         }
@@ -386,8 +380,8 @@ public final class LockstepPasses {
   }
 
   /**
-   * The held-out rows of each fold at that fold's model, in one Spark job: the weighted loss sum,
-   * and optionally every row's margin, label and weight.
+   * The held-out rows of each fold at that fold's model, in one Spark job of their own: the
+   * weighted loss sum, and optionally every row's margin, label and weight.
    *
    * @param coefficients per fold k, model k's coefficients (d, then the offset added to margins)
    * @param losses per fold, the loss to sum
@@ -395,98 +389,6 @@ public final class LockstepPasses {
    * @return per fold, what its rows gave
    */
   public HeldOut[] heldOut(double[][] coefficients, LogitLoss[] losses, boolean scores) {
-    int k = coefficients.length;
-    List<Broadcast<BlockAggregator.Coefficients>> bcs = new ArrayList<>();
-    LogitLoss[] ls = losses.clone();
-    for (int f = 0; f < k; f++) {
-      double[] c = coefficients[f];
-      int d = c.length - 1;
-      bcs.add(jsc.broadcast(new BlockAggregator.Coefficients(
-          java.util.Arrays.copyOf(c, d), c[d])));
-    }
-    try {
-      List<HeldOut> parts = ExecutorGroups.tasks(blocks, jsc).mapPartitions(it -> {
-        List<HeldOut> out = new ArrayList<>();
-        while (it.hasNext()) {
-          InstanceBlock b = it.next();
-          int f = b.fold();
-          if (f < 0 || f >= k || b.numRows() == 0) {
-            continue;
-          }
-          double[] lossSum = CompensatedSum.zeros(1);
-          BlockAggregator a = new BlockAggregator(ls[f], bcs.get(f), b.numFeatures(),
-              Double.POSITIVE_INFINITY);
-          CompensatedSum.add(lossSum, 0, a.add(b).lossSum());
-          double[] margins = null;
-          if (scores) {
-            BlockAggregator.Coefficients c = bcs.get(f).value();
-            margins = new double[b.numRows()];
-            b.margins(InstanceBlock.blas(), c.beta, c.offset, margins);
-          }
-          out.add(new HeldOut(f, lossSum, margins, scores ? b.labels() : null,
-              scores ? b.weights() : null));
-        }
-        return out.iterator();
-      }).collect();
-      HeldOut[] total = new HeldOut[k];
-      for (int f = 0; f < k; f++) {
-        total[f] = new HeldOut(f, CompensatedSum.zeros(1), null, null, null);
-      }
-      for (HeldOut p : parts) {
-        total[p.fold].merge(p);
-      }
-      return total;
-    } finally {
-      bcs.forEach(Broadcast::destroy);
-    }
-  }
-
-  /** The held-out rows of one fold (or of one of its blocks) at that fold's model. */
-  public static final class HeldOut implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final int fold;
-    private final double[] lossSum;
-    private final List<double[]> scores = new ArrayList<>();
-
-    HeldOut(int fold, double[] lossSum, double[] margins, double[] labels, double[] weights) {
-      this.fold = fold;
-      this.lossSum = lossSum;
-      if (margins != null) {
-        scores.add(margins);
-        scores.add(labels);
-        scores.add(weights);
-      }
-    }
-
-    void merge(HeldOut other) {
-      CompensatedSum.merge(lossSum, other.lossSum);
-      scores.addAll(other.scores);
-    }
-
-    /** @return Σ w ℓ over the fold's rows */
-    public double lossSum() {
-      return CompensatedSum.value(lossSum, 0);
-    }
-
-    /**
-     * @return the fold's rows as {margins, labels, weights}, each one array (empty when scores
-     *     were not asked for)
-     */
-    public double[][] scores() {
-      int n = 0;
-      for (int i = 0; i < scores.size(); i += 3) {
-        n += scores.get(i).length;
-      }
-      double[][] out = new double[3][n];
-      int at = 0;
-      for (int i = 0; i < scores.size(); i += 3) {
-        int len = scores.get(i).length;
-        for (int c = 0; c < 3; c++) {
-          System.arraycopy(scores.get(i + c), 0, out[c], at, len);
-        }
-        at += len;
-      }
-      return out;
-    }
+    return HeldOut.pass(blocks, jsc, coefficients, losses, scores);
   }
 }

@@ -176,7 +176,7 @@ class LockstepPassesSparkTest {
       coef[f] = new double[] {0.1 * f, -0.2, 0.3, 0.05, 0.2 - f};
       losses[f] = LogitLoss.bce(1.0 + f, 0.0);
     }
-    LockstepPasses.HeldOut[] h = passes.heldOut(coef, losses, true);
+    HeldOut[] h = passes.heldOut(coef, losses, true);
     for (int f = 0; f < K; f++) {
       double expected = 0.0;
       int rows = 0;
@@ -205,7 +205,7 @@ class LockstepPassesSparkTest {
     double[] x = new double[o.dimension()];
     double value = o.evaluate(x, new double[x.length]);
     assertEquals(1, passes.rounds());
-    LockstepPasses.HeldOut[] carried = passes.takeHeldOut();
+    HeldOut[] carried = passes.takeHeldOut();
     assertEquals(1, passes.rounds());
     // ... and the round's own sums are those without them.
     LogitObjective alone = objective(blocks.filter(b -> b.fold() != 1), trainSummary(all, 1),
@@ -213,7 +213,7 @@ class LockstepPassesSparkTest {
     assertEquals(alone.evaluate(x, new double[x.length]), value, 0.0);
     // Without a round in between, a pass of their own.
     passes.deferHeldOut(coef, losses);
-    LockstepPasses.HeldOut[] own = passes.takeHeldOut();
+    HeldOut[] own = passes.takeHeldOut();
     for (int f = 0; f < K; f++) {
       assertEquals(h[f].lossSum(), carried[f].lossSum(), 0.0, "carried, fold " + f);
       assertEquals(h[f].lossSum(), own[f].lossSum(), 0.0, "own pass, fold " + f);
