@@ -1,27 +1,35 @@
 package io.github.stablelogit.ml;
 
 import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.optim.HeldOut;
 import io.github.stablelogit.optim.LockstepPasses;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
- * The held-out metric of every fold-model at one grid point, from one pass over the cached blocks
- * ({@link LockstepPasses#heldOut}): the weighted mean loss (the training loss or BCE), or the
- * exact weighted area under the ROC or precision-recall curve of the held-out margins.
+ * The held-out metric of every fold-model at one grid point, from the cached blocks: the weighted
+ * mean loss (the training loss or BCE; its sums carried by the next round of passes), or the
+ * exact weighted area under the ROC or precision-recall curve of the held-out margins (a pass of
+ * its own, {@link LockstepPasses#heldOut}).
  */
 final class HeldOutMetrics {
 
   private HeldOutMetrics() {}
 
   /**
+   * Asks for the held-out metric of every fold-model at its fit. The loss metrics' sums are left
+   * to the next round of {@code passes} ({@link LockstepPasses#deferHeldOut}: the next grid
+   * point's first round reads every block anyway, so a grid point costs no Spark job of its own
+   * for its metric); the areas need every held-out margin on the driver and take a pass now.
+   *
    * @param metric loss, logLoss, areaUnderROC or areaUnderPR
    * @param fits the fold-models (K of them; the model on all rows is not evaluated)
    * @param results their fits at this grid point
    * @param passes the rounds over the blocks
-   * @return the metric of each fold
+   * @return gives the metric of each fold (call it once, before the next request)
    */
-  static double[] of(String metric, FoldFit[] fits, FoldFit.Fit[] results,
+  static Supplier<double[]> request(String metric, FoldFit[] fits, FoldFit.Fit[] results,
       LockstepPasses passes) {
     int k = results.length;
     boolean trainingLoss = "loss".equals(metric);
@@ -32,10 +40,20 @@ final class HeldOutMetrics {
       coef[f] = fits[f].heldOutCoefficients(results[f], trainingLoss);
       losses[f] = trainingLoss ? fits[f].loss() : LogitLoss.bce(1.0, 0.0);
     }
-    LockstepPasses.HeldOut[] heldOut = passes.heldOut(coef, losses, areas);
+    if (areas) {
+      double[] out = metrics(metric, fits, passes.heldOut(coef, losses, true));
+      return () -> out;
+    }
+    passes.deferHeldOut(coef, losses);
+    return () -> metrics(metric, fits, passes.takeHeldOut());
+  }
+
+  private static double[] metrics(String metric, FoldFit[] fits,
+      HeldOut[] heldOut) {
+    int k = heldOut.length;
     double[] out = new double[k];
     for (int f = 0; f < k; f++) {
-      if (areas) {
+      if (TuningPath.largerIsBetter(metric)) {
         double[][] s = heldOut[f].scores();
         out[f] = area(s[0], s[1], s[2], "areaUnderROC".equals(metric));
       } else {

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.ParamMap;
@@ -46,10 +47,11 @@ import org.slf4j.LoggerFactory;
  * about as many jobs as its slowest model's passes. Each model's result is bit for bit that of its
  * own fit over its training blocks.
  *
- * <p><b>Metric.</b> One more pass over the blocks per grid point: {@code loss} (the training
- * loss, weighted mean over the held-out rows), {@code logLoss} (BCE of the model's
- * probabilities, likewise), or {@code areaUnderROC} / {@code areaUnderPR} (exact weighted areas
- * of the held-out margins, as Spark's BinaryClassificationMetrics without down-sampling). The
+ * <p><b>Metric.</b> {@code loss} (the training loss, weighted mean over the held-out rows) or
+ * {@code logLoss} (BCE of the model's probabilities, likewise), their sums computed by the next
+ * grid point's first round (no Spark job of their own but after the path's last point); or
+ * {@code areaUnderROC} / {@code areaUnderPR} (exact weighted areas of the held-out margins, as
+ * Spark's BinaryClassificationMetrics without down-sampling; one more pass per grid point). The
  * mean over folds is selected by {@code selectionRule}: the best, or glmnet's one-standard-error
  * rule.
  *
@@ -189,6 +191,9 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
         for (FoldFit fit : fits) {
           fit.restart();
         }
+        // The held-out sums of a grid point come with the next point's first round: its row and
+        // log line are completed then (or by a pass of their own after the path's last point).
+        Runnable pending = null;
         for (double lambda : path(fits[k], a, total)) {
           int before = passes.rounds();
           List<Callable<FoldFit.Fit>> tasks = new ArrayList<>();
@@ -196,9 +201,10 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
             tasks.add(() -> fit.fit(lambda, a));
           }
           FoldFit.Fit[] r = passes.run(tasks).toArray(new FoldFit.Fit[0]);
+          if (pending != null) {
+            pending.run();
+          }
           double[] metrics = new double[k + 3];
-          System.arraycopy(HeldOutMetrics.of(getMetric(), fits,
-              Arrays.copyOf(r, k), passes), 0, metrics, 3, k);
           int[] its = new int[k + 1];
           for (int f = 0; f <= k; f++) {
             its[f] = r[f].iterations();
@@ -209,10 +215,19 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
           rows.add(metrics);
           coefficients.add(r[k].coefficients());
           iterations.add(its);
-          LOG.info(String.format(Locale.ROOT, "posWeight=%s elasticNetParam=%s regParam=%.6g: "
-              + "%d rounds, iterations per model %s, held-out %s %s", pw, a, lambda,
-              passes.rounds() - before, Arrays.toString(its), getMetric(),
-              Arrays.toString(Arrays.copyOfRange(metrics, 3, k + 3))));
+          Supplier<double[]> heldOut = HeldOutMetrics.request(getMetric(), fits,
+              Arrays.copyOf(r, k), passes);
+          String progress = String.format(Locale.ROOT, "posWeight=%s elasticNetParam=%s "
+              + "regParam=%.6g: %d rounds, iterations per model %s", pw, a, lambda,
+              passes.rounds() - before, Arrays.toString(its));
+          pending = () -> {
+            System.arraycopy(heldOut.get(), 0, metrics, 3, k);
+            LOG.info("{}, held-out {} {}", progress, getMetric(),
+                Arrays.toString(Arrays.copyOfRange(metrics, 3, k + 3)));
+          };
+        }
+        if (pending != null) {
+          pending.run();
         }
       }
     }

@@ -72,56 +72,115 @@ public final class BlockAggregator extends PassSums {
    * @return this
    */
   public BlockAggregator add(InstanceBlock block) {
+    addToEach(block, new BlockAggregator[] {this}, 1);
+    return this;
+  }
+
+  /**
+   * Adds one block to the passes of several models at once ({@link LockstepPasses}): the block is
+   * read from memory once, chunk by chunk, and each chunk goes through every model while it is in
+   * cache ({@link InstanceBlock#forEachChunk(dev.ludovic.netlib.blas.BLAS, double[][], double[],
+   * int, InstanceBlock.ModelChunkKernel, double[][], InstanceBlock.Workspace)}). Each model's
+   * arithmetic, and so each bit of its sums, is that of its own {@link #add}, which is this with
+   * one model.
+   *
+   * @param block the block
+   * @param models the aggregators, at [0, count), all of the same d
+   * @param count how many
+   */
+  static void addToEach(InstanceBlock block, BlockAggregator[] models, int count) {
+    boolean rows = false;
+    for (int m = 0; m < count; m++) {
+      rows = models[m].begin(block);
+    }
+    if (!rows) {
+      return;
+    }
+    double[][] betas = new double[count][];
+    double[] offsets = new double[count];
+    double[][] gradients = new double[count][];
+    // Per model, this block's Σdz, training loss, validation loss and predicted positive weight:
+    // the running sums' last four entries.
+    double[][] blockSums = new double[count][4];
+    for (int m = 0; m < count; m++) {
+      BlockAggregator a = models[m];
+      Coefficients c = a.coefficients.value();
+      betas[m] = c.beta;
+      offsets[m] = c.offset;
+      if (a.blockGradient == null) {
+        a.blockGradient = new double[a.numFeatures];
+      }
+      gradients[m] = a.blockGradient;
+      java.util.Arrays.fill(gradients[m], 0.0);
+    }
+    BlockAggregator first = models[0];
+    if (first.workspace == null) {
+      first.workspace = new InstanceBlock.Workspace();
+    }
+    block.forEachChunk(InstanceBlock.blas(), betas, offsets, count,
+        (m, from, len, z) -> models[m].chunk(block, from, len, z, blockSums[m]), gradients,
+        first.workspace);
+    for (int m = 0; m < count; m++) {
+      BlockAggregator a = models[m];
+      CompensatedSum.addAll(a.sums, gradients[m], a.numFeatures);
+      for (int k = 0; k < 4; k++) {
+        CompensatedSum.add(a.sums, a.numFeatures + k, blockSums[m][k]);
+      }
+    }
+  }
+
+  /**
+   * Checks a block about to be added (and runs the test hook).
+   *
+   * @return whether the block has rows
+   */
+  private boolean begin(InstanceBlock block) {
     beforeBlock(block);
-    int n = block.numRows();
-    if (n == 0) {
-      return this;
+    if (block.numRows() == 0) {
+      return false;
     }
     if (block.numFeatures() != numFeatures) {
       throw new IllegalStateException("block has " + block.numFeatures() + " features, expected "
           + numFeatures);
     }
     ensureSums();
-    if (workspace == null) {
-      workspace = new InstanceBlock.Workspace();
-      validation = new double[1];
-      blockGradient = new double[numFeatures];
-    }
-    Coefficients c = coefficients.value();
+    return true;
+  }
+
+  /**
+   * The per-chunk work of the pass: the predicted positive weight, the loss kernel and Σdz of
+   * rows [from, from + len) of the block.
+   *
+   * @param z on entry the chunk's margins (from index 0), on exit the weighted derivatives
+   * @param blockSums the block's Σdz, training loss, validation loss, predicted positive weight
+   */
+  private void chunk(InstanceBlock block, int from, int len, double[] z, double[] blockSums) {
     double[] y = block.labels();
     double[] w = block.weights();
     double[] vw = block.validationWeights();
-    // This block's Σdz, training loss, validation loss and predicted positive weight: the running
-    // sums' last four entries.
-    double[] blockSums = new double[4];
-    java.util.Arrays.fill(blockGradient, 0.0);
-    block.forEachChunk(InstanceBlock.blas(), c.beta, c.offset, (from, len, z) -> {
-      double predicted = 0.0;
-      for (int i = 0; i < len; i++) {
-        if (z[i] > rawThreshold) {
-          predicted += w[from + i];
-        }
+    double predicted = 0.0;
+    for (int i = 0; i < len; i++) {
+      if (z[i] > rawThreshold) {
+        predicted += w[from + i];
       }
-      blockSums[3] += predicted;
-      if (vw != null) {
-        // Validation rows carry training weight 0, so they add nothing to the gradient; each
-        // row's loss is computed once for both sums.
-        blockSums[1] += loss.valueAndDerivatives(z, from, y, w, vw, validation, z, len);
-        blockSums[2] += validation[0];
-      } else {
-        blockSums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
-      }
-      double dzSum = 0.0;
-      for (int i = 0; i < len; i++) {
-        dzSum += z[i];
-      }
-      blockSums[0] += dzSum;
-    }, blockGradient, workspace);
-    CompensatedSum.addAll(sums, blockGradient, numFeatures);
-    for (int k = 0; k < blockSums.length; k++) {
-      CompensatedSum.add(sums, numFeatures + k, blockSums[k]);
     }
-    return this;
+    blockSums[3] += predicted;
+    if (vw != null) {
+      if (validation == null) {
+        validation = new double[1];
+      }
+      // Validation rows carry training weight 0, so they add nothing to the gradient; each
+      // row's loss is computed once for both sums.
+      blockSums[1] += loss.valueAndDerivatives(z, from, y, w, vw, validation, z, len);
+      blockSums[2] += validation[0];
+    } else {
+      blockSums[1] += loss.valueAndDerivatives(z, from, y, w, z, len);
+    }
+    double dzSum = 0.0;
+    for (int i = 0; i < len; i++) {
+      dzSum += z[i];
+    }
+    blockSums[0] += dzSum;
   }
 
   /**

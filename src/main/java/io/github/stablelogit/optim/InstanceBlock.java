@@ -221,10 +221,6 @@ public final class InstanceBlock implements Serializable {
    * fixed size (a function of d, or of the non-zeros for CSR), so the summation order is the same
    * on every run.
    *
-   * <p>Single-precision blocks: values are widened to double (exactly) before any arithmetic, a
-   * chunk at a time for dense blocks and a value at a time in the CSR loops, so the arithmetic is
-   * that of the double path on the rounded values (see {@link #denseFloatChunks}).
-   *
    * @param blas the BLAS implementation
    * @param beta d coefficients
    * @param offset added to every margin
@@ -234,68 +230,84 @@ public final class InstanceBlock implements Serializable {
    */
   void forEachChunk(BLAS blas, double[] beta, double offset, ChunkKernel kernel, double[] gradient,
       Workspace ws) {
+    forEachChunk(blas, new double[][] {beta}, new double[] {offset}, 1,
+        (m, from, len, z) -> kernel.apply(from, len, z), new double[][] {gradient}, ws);
+  }
+
+  /** What a pass of several models does with each chunk's margins (see {@link #forEachChunk}). */
+  interface ModelChunkKernel {
+    /**
+     * Replaces one model's margins by its per-row weighted loss derivatives.
+     *
+     * @param model which model, in [0, models)
+     * @param from index in the block of the chunk's first row
+     * @param len number of rows in the chunk
+     * @param z on entry the model's margins of the chunk, z[0..len); on exit its dz
+     */
+    void apply(int model, int from, int len, double[] z);
+  }
+
+  /**
+   * The evaluation passes of several models over the block at once, reading the block from main
+   * memory once: for each chunk, model after model, exactly the single pass's steps (margins by
+   * {@code dgemv} or the CSR loops, the kernel, Xᵀdz into that model's gradient) while the chunk
+   * is in cache. Each model's arithmetic is the one of its own pass ({@code models = 1}), in the
+   * same order, whatever the other models: its results are bit for bit those of its own pass.
+   *
+   * <p>Single-precision blocks: values are widened to double (exactly) before any arithmetic, a
+   * chunk at a time for dense blocks (into scratch that stays in cache, once for all models) and a
+   * value at a time in the CSR loops, so the arithmetic is that of the double path on the rounded
+   * values: the objective is as smooth in β as with double storage (float sums would add rounding
+   * noise of order 2⁻²⁴ that the line search sees near the optimum). The only difference to double
+   * storage is the rounding of each stored value, |δx| ≤ 2⁻²⁴|x|: |δz_i| ≤ 2⁻²⁴ Σ_j |x_ij β_j| and
+   * |δg_j| ≤ 2⁻²⁴ Σ_i |x_ij dz_i|.
+   *
+   * @param blas the BLAS implementation
+   * @param betas per model, d coefficients
+   * @param offsets per model, added to its margins
+   * @param models how many models, the first ones of the arrays
+   * @param kernel turns a model's margins of a chunk into derivatives
+   * @param gradients per model, an accumulator of length ≥ d
+   * @param ws scratch arrays
+   */
+  void forEachChunk(BLAS blas, double[][] betas, double[] offsets, int models,
+      ModelChunkKernel kernel, double[][] gradients, Workspace ws) {
     if (numRows == 0) {
       return;
     }
     int d = numFeatures;
-    if (denseFloat != null) {
-      denseFloatChunks(blas, beta, offset, kernel, gradient, ws);
-    } else if (csr == null) {
-      int chunk = denseChunkRows();
-      double[] z = ws.z(chunk);
-      for (int from = 0; from < numRows; from += chunk) {
-        int len = Math.min(chunk, numRows - from);
-        int at = from * d;
-        Arrays.fill(z, 0, len, offset);
-        if (d > 0) {
-          // The row-major len×d chunk is a column-major d×len matrix: z = (d×len)ᵀ β.
-          blas.dgemv("T", d, len, 1.0, dense, at, d, beta, 0, 1, 1.0, z, 0, 1);
-        }
-        kernel.apply(from, len, z);
-        if (d > 0) {
-          blas.dgemv("N", d, len, 1.0, dense, at, d, z, 0, 1, 1.0, gradient, 0, 1);
-        }
-      }
-    } else {
-      double[] z = ws.z(Math.min(numRows, MAX_CHUNK_ROWS));
-      for (int from = 0; from < numRows; ) {
-        int to = csrChunkEnd(from);
-        csrMargins(beta, offset, from, to, z);
-        kernel.apply(from, to - from, z);
-        csrAddTransposed(z, from, to, gradient);
-        from = to;
-      }
-    }
-  }
-
-  /**
-   * {@link #forEachChunk} for single-precision dense blocks: each chunk is widened to double
-   * (exactly) into scratch that stays in cache, then goes through the same double gemv calls. The
-   * arithmetic is that of the double path on the rounded values, so the objective is as smooth in β
-   * as with double storage (float sums would add rounding noise of order 2⁻²⁴ that the line search
-   * sees near the optimum). The only difference to double storage is the rounding of each stored
-   * value, |δx| ≤ 2⁻²⁴|x|: |δz_i| ≤ 2⁻²⁴ Σ_j |x_ij β_j| and |δg_j| ≤ 2⁻²⁴ Σ_i |x_ij dz_i|.
-   */
-  private void denseFloatChunks(BLAS blas, double[] beta, double offset, ChunkKernel kernel,
-      double[] gradient, Workspace ws) {
-    int d = numFeatures;
-    int chunk = denseChunkRows();
+    boolean sparse = csr != null;
+    int chunk = sparse ? Math.min(numRows, MAX_CHUNK_ROWS) : denseChunkRows();
     double[] z = ws.z(chunk);
-    double[] rows = ws.rows(chunk * d);
-    float[] a = denseFloat;
-    for (int from = 0; from < numRows; from += chunk) {
-      int len = Math.min(chunk, numRows - from);
+    double[] widened = denseFloat != null ? ws.rows(chunk * d) : null;
+    for (int from = 0; from < numRows; ) {
+      int to = sparse ? csrChunkEnd(from) : from + Math.min(chunk, numRows - from);
+      int len = to - from;
+      double[] a = dense;
       int at = from * d;
-      int size = len * d;
-      FloatWidening.widen(a, at, rows, size);
-      Arrays.fill(z, 0, len, offset);
-      if (d > 0) {
-        blas.dgemv("T", d, len, 1.0, rows, 0, d, beta, 0, 1, 1.0, z, 0, 1);
+      if (widened != null) {
+        FloatWidening.widen(denseFloat, at, widened, len * d);
+        a = widened;
+        at = 0;
       }
-      kernel.apply(from, len, z);
-      if (d > 0) {
-        blas.dgemv("N", d, len, 1.0, rows, 0, d, z, 0, 1, 1.0, gradient, 0, 1);
+      for (int m = 0; m < models; m++) {
+        if (sparse) {
+          csrMargins(betas[m], offsets[m], from, to, z);
+        } else {
+          Arrays.fill(z, 0, len, offsets[m]);
+          if (d > 0) {
+            // The row-major len×d chunk is a column-major d×len matrix: z = (d×len)ᵀ β.
+            blas.dgemv("T", d, len, 1.0, a, at, d, betas[m], 0, 1, 1.0, z, 0, 1);
+          }
+        }
+        kernel.apply(m, from, len, z);
+        if (sparse) {
+          csrAddTransposed(z, from, to, gradients[m]);
+        } else if (d > 0) {
+          blas.dgemv("N", d, len, 1.0, a, at, d, z, 0, 1, 1.0, gradients[m], 0, 1);
+        }
       }
+      from = to;
     }
   }
 

@@ -1,6 +1,5 @@
 package io.github.stablelogit.optim;
 
-import io.github.stablelogit.loss.CompensatedSum;
 import io.github.stablelogit.loss.LogitLoss;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -18,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * each round is ONE Spark job over all the blocks (grouped into tasks by {@link ExecutorGroups},
  * as a single model's evaluation) that computes the request of every model taking part. Model k
  * of a K-fold cross-validation trains on the blocks of every fold but k; model K (a fold that no
- * block has) on all blocks. A block of fold f is read once per round, and added to every
- * requesting model that trains on it, model after model while the block is in cache.
+ * block has) on all blocks. A block of fold f is read from memory once per round: chunk by chunk,
+ * every gradient request that trains on it (every model but f) takes the chunk while it is in
+ * cache ({@link BlockAggregator#addToEach}); Hessian requests add the block model after model.
  *
  * <p>Each model's minimizer runs unchanged in a driver thread of its own ({@link #run}); its
  * {@link LogitObjective}, made to {@link LogitObjective#passingThrough pass through} this object,
@@ -29,10 +29,14 @@ import org.slf4j.LoggerFactory;
  * its composition depends only on the models' own progress, never on thread timing.
  *
  * <p>Per model, a round's sums are those the model's own {@link BlockAggregator} or {@link
- * HessianAggregator} gives over its training blocks (the same per-block arithmetic, the same
- * order-independent double-double sums); they do not depend on which other models share the round
- * nor on how blocks are grouped into tasks, so every model's result is bit for bit that of a fit
- * over its training blocks alone.
+ * HessianAggregator} gives over its training blocks (the same per-chunk arithmetic in the same
+ * order, the same order-independent double-double sums); they do not depend on which other models
+ * share the round nor on how blocks are grouped into tasks, so every model's result is bit for bit
+ * that of a fit over its training blocks alone. (One {@code dgemm} over the models' coefficients
+ * per chunk was measured and not kept: JavaBLAS's dgemm at these shapes is a scalar loop, 0.70 to
+ * 1.05 times as fast as the models' vectorized {@code dgemv} pairs, and it sums in another order,
+ * which would have cost that bit-identity; the per-row loss kernel, which no batching shares, is
+ * about half of a pass.)
  */
 public final class LockstepPasses {
 
@@ -49,6 +53,11 @@ public final class LockstepPasses {
   private Object[] answers;
   private int running;
   private int rounds;
+  /** Held-out loss sums waiting for the next round: per fold, its model's coefficients. */
+  private double[][] deferredCoefficients;
+  private LogitLoss[] deferredLosses;
+  /** Their sums, once a round has carried them. */
+  private HeldOut[] deferredResult;
 
   /** One model's request in a round: the zero of its aggregator (coefficients broadcast). */
   private record Request(int excludedFold, PassSums zero, Broadcast<?> broadcast) {}
@@ -221,11 +230,23 @@ public final class LockstepPasses {
 
   /** One Spark job: every request's sums over its training blocks. */
   private PassSums[] pass(Request[] round) {
+    List<Broadcast<BlockAggregator.Coefficients>> heldOutBroadcasts = new ArrayList<>();
     try {
       JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
       Round zero = new Round(round);
+      synchronized (lock) {
+        if (deferredCoefficients != null && deferredResult == null) {
+          zero.heldOut = heldOutZeros(deferredCoefficients, deferredLosses, heldOutBroadcasts);
+        }
+      }
       long start = System.nanoTime();
       Round r = tasks.treeAggregate(zero, Round::add, Round::merge, aggregationDepth);
+      if (r.heldOut != null) {
+        HeldOut[] result = HeldOut.of(r.heldOut);
+        synchronized (lock) {
+          deferredResult = result;
+        }
+      }
       rounds++;
       int hessians = 0;
       for (Request q : round) {
@@ -241,7 +262,65 @@ public final class LockstepPasses {
           q.broadcast().destroy();
         }
       }
+      heldOutBroadcasts.forEach(Broadcast::destroy);
     }
+  }
+
+  /** Per fold, an aggregator of its held-out rows' loss at its model (coefficients broadcast). */
+  private BlockAggregator[] heldOutZeros(double[][] coefficients, LogitLoss[] losses,
+      List<Broadcast<BlockAggregator.Coefficients>> broadcasts) {
+    BlockAggregator[] zeros = new BlockAggregator[coefficients.length];
+    for (int f = 0; f < zeros.length; f++) {
+      double[] c = coefficients[f];
+      int d = c.length - 1;
+      Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(
+          new BlockAggregator.Coefficients(java.util.Arrays.copyOf(c, d), c[d]));
+      broadcasts.add(bc);
+      zeros[f] = new BlockAggregator(losses[f], bc, d, Double.POSITIVE_INFINITY);
+    }
+    return zeros;
+  }
+
+  /**
+   * Asks for the weighted loss sum of each fold's held-out rows at that fold's model, to be
+   * computed by the next round, which reads every block anyway: the blocks of fold f also go
+   * through model f's held-out aggregator, in the same chunk loop as the round's models, so no
+   * Spark job of its own (the sums are those of {@link #heldOut} without scores, bit for bit).
+   * {@link #takeHeldOut} returns them.
+   *
+   * @param coefficients per fold k, model k's coefficients (d, then the offset added to margins)
+   * @param losses per fold, the loss to sum
+   */
+  public void deferHeldOut(double[][] coefficients, LogitLoss[] losses) {
+    synchronized (lock) {
+      deferredCoefficients = coefficients.clone();
+      deferredLosses = losses.clone();
+      deferredResult = null;
+    }
+  }
+
+  /**
+   * The sums asked for by {@link #deferHeldOut}: those a round has computed since, or else, when
+   * no round ran, those of a held-out pass now.
+   *
+   * @return per fold, the held-out loss sum (no scores)
+   */
+  public HeldOut[] takeHeldOut() {
+    double[][] coefficients;
+    LogitLoss[] losses;
+    HeldOut[] result;
+    synchronized (lock) {
+      coefficients = deferredCoefficients;
+      losses = deferredLosses;
+      result = deferredResult;
+      deferredCoefficients = null;
+      deferredLosses = null;
+      deferredResult = null;
+    }
+    if (coefficients == null) {
+      throw new IllegalStateException("no held-out sums were asked for");
+    }
+    return result != null ? result : heldOut(coefficients, losses, false);
   }
 
   /** The sums of one round: one aggregator per requesting model slot (null elsewhere). */
@@ -249,6 +328,10 @@ public final class LockstepPasses {
     private static final long serialVersionUID = 1L;
     private final int[] excluded;
     private final PassSums[] sums;
+    /** Per fold, the held-out loss of its model carried by this round, or null. */
+    private BlockAggregator[] heldOut;
+    /** The gradient requests that train on the block being added. */
+    private transient BlockAggregator[] gradients;
 
     Round(Request[] round) {
       excluded = new int[round.length];
@@ -262,15 +345,24 @@ public final class LockstepPasses {
     }
 
     Round add(InstanceBlock block) {
+      if (gradients == null) {
+        gradients = new BlockAggregator[sums.length + 1];
+      }
+      int count = 0;
       for (int m = 0; m < sums.length; m++) {
         if (sums[m] != null && block.fold() != excluded[m]) {
           if (sums[m] instanceof BlockAggregator b) {
-            b.add(block);
+            gradients[count++] = b;
           } else {
             ((HessianAggregator) sums[m]).add(block);
           }
         }
       }
+      int f = block.fold();
+      if (heldOut != null && f >= 0 && f < heldOut.length) {
+        gradients[count++] = heldOut[f];
+      }
+      BlockAggregator.addToEach(block, gradients, count);
       return this;
     }
 
@@ -280,13 +372,16 @@ public final class LockstepPasses {
           sums[m].mergeSums(other.sums[m]);
         }
       }
+      for (int f = 0; heldOut != null && f < heldOut.length; f++) {
+        heldOut[f].mergeSums(other.heldOut[f]);
+      }
       return this;
     }
   }
 
   /**
-   * The held-out rows of each fold at that fold's model, in one Spark job: the weighted loss sum,
-   * and optionally every row's margin, label and weight.
+   * The held-out rows of each fold at that fold's model, in one Spark job of their own: the
+   * weighted loss sum, and optionally every row's margin, label and weight.
    *
    * @param coefficients per fold k, model k's coefficients (d, then the offset added to margins)
    * @param losses per fold, the loss to sum
@@ -294,98 +389,6 @@ public final class LockstepPasses {
    * @return per fold, what its rows gave
    */
   public HeldOut[] heldOut(double[][] coefficients, LogitLoss[] losses, boolean scores) {
-    int k = coefficients.length;
-    List<Broadcast<BlockAggregator.Coefficients>> bcs = new ArrayList<>();
-    LogitLoss[] ls = losses.clone();
-    for (int f = 0; f < k; f++) {
-      double[] c = coefficients[f];
-      int d = c.length - 1;
-      bcs.add(jsc.broadcast(new BlockAggregator.Coefficients(
-          java.util.Arrays.copyOf(c, d), c[d])));
-    }
-    try {
-      List<HeldOut> parts = ExecutorGroups.tasks(blocks, jsc).mapPartitions(it -> {
-        List<HeldOut> out = new ArrayList<>();
-        while (it.hasNext()) {
-          InstanceBlock b = it.next();
-          int f = b.fold();
-          if (f < 0 || f >= k || b.numRows() == 0) {
-            continue;
-          }
-          double[] lossSum = CompensatedSum.zeros(1);
-          BlockAggregator a = new BlockAggregator(ls[f], bcs.get(f), b.numFeatures(),
-              Double.POSITIVE_INFINITY);
-          CompensatedSum.add(lossSum, 0, a.add(b).lossSum());
-          double[] margins = null;
-          if (scores) {
-            BlockAggregator.Coefficients c = bcs.get(f).value();
-            margins = new double[b.numRows()];
-            b.margins(InstanceBlock.blas(), c.beta, c.offset, margins);
-          }
-          out.add(new HeldOut(f, lossSum, margins, scores ? b.labels() : null,
-              scores ? b.weights() : null));
-        }
-        return out.iterator();
-      }).collect();
-      HeldOut[] total = new HeldOut[k];
-      for (int f = 0; f < k; f++) {
-        total[f] = new HeldOut(f, CompensatedSum.zeros(1), null, null, null);
-      }
-      for (HeldOut p : parts) {
-        total[p.fold].merge(p);
-      }
-      return total;
-    } finally {
-      bcs.forEach(Broadcast::destroy);
-    }
-  }
-
-  /** The held-out rows of one fold (or of one of its blocks) at that fold's model. */
-  public static final class HeldOut implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final int fold;
-    private final double[] lossSum;
-    private final List<double[]> scores = new ArrayList<>();
-
-    HeldOut(int fold, double[] lossSum, double[] margins, double[] labels, double[] weights) {
-      this.fold = fold;
-      this.lossSum = lossSum;
-      if (margins != null) {
-        scores.add(margins);
-        scores.add(labels);
-        scores.add(weights);
-      }
-    }
-
-    void merge(HeldOut other) {
-      CompensatedSum.merge(lossSum, other.lossSum);
-      scores.addAll(other.scores);
-    }
-
-    /** @return Σ w ℓ over the fold's rows */
-    public double lossSum() {
-      return CompensatedSum.value(lossSum, 0);
-    }
-
-    /**
-     * @return the fold's rows as {margins, labels, weights}, each one array (empty when scores
-     *     were not asked for)
-     */
-    public double[][] scores() {
-      int n = 0;
-      for (int i = 0; i < scores.size(); i += 3) {
-        n += scores.get(i).length;
-      }
-      double[][] out = new double[3][n];
-      int at = 0;
-      for (int i = 0; i < scores.size(); i += 3) {
-        int len = scores.get(i).length;
-        for (int c = 0; c < 3; c++) {
-          System.arraycopy(scores.get(i + c), 0, out[c], at, len);
-        }
-        at += len;
-      }
-      return out;
-    }
+    return HeldOut.pass(blocks, jsc, coefficients, losses, scores);
   }
 }

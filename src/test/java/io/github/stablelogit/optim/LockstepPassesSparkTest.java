@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * K fold-models and the all-rows model minimized together through {@link LockstepPasses}: each
- * model's result is bit for bit that of its own minimization over its training blocks alone, and
- * the whole run costs one Spark job per round, i.e. the most passes any one model needs.
+ * model's result is bit for bit that of its own minimization over its training blocks alone, a
+ * second run gives the same bits, and the whole run costs one Spark job per round, i.e. the most
+ * passes any one model needs.
  */
 class LockstepPassesSparkTest {
 
@@ -143,6 +144,20 @@ class LockstepPassesSparkTest {
         assertEquals(alone.evaluations(), objectives[f].evaluations());
         assertEquals(alone.hessianEvaluations(), objectives[f].hessianEvaluations());
       }
+      // A second run: every model bit for bit the first run's.
+      LockstepPasses again = new LockstepPasses(blocks, K, 2);
+      List<Callable<double[]>> rerun = new ArrayList<>();
+      for (int f = 0; f <= K; f++) {
+        int fold = f;
+        LogitObjective o = objective(blocks, trainSummary(all, f), loss)
+            .passingThrough(again, f < K ? f : -1);
+        rerun.add(() -> minimize(o, fold));
+      }
+      List<double[]> second = again.run(rerun);
+      for (int f = 0; f <= K; f++) {
+        assertArrayEquals(together.get(f), second.get(f), 0.0, "rerun of model " + f);
+      }
+      assertEquals(passes.rounds(), again.rounds());
       assertEquals(most, passes.rounds(), "rounds = the most passes of one model");
       assertEquals(most, jobs.get(), "one Spark job per round");
       assertTrue(jobs.get() < sum / 2, jobs + " jobs, the models' passes sum to " + sum);
@@ -151,7 +166,7 @@ class LockstepPassesSparkTest {
   }
 
   @Test
-  void heldOutSumsAreThoseOfEachFoldsRows() {
+  void heldOutSumsAreThoseOfEachFoldsRowsAlsoWhenTheNextRoundCarriesThem() {
     JavaRDD<InstanceBlock> blocks = blocks(false, 2000, 4, 3);
     List<InstanceBlock> all = blocks.collect();
     LockstepPasses passes = new LockstepPasses(blocks, K, 2);
@@ -161,7 +176,7 @@ class LockstepPassesSparkTest {
       coef[f] = new double[] {0.1 * f, -0.2, 0.3, 0.05, 0.2 - f};
       losses[f] = LogitLoss.bce(1.0 + f, 0.0);
     }
-    LockstepPasses.HeldOut[] h = passes.heldOut(coef, losses, true);
+    HeldOut[] h = passes.heldOut(coef, losses, true);
     for (int f = 0; f < K; f++) {
       double expected = 0.0;
       int rows = 0;
@@ -182,6 +197,26 @@ class LockstepPassesSparkTest {
       }
       assertEquals(expected, h[f].lossSum(), 1e-12 * Math.abs(expected), "fold " + f);
       assertEquals(rows, h[f].scores()[0].length);
+    }
+    // Deferred to the next round: that round's job computes them too, with the same bits.
+    passes.deferHeldOut(coef, losses);
+    LogitObjective o = objective(blocks, trainSummary(all, 1), LogitLoss.bce(1.0, 0.0))
+        .passingThrough(passes, 1);
+    double[] x = new double[o.dimension()];
+    double value = o.evaluate(x, new double[x.length]);
+    assertEquals(1, passes.rounds());
+    HeldOut[] carried = passes.takeHeldOut();
+    assertEquals(1, passes.rounds());
+    // ... and the round's own sums are those without them.
+    LogitObjective alone = objective(blocks.filter(b -> b.fold() != 1), trainSummary(all, 1),
+        LogitLoss.bce(1.0, 0.0));
+    assertEquals(alone.evaluate(x, new double[x.length]), value, 0.0);
+    // Without a round in between, a pass of their own.
+    passes.deferHeldOut(coef, losses);
+    HeldOut[] own = passes.takeHeldOut();
+    for (int f = 0; f < K; f++) {
+      assertEquals(h[f].lossSum(), carried[f].lossSum(), 0.0, "carried, fold " + f);
+      assertEquals(h[f].lossSum(), own[f].lossSum(), 0.0, "own pass, fold " + f);
     }
     blocks.unpersist(false);
   }
