@@ -296,15 +296,14 @@ public final class InstanceBlock implements Serializable {
         } else {
           Arrays.fill(z, 0, len, offsets[m]);
           if (d > 0) {
-            // The row-major len×d chunk is a column-major d×len matrix: z = (d×len)ᵀ β.
-            blas.dgemv("T", d, len, 1.0, a, at, d, betas[m], 0, 1, 1.0, z, 0, 1);
+            RowProducts.INSTANCE.addDots(a, at, d, len, betas[m], z);
           }
         }
         kernel.apply(m, from, len, z);
         if (sparse) {
           csrAddTransposed(z, from, to, gradients[m]);
         } else if (d > 0) {
-          blas.dgemv("N", d, len, 1.0, a, at, d, z, 0, 1, 1.0, gradients[m], 0, 1);
+          RowProducts.INSTANCE.addTransposed(a, at, d, len, z, gradients[m]);
         }
       }
       from = to;

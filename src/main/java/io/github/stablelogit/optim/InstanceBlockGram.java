@@ -104,12 +104,12 @@ final class InstanceBlockGram {
         }
         Arrays.fill(z, 0, len, offset);
         if (d > 0) {
-          blas.dgemv("T", d, len, 1.0, rows, at, d, beta, 0, 1, 1.0, z, 0, 1);
+          RowProducts.INSTANCE.addDots(rows, at, d, len, beta, z);
         }
         kernel.apply(from, len, z, ws.dz, ws.c);
         if (d > 0) {
-          blas.dgemv("N", d, len, 1.0, rows, at, d, ws.dz, 0, 1, 1.0, gradient, 0, 1);
-          blas.dgemv("N", d, len, 1.0, rows, at, d, ws.c, 0, 1, 1.0, cx, 0, 1);
+          RowProducts.INSTANCE.addTransposed(rows, at, d, len, ws.dz, gradient);
+          RowProducts.INSTANCE.addTransposed(rows, at, d, len, ws.c, cx);
           double[] a = ws.scaled;
           System.arraycopy(rows, at, a, 0, len * d);
           for (int i = 0; i < len; i++) {
