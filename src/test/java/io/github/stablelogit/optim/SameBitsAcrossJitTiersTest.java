@@ -71,8 +71,8 @@ class SameBitsAcrossJitTiersTest {
             "the kernel was not compiled by C2 in the tiered run");
       }
       if (run.getKey().equals("C2 + lanes")) {
-        Pattern tier4 = Pattern.compile(
-            "\\s4\\s+io\\.github\\.stablelogit\\.loss\\.VectorBceKernel::(expPass|logPass|combine)");
+        Pattern tier4 = Pattern.compile("\\s4\\s+io\\.github\\.stablelogit\\.loss"
+            + "\\.VectorBceKernel::(expPass|logPass|combine)");
         assertTrue(out.lines().anyMatch(l -> tier4.matcher(l).find()),
             "the lane-wise kernel was not compiled by C2");
       }
