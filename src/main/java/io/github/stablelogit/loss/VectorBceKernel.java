@@ -17,9 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorBceKernel extends BceLanes {
 
-  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-  private static final VectorSpecies<Long> L =
-      VectorSpecies.of(long.class, VectorShape.forBitSize(D.vectorBitSize()));
+  // The widest species, as the BLAS (dev.ludovic.netlib's VectorBLAS) uses: the JIT's type
+  // profiles of the shared vector methods then see one class, not two (with the preferred
+  // species, in a JVM that also runs that BLAS, the kernel took twice the time per row).
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_MAX;
+  private static final VectorSpecies<Long> L = LongVector.SPECIES_MAX;
   /** As many int lanes as double lanes: half the bits. */
   private static final VectorSpecies<Integer> I =
       VectorSpecies.of(int.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
