@@ -33,8 +33,14 @@ abstract class BceLanes {
   private static final Logger LOG = LoggerFactory.getLogger(BceLanes.class);
   private static final String MODE =
       System.getProperty("stablelogit.kernel.lanes", "auto").trim().toLowerCase(Locale.ROOT);
-  private static final BceLanes LANES = MODE.equals("never") ? null : load();
-  private static volatile boolean ready = MODE.equals("always");
+  private static final boolean AVAILABLE = !MODE.equals("never")
+      && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  /**
+   * The lane-wise kernel once it is to be used (null before): loaded at once for {@code always},
+   * else by the warm-up, so that a JVM that never warms it up does not even initialize the
+   * vector classes.
+   */
+  private static volatile BceLanes lanes = AVAILABLE && MODE.equals("always") ? load() : null;
   private static volatile boolean warming;
   /** Keeps the warm-up's results alive. */
   private static volatile double sink;
@@ -49,11 +55,9 @@ abstract class BceLanes {
    * @return the lane-wise kernel, or null
    */
   static BceLanes lanes(int n) {
-    if (LANES == null) {
-      return null;
-    }
-    if (ready) {
-      return LANES;
+    BceLanes ready = lanes;
+    if (ready != null || !AVAILABLE) {
+      return ready;
     }
     scalarRows += n;
     if (scalarRows > WARM_UP_AFTER_ROWS && !warming && MODE.equals("auto")) {
@@ -79,6 +83,10 @@ abstract class BceLanes {
 
   /** Times both kernels on synthetic rows until the lane-wise one is the cheaper. */
   private static void warmUp() {
+    BceLanes candidate = load();
+    if (candidate == null) {
+      return;
+    }
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     int n = 512;
     SplittableRandom r = new SplittableRandom(1);
@@ -94,7 +102,7 @@ abstract class BceLanes {
     while (threads.getCurrentThreadCpuTime() - start < WARM_UP_CPU_NS) {
       long t0 = threads.getCurrentThreadCpuTime();
       for (int k = 0; k < 64; k++) {
-        sink = LANES.bce(loss, z, 0, y, null, d, null, n);
+        sink = candidate.bce(loss, z, 0, y, null, d, null, n);
       }
       long t1 = threads.getCurrentThreadCpuTime();
       for (int k = 0; k < 64; k++) {
@@ -102,7 +110,7 @@ abstract class BceLanes {
       }
       long t2 = threads.getCurrentThreadCpuTime();
       if (t1 - t0 < t2 - t1) {
-        ready = true;
+        lanes = candidate;
         LOG.info("Loss kernel: lane-wise from now on, after {} s of warm-up CPU ({} ns/row vs {}"
             + " row by row)", (t2 - start) / 1e9, (t1 - t0) / (64.0 * n), (t2 - t1) / (64.0 * n));
         return;
@@ -113,14 +121,11 @@ abstract class BceLanes {
   }
 
   private static BceLanes load() {
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-      try {
-        return (BceLanes) Class.forName("io.github.stablelogit.loss.VectorBceKernel")
-            .getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
-        // fall through to the row-by-row loop
-      }
+    try {
+      return (BceLanes) Class.forName("io.github.stablelogit.loss.VectorBceKernel")
+          .getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+      return null;
     }
-    return null;
   }
 }
