@@ -26,23 +26,31 @@ import java.math.MathContext;
  */
 public final class DetMath {
 
-  private static final int BITS = 7;
-  private static final int N = 1 << BITS;
+  static final int BITS = 7;
+  static final int N = 1 << BITS;
   private static final MathContext MC = new MathContext(60);
 
-  /** 2^(j/N) for j in [0, N): hi at 2j, lo at 2j + 1. */
-  private static final double[] EXP2 = new double[2 * N];
-  /** Per log interval i: 1/c at 3i, −log(1/c) hi at 3i + 1, lo at 3i + 2. */
-  private static final double[] LOG = new double[3 * N];
+  // The tables and constants are package-private for VectorBceKernel, which evaluates the same
+  // formulas lane-wise; nothing writes them after class initialization.
+  /** 2^(j/N) for j in [0, N), as hi + lo. */
+  static final double[] EXP2_HI = new double[N];
+  static final double[] EXP2_LO = new double[N];
+  /** Per log interval i: 1/c, and −log(1/c) as hi + lo. */
+  static final double[] LOG_INVC = new double[N];
+  static final double[] LOG_C_HI = new double[N];
+  static final double[] LOG_C_LO = new double[N];
 
-  private static final double LN2_HI;
-  private static final double LN2_LO;
-  private static final double INV_LN2_N;
-  private static final double LN2_N_HI;
-  private static final double LN2_N_LO;
+  static final double LN2_HI;
+  static final double LN2_LO;
+  static final double INV_LN2_N;
+  static final double LN2_N_HI;
+  static final double LN2_N_LO;
   /** Adding and subtracting it rounds a |v| &lt; 2^51 to the nearest integer. */
-  private static final double SHIFT = 0x1.8p52;
-  private static final long LOG_OFF = 0x3fe6000000000000L;
+  static final double SHIFT = 0x1.8p52;
+  static final long SHIFT_BITS = Double.doubleToRawLongBits(SHIFT);
+  /** Where {@link #expNonPositive} clamps: e^x is 0 in double precision below −745.14. */
+  static final double EXP_CLAMP = -746.0;
+  static final long LOG_OFF = 0x3fe6000000000000L;
 
   static {
     BigDecimal ln2 = lnNearOne(BigDecimal.valueOf(2));
@@ -59,8 +67,8 @@ public final class DetMath {
     }
     BigDecimal t = BigDecimal.ONE;
     for (int j = 0; j < N; j++) {
-      EXP2[2 * j] = t.doubleValue();
-      EXP2[2 * j + 1] = t.subtract(new BigDecimal(EXP2[2 * j])).doubleValue();
+      EXP2_HI[j] = t.doubleValue();
+      EXP2_LO[j] = t.subtract(new BigDecimal(EXP2_HI[j])).doubleValue();
       t = t.multiply(root, MC);
     }
     for (int i = 0; i < N; i++) {
@@ -68,9 +76,9 @@ public final class DetMath {
       double b = Double.longBitsToDouble(LOG_OFF + ((long) (i + 1) << (52 - BITS)));
       double invc = a == 1.0 || b == 1.0 ? 1.0 : 2.0 / (a + b);
       BigDecimal logc = lnNearOne(new BigDecimal(invc)).negate();
-      LOG[3 * i] = invc;
-      LOG[3 * i + 1] = logc.doubleValue();
-      LOG[3 * i + 2] = logc.subtract(new BigDecimal(LOG[3 * i + 1])).doubleValue();
+      LOG_INVC[i] = invc;
+      LOG_C_HI[i] = logc.doubleValue();
+      LOG_C_LO[i] = logc.subtract(new BigDecimal(LOG_C_HI[i])).doubleValue();
     }
   }
 
@@ -135,10 +143,32 @@ public final class DetMath {
     return expTail(p, pe);
   }
 
+  /**
+   * e^x for x ≤ 0 (or −∞; NaN gives NaN) without a branch, for the loss kernel: the arithmetic of
+   * {@link #exp}, so the same bits, with the argument clamped at −746 (where e^x is 0 in double
+   * precision) instead of tested.
+   *
+   * @param x a non-positive double
+   * @return e^x
+   */
+  static double expNonPositive(double x) {
+    return expCore(Math.max(x, EXP_CLAMP), 0.0);
+  }
+
+  /**
+   * log x for a positive normal finite x without a branch, for the loss kernel: the arithmetic of
+   * {@link #log}, so the same bits.
+   *
+   * @param x a positive normal finite double
+   * @return log x
+   */
+  static double logNormal(double x) {
+    return logCore(Double.doubleToRawLongBits(x), 0, false);
+  }
+
   /** e^(x + tail), |tail| ≤ ulp(x). */
   private static double expTail(double x, double tail) {
-    double ax = Math.abs(x);
-    if (!(ax < 708.0)) {
+    if (!(Math.abs(x) < 708.0)) {
       if (x != x || x == Double.POSITIVE_INFINITY) {
         return x;
       }
@@ -149,34 +179,38 @@ public final class DetMath {
         return 0.0;
       }
     }
-    double kd = x * INV_LN2_N + SHIFT;
-    kd -= SHIFT;
-    int k = (int) kd;
+    return expCore(x, tail);
+  }
+
+  /** e^(x + tail) for x in [−746, 709.8], |tail| ≤ ulp(x); no branch. */
+  private static double expCore(double x, double tail) {
+    // kd = k = round(x·N/ln 2), read off the bits of the shifted sum (exact: the sum lies in
+    // [2^52, 2^53), where the bits differ from SHIFT's by k).
+    double shifted = x * INV_LN2_N + SHIFT;
+    int k = (int) (Double.doubleToRawLongBits(shifted) - SHIFT_BITS);
+    double kd = shifted - SHIFT;
     // x − kd·ln2/N: the first fma is exact (|r| < 2⁻⁸, and x and kd·LN2_N_HI have no bits
     // below 2⁻⁶¹ when kd ≠ 0), the second adds the low part of ln2/N.
     double r = Math.fma(kd, -LN2_N_HI, x);
     r = Math.fma(kd, -LN2_N_LO, r) + tail;
     int j = k & (N - 1);
     int top = k >> BITS;
-    double th = EXP2[2 * j];
-    double tl = EXP2[2 * j + 1];
+    double th = EXP2_HI[j];
+    double tl = EXP2_LO[j];
     double r2 = r * r;
     double p = r + r2 * (0.5 + r * (1.0 / 6) + r2 * (1.0 / 24 + r * (1.0 / 120)));
     double y = th + Math.fma(th, p, tl);
-    if (ax < 708.0) {
-      return y * Double.longBitsToDouble((long) (top + 1023) << 52);
-    }
-    // Near overflow or in the subnormal range: scale in two exact-or-once-rounded steps.
-    if (top > 0) {
-      return y * Double.longBitsToDouble((long) (top + 1022) << 52) * 2.0;
-    }
-    return y * Double.longBitsToDouble((long) (top + 1022 + 1023) << 52) * 0x1p-1022;
+    // y·2^top in two steps, 2^(top >> 1) then 2^(top − (top >> 1)), both normal for top in
+    // [−1078, 1024]: the first product is exact, so the result is rounded once, also when it is
+    // subnormal or overflows.
+    int half = top >> 1;
+    return y * Double.longBitsToDouble((long) (half + 1023) << 52)
+        * Double.longBitsToDouble((long) (top - half + 1023) << 52);
   }
 
   /** log x (tail false), or the double-double tail of the computed log x (tail true). */
   private static double logPart(double x, boolean tail) {
     long ix = Double.doubleToRawLongBits(x);
-    int kAdjust = 0;
     if (ix < 0x0010000000000000L || ix >= 0x7ff0000000000000L) {
       // Zero, subnormal, negative, ∞ or NaN.
       if (x == 0.0) {
@@ -185,16 +219,20 @@ public final class DetMath {
       if (!(x > 0.0) || x == Double.POSITIVE_INFINITY) {
         return tail ? 0.0 : (x > 0.0 ? x : Double.NaN);
       }
-      ix = Double.doubleToRawLongBits(x * 0x1p52);
-      kAdjust = -52;
+      return logCore(Double.doubleToRawLongBits(x * 0x1p52), -52, tail);
     }
+    return logCore(ix, 0, tail);
+  }
+
+  /** log of the positive normal double with bits ix, times 2^kAdjust; no branch. */
+  private static double logCore(long ix, int kAdjust, boolean tail) {
     long tmp = ix - LOG_OFF;
     int i = (int) (tmp >>> (52 - BITS)) & (N - 1);
     int k = (int) (tmp >> 52) + kAdjust;
     double z = Double.longBitsToDouble(ix - (tmp & (0xfffL << 52)));
-    double invc = LOG[3 * i];
-    double logc = LOG[3 * i + 1];
-    double logcTail = LOG[3 * i + 2];
+    double invc = LOG_INVC[i];
+    double logc = LOG_C_HI[i];
+    double logcTail = LOG_C_LO[i];
     double r = Math.fma(z, invc, -1.0);
     double kd = k;
     // k·ln 2 + log c + r, each addition's rounding error kept (|k·LN2_HI| ≥ |log c| when k ≠ 0).

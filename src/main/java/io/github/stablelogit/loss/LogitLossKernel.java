@@ -74,27 +74,39 @@ final class LogitLossKernel {
 
   /**
    * The BCE batch kernel: the arithmetic of {@link #row} for BCE, operation for operation (so the
-   * results are bit-identical), in a loop small enough to be compiled inline. The curvatures are
-   * optional (null); the test is loop-invariant, so the JIT can unswitch it.
+   * results are bit-identical). The curvatures are optional (null). Lane-wise by {@link
+   * BceLanes#lanes} when that is on, else row by row; the two give the same bits.
    */
   static double bceBatch(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n) {
+    BceLanes lanes = BceLanes.lanes(n);
+    if (lanes != null) {
+      return lanes.bce(loss, margins, from, labels, weights, derivatives, curvatures, n);
+    }
+    return bceRows(loss, margins, from, labels, weights, derivatives, curvatures, 0, n, 0.0);
+  }
+
+  /**
+   * Rows [start, n) of {@link #bceBatch}, row by row, their weighted losses added to {@code sum}
+   * in row order; in a loop without data-dependent branches, small enough to be compiled inline
+   * (the tests of null are loop-invariant, so the JIT can unswitch them).
+   */
+  static double bceRows(LogitLoss loss, double[] margins, int from, double[] labels,
+      double[] weights, double[] derivatives, double[] curvatures, int start, int n, double sum) {
     double eps = loss.labelSmoothing();
     double pw = loss.posWeight();
-    double sum = 0.0;
-    for (int i = 0; i < n; i++) {
+    for (int i = start; i < n; i++) {
       double z = margins[i];
       double y = labels[from + i];
       double yp = LabelSmoothing.positive(y, eps);
       double q = LabelSmoothing.negative(y, eps);
-      double e = DetMath.exp(-Math.abs(z));
+      double e = DetMath.expNonPositive(-Math.abs(z));
       double u = 1.0 + e;
       double inv = 1.0 / u;
-      double l1p = DetMath.log(u) - ((u - 1.0) - e) * inv;
+      double l1p = DetMath.logNormal(u) - ((u - 1.0) - e) * inv;
       double ei = e * inv;
-      boolean nonNegative = z >= 0;
-      double sigPos = nonNegative ? inv : ei;
-      double sigNeg = nonNegative ? ei : inv;
+      double sigPos = ifNegative(z, ei, inv);
+      double sigNeg = ifNegative(z, inv, ei);
       double pwy = pw * yp;
       double b = pwy * (Math.max(-z, 0.0) + l1p) + q * (Math.max(z, 0.0) + l1p);
       double db = q * sigPos - pwy * sigNeg;
@@ -133,13 +145,13 @@ final class LogitLossKernel {
     // (same bits in every JIT tier). log1p(e) comes from log as in DetMath.log1p, sharing its
     // division: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly, and log(1 + e) =
     // log(u) − δ/u up to δ²/u² ≤ 2⁻¹⁰⁶, so the result is as accurate as log1p.
-    double e = DetMath.exp(-Math.abs(z));
+    double e = DetMath.expNonPositive(-Math.abs(z));
     double u = 1.0 + e;
     double inv = 1.0 / u;
-    double l1p = DetMath.log(u) - ((u - 1.0) - e) * inv;
-    boolean nonNegative = z >= 0;
-    double sigPos = nonNegative ? inv : e * inv; // σ(z)
-    double sigNeg = nonNegative ? e * inv : inv; // σ(−z)
+    double l1p = DetMath.logNormal(u) - ((u - 1.0) - e) * inv;
+    double ei = e * inv;
+    double sigPos = ifNegative(z, ei, inv); // σ(z)
+    double sigNeg = ifNegative(z, inv, ei); // σ(−z)
     double pwy = loss.posWeight() * yp;
 
     // B = pw·y'·softplus(−z) + (1−y')·softplus(z). Both softplus terms are finite for finite z, so
@@ -171,7 +183,7 @@ final class LogitLossKernel {
     double r;
     if (e >= MIN_NORMAL_E) {
       // 1/(y'/σ(z) + (1−y')/σ(−z)) with σ(±z) written through e and 1/(1 + e): one division.
-      r = cy * (e * inv) / (nonNegative ? yp * e + q : yp + q * e);
+      r = cy * ei / (ifNegative(z, q, yp) * e + ifNegative(z, yp, q));
     } else {
       double denom = (yp > 0 ? yp / sigPos : 0.0) + (q > 0 ? q / sigNeg : 0.0);
       r = cy / denom;
@@ -179,7 +191,7 @@ final class LogitLossKernel {
         // 1/σ of a subnormal σ (708 < |z| < 745) overflowed, which would make r 0 instead of
         // ≈ (1−2y')e/y' — negligible in dℓ/dz, but r·B is the leading term of ℓ''. The one-division
         // form cannot be 0/0 here: the coefficient of the overflowing term is > 0.
-        r = cy * (e * inv) / (nonNegative ? yp * e + q : yp + q * e);
+        r = cy * ei / (ifNegative(z, q, yp) * e + ifNegative(z, yp, q));
       }
     }
     double bracket = gamma * r * b + db;
@@ -199,6 +211,17 @@ final class LogitLossKernel {
       c[i] = alphaT * timesPowM(gamma, m, logM, curvBracket);
     }
     return alphaT * timesPowM(gamma, m, logM, b);
+  }
+
+  /**
+   * {@code z < 0 ? negative : otherwise} by the sign bit of z and bit masks, without a branch
+   * (which random logits would mispredict half the time); the bits of either argument, exactly.
+   * For z = −0 it takes {@code negative}: every caller passes two values that are equal at z = ±0.
+   */
+  static double ifNegative(double z, double negative, double otherwise) {
+    long mask = Double.doubleToRawLongBits(z) >> 63;
+    return Double.longBitsToDouble(Double.doubleToRawLongBits(negative) & mask
+        | Double.doubleToRawLongBits(otherwise) & ~mask);
   }
 
   /**

@@ -20,9 +20,12 @@ import org.junit.jupiter.api.Test;
  * L-BFGS and by mini-batch Adam) in fresh JVMs in the interpreter only ({@code -Xint}),
  * with C1 only ({@code -XX:TieredStopAtLevel=1}), with C2 (tiered, and C2 alone), each C2 run
  * with low compile thresholds and {@code -Xbatch} so that the kernel is C2 code for most of the
- * run, and with {@code jdk.incubator.vector} loaded, and asserts that every run prints the same
- * hash of all result bits. One C2 run prints its compilations, to check that the kernel and the
- * network's pass really were compiled at tier 4.
+ * run, and with {@code jdk.incubator.vector} loaded, also with the lane-wise BCE kernel forced
+ * on ({@code -Dstablelogit.kernel.lanes=always}) in the interpreter, C1 and C2, and asserts that
+ * every run prints the same hash of all result bits. The probe's linear passes over dense blocks
+ * use the vector form of {@link RowProducts} in the JVMs with the module and the scalar form in
+ * the others. Two C2 runs print their compilations, to check that the kernel (scalar, and
+ * lane-wise) and the network's pass really were compiled at tier 4.
  */
 class SameBitsAcrossJitTiersTest {
 
@@ -44,6 +47,19 @@ class SameBitsAcrossJitTiersTest {
     List<String> vector = new ArrayList<>(C2_SOON);
     vector.addAll(List.of("--add-modules", "jdk.incubator.vector"));
     runs.put("C2 + jdk.incubator.vector", vector);
+    // The lane-wise BCE kernel from the first row on, in each tier.
+    List<String> lanes = List.of("--add-modules", "jdk.incubator.vector",
+        "-Dstablelogit.kernel.lanes=always");
+    List<String> lanesInterpreted = new ArrayList<>(lanes);
+    lanesInterpreted.add("-Xint");
+    runs.put("interpreter + lanes", lanesInterpreted);
+    List<String> lanesC1 = new ArrayList<>(lanes);
+    lanesC1.addAll(List.of("-XX:TieredStopAtLevel=1", "-Xbatch"));
+    runs.put("C1 + lanes", lanesC1);
+    List<String> lanesC2 = new ArrayList<>(C2_SOON);
+    lanesC2.addAll(lanes);
+    lanesC2.add("-XX:+PrintCompilation");
+    runs.put("C2 + lanes", lanesC2);
 
     Map<String, String> hashes = new LinkedHashMap<>();
     for (Map.Entry<String, List<String>> run : runs.entrySet()) {
@@ -60,6 +76,12 @@ class SameBitsAcrossJitTiersTest {
             + "(MlpMath::tanhInto|MlpAggregator::forwardBackward)\\b");
         assertTrue(out.lines().anyMatch(l -> network.matcher(l).find()),
             "the network's pass was not compiled by C2 in the tiered run");
+      }
+      if (run.getKey().equals("C2 + lanes")) {
+        Pattern tier4 = Pattern.compile("\\s4\\s+io\\.github\\.stablelogit\\.loss"
+            + "\\.VectorBceKernel::(expPass|logPass|combine)");
+        assertTrue(out.lines().anyMatch(l -> tier4.matcher(l).find()),
+            "the lane-wise kernel was not compiled by C2");
       }
     }
     String first = hashes.values().iterator().next();

@@ -22,6 +22,7 @@ final class SameBitsProbe {
 
   static final int ROWS = 1024;
   static final int REPEATS = 6;
+  static final int BCE_REPEATS = 64;
 
   private SameBitsProbe() {}
 
@@ -55,6 +56,11 @@ final class SameBitsProbe {
         h = mix(h, DetMath.exp(x) + DetMath.log(Math.abs(x)) + DetMath.log1p(Math.abs(x)));
         h = mix(h, DetMath.pow(y[i], w[i] * 4.0) + StableMath.sigmoid(x) + StableMath.softplus(x));
       }
+    }
+    // More BCE batches, so that the lane-wise kernel's loops (when on) reach C2 as well.
+    for (int rep = 0; rep < BCE_REPEATS; rep++) {
+      h = mix(h, losses[rep % 2].valueAndDerivatives(z, 0, y, rep % 3 == 0 ? null : w, d, ROWS));
+      h = mix(h, d);
     }
     InMemoryLogistic data = InMemoryLogistic.random(300, 4, 1e-3, 11);
     h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.0, 0, null).x());

@@ -1,0 +1,116 @@
+package io.github.stablelogit.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kernel's branch-free exp and log give the bits of {@link DetMath#exp} and {@link
+ * DetMath#log}, and the lane-wise BCE kernel ({@link VectorBceKernel}) gives the bits of the
+ * row-by-row loop ({@link LogitLossKernel#bceRows}) for every combination of its inputs.
+ */
+class KernelLanesTest {
+
+  @Test
+  void expNonPositiveIsDetMathExpBitForBit() {
+    SplittableRandom r = new SplittableRandom(3);
+    double[] edges = {-0.0, 0.0, -Double.MIN_VALUE, -1e-300, -0x1p-60, -1.0, -708.0, -708.4,
+        -709.0, -744.44, -745.0, -745.13, -745.14, -745.2, -746.0, -800.0, -1e300,
+        Double.NEGATIVE_INFINITY};
+    for (double x : edges) {
+      assertBits(DetMath.exp(x), DetMath.expNonPositive(x), "exp(" + x + ")");
+    }
+    for (int i = 0; i < 200_000; i++) {
+      double x = i % 2 == 0 ? -750.0 * r.nextDouble() : -Math.scalb(r.nextDouble(), -r.nextInt(60));
+      assertBits(DetMath.exp(x), DetMath.expNonPositive(x), "exp(" + x + ")");
+    }
+  }
+
+  @Test
+  void logNormalIsDetMathLogBitForBit() {
+    SplittableRandom r = new SplittableRandom(4);
+    double[] edges = {1.0, Math.nextUp(1.0), Math.nextDown(2.0), 2.0, 1.375, 0.6875,
+        Double.MIN_NORMAL, Double.MAX_VALUE};
+    for (double x : edges) {
+      assertBits(DetMath.log(x), DetMath.logNormal(x), "log(" + x + ")");
+    }
+    for (int i = 0; i < 200_000; i++) {
+      double x = i % 2 == 0 ? 1.0 + r.nextDouble()
+          : Double.longBitsToDouble(r.nextLong(0x0010000000000000L, 0x7ff0000000000000L));
+      assertBits(DetMath.log(x), DetMath.logNormal(x), "log(" + x + ")");
+    }
+  }
+
+  @Test
+  void theLaneWiseKernelGivesTheBitsOfTheRowByRowLoop() {
+    assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "jdk.incubator.vector is not loaded");
+    BceLanes lanes = new VectorBceKernel();
+    SplittableRandom r = new SplittableRandom(5);
+    LogitLoss[] losses = {LogitLoss.bce(1.0, 0.0), LogitLoss.bce(3.0, 0.1),
+        LogitLoss.bce(0.25, 0.01)};
+    // Row counts below, at and across a chunk of 512 and a vector's lanes; an offset into the
+    // labels and weights.
+    int[] sizes = {1, 7, 8, 9, 64, 511, 512, 513, 1030, 2048};
+    for (int n : sizes) {
+      int from = n % 3;
+      double[] z = new double[n];
+      double[] y = new double[from + n];
+      double[] w = new double[from + n];
+      for (int i = 0; i < n; i++) {
+        z[i] = margin(r, i);
+      }
+      for (int i = 0; i < from + n; i++) {
+        y[i] = i % 4 == 0 ? r.nextDouble() : r.nextDouble() < 0.3 ? 1.0 : 0.0;
+        w[i] = i % 11 == 0 ? 0.0 : 0.1 + 2 * r.nextDouble();
+      }
+      for (LogitLoss loss : losses) {
+        for (double[] weights : new double[][] {null, w}) {
+          for (boolean curv : new boolean[] {false, true}) {
+            String what = loss + " n=" + n + " weights=" + (weights != null) + " curv=" + curv;
+            double[] d1 = new double[n];
+            double[] c1 = curv ? new double[n] : null;
+            double s1 = LogitLossKernel.bceRows(loss, z, from, y, weights, d1, c1, 0, n, 0.0);
+            double[] d2 = new double[n];
+            double[] c2 = curv ? new double[n] : null;
+            double s2 = lanes.bce(loss, z, from, y, weights, d2, c2, n);
+            assertBits(s1, s2, what + " sum");
+            assertArrayBits(d1, d2, what + " derivatives");
+            if (curv) {
+              assertArrayBits(c1, c2, what + " curvatures");
+            }
+            // The derivatives may overwrite the margins.
+            double[] alias = z.clone();
+            double s3 = lanes.bce(loss, alias, from, y, weights, alias, null, n);
+            assertBits(s1, s3, what + " sum, aliased");
+            assertArrayBits(d1, alias, what + " derivatives, aliased");
+          }
+        }
+      }
+    }
+  }
+
+  /** Mostly N(0, 3²), with ±0, saturating, underflowing and huge logits mixed in. */
+  private static double margin(SplittableRandom r, int i) {
+    double[] edges = {0.0, -0.0, 708.5, -708.5, 745.0, -745.0, 745.2, -745.2, 800.0, -800.0,
+        1e300, -1e300, 1e-300, -1e-300, 36.7, -36.7};
+    return i % 5 == 0 ? edges[(i / 5) % edges.length] : 3.0 * r.nextGaussian();
+  }
+
+  private static void assertBits(double want, double got, String what) {
+    assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(got),
+        what + ": want " + want + ", got " + got);
+  }
+
+  private static void assertArrayBits(double[] want, double[] got, String what) {
+    for (int i = 0; i < want.length; i++) {
+      if (Double.doubleToRawLongBits(want[i]) != Double.doubleToRawLongBits(got[i])) {
+        assertEquals(Arrays.toString(want), Arrays.toString(got), what + " at " + i);
+        assertBits(want[i], got[i], what + " at " + i);
+      }
+    }
+  }
+}
