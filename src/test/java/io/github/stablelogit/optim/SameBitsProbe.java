@@ -13,8 +13,9 @@ import java.util.SplittableRandom;
  * JIT settings: the batch loss kernel (values, derivatives, curvatures) for BCE, BCE with a
  * posWeight and focal losses over logits from 0 to ±800 and hard and soft labels, {@link DetMath}
  * and {@link StableMath} over a grid, and two small fits without Spark (L-BFGS and OWL-QN on
- * {@link InMemoryLogistic}), and small networks ({@link #networkFits}: every activation, L-BFGS
- * and mini-batch Adam, dense and CSR blocks). The kernel part is repeated so that the JIT
+ * {@link InMemoryLogistic}), the linear model's gradient and Hessian passes over dense and CSR
+ * blocks ({@link #linearPasses}), and small networks ({@link #networkFits}: every activation,
+ * L-BFGS and mini-batch Adam, dense and CSR blocks). The kernel part is repeated so that the JIT
  * compiles it at its last tier mid-run; every repetition is folded into one hash of the raw
  * bits, printed as the single line "bits &lt;hex&gt;".
  */
@@ -65,8 +66,58 @@ final class SameBitsProbe {
     InMemoryLogistic data = InMemoryLogistic.random(300, 4, 1e-3, 11);
     h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.0, 0, null).x());
     h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.02, 0, null).x());
+    h = linearPasses(h);
     h = networkFits(h);
     System.out.println("bits " + Long.toHexString(h));
+  }
+
+  /**
+   * Gradient and Hessian passes of the linear model over dense blocks (double and float storage,
+   * 21 features: {@link RowProducts}' eight-way sums and their tail) and CSR blocks, at two
+   * coefficient vectors; the sums and the Gram are folded into the hash.
+   */
+  private static long linearPasses(long h) {
+    Random rnd = new Random(13);
+    List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+    for (int i = 0; i < 700; i++) {
+      double[] x = new double[21];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = rnd.nextDouble() < 0.2 ? 0.0 : rnd.nextGaussian() * (1 + j % 4);
+      }
+      rows.add(org.apache.spark.sql.RowFactory.create(
+          org.apache.spark.ml.linalg.Vectors.dense(x), rnd.nextDouble() < 0.4 ? 1.0 : 0.0,
+          0.5 + rnd.nextDouble(), false));
+    }
+    LogitLoss loss = LogitLoss.bce(2.0, 0.0);
+    for (int storage = 0; storage < 3; storage++) {
+      List<InstanceBlock> blocks = new ArrayList<>();
+      List<org.apache.spark.sql.Row> in = storage < 2 ? rows : MlpObjectiveGradientTest.rows(
+          new Random(5), true, 700);
+      new BlockPacker("features", "label", "weight", 0.05, true, storage == 1)
+          .pack(0, in.iterator()).forEachRemaining(blocks::add);
+      int d = blocks.get(0).numFeatures();
+      for (double scale : new double[] {0.1, 2.0}) {
+        double[] beta = new double[d];
+        for (int j = 0; j < d; j++) {
+          beta[j] = scale * Math.sin(j + 1.0);
+        }
+        BlockAggregationBenchmark.LocalBroadcast<BlockAggregator.Coefficients> bc =
+            new BlockAggregationBenchmark.LocalBroadcast<>(
+                new BlockAggregator.Coefficients(beta, -0.3));
+        BlockAggregator g = new BlockAggregator(loss, bc, d, 0.0);
+        HessianAggregator hs =
+            new HessianAggregator(loss::valueDerivativesAndCurvatures, bc, d, 0.0);
+        for (InstanceBlock b : blocks) {
+          g.add(b);
+          hs.add(b);
+        }
+        h = mix(h, g.lossSum());
+        h = mix(h, g.gradientSum());
+        h = mix(h, hs.gradientSum());
+        h = mix(h, hs.gram());
+      }
+    }
+    return h;
   }
 
   /**
