@@ -70,6 +70,10 @@ abstract class BceLanes {
   abstract double bce(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n);
 
+  /** As {@link LogitLossKernel#focalBatch}, for γ &gt; 0. */
+  abstract double focal(LogitLoss loss, double[] margins, int from, double[] labels,
+      double[] weights, double[] derivatives, double[] curvatures, int n);
+
   private static synchronized void startWarmUp() {
     if (warming) {
       return;
