@@ -8,11 +8,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The BCE batch kernel evaluated several rows at a time with {@code jdk.incubator.vector} ({@link
- * VectorBceKernel}), when the module is present: the formula of {@link LogitLossKernel#bceRows}
- * operation for operation in every lane ({@code + − × ÷}, fma, exact bit operations and table
+ * The batch loss kernels, BCE and focal, evaluated several rows at a time with {@code
+ * jdk.incubator.vector} ({@link VectorBceKernel}), when the module is present: the formulas of
+ * {@link LogitLossKernel#bceRows} and of {@link LogitLossKernel#row} for focal loss operation for
+ * operation in every lane ({@code + − × ÷}, fma, square root, exact bit operations and table
  * reads are correctly rounded or exact lane-wise), the weighted losses added in row order, so
- * the bits are those of the row-by-row loop whichever runs.
+ * the bits are those of the row-by-row loop whichever runs. Focal rows outside the range of the
+ * lane-wise form (m^γ formed in log space, e^(−|z|) subnormal) go through the row code.
  *
  * <p><b>When.</b> Vector API code runs hundreds of times slower than the scalar loop until the
  * JIT's last tier has compiled it, which takes seconds of CPU: more than a fit of a few million
@@ -48,7 +50,7 @@ abstract class BceLanes {
   private static long scalarRows;
 
   /**
-   * The lane-wise kernel for a batch of n rows, or null for the row-by-row loop; counts the rows
+   * The lane-wise kernels for a batch of n rows, or null for the row-by-row loop; counts the rows
    * of the latter and starts the warm-up when they are many.
    *
    * @param n rows in the batch

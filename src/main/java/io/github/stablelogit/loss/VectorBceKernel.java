@@ -14,6 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  * as gathers), so each lane's bits are the row's bits. The weighted losses of a vector are added
  * to the running sum one lane after the other, in row order. Rows past the last full vector go
  * through the scalar loop. Loaded by name only when the module is present.
+ *
+ * <p>Focal loss (γ &gt; 0) adds to the same exp and log passes a pass for m, α_t and the brackets
+ * of the row code, a pass for m^γ (m·m, m, √m for γ = 2, 1, 1/2 as the row code has them, else
+ * {@link DetMath#pow}'s logCore with its tail and expCore with a tail, lane-wise) and the
+ * products; a vector with a lane where the row code takes another path (e^(−|z|) subnormal, m
+ * below {@link LogitLoss#directPowFloor()}, NaN) is handed to the row code whole.
  */
 final class VectorBceKernel extends BceLanes {
 
