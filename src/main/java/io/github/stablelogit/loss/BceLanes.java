@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
  * JIT's last tier has compiled it, which takes seconds of CPU: more than a fit of a few million
  * rows spends in the kernel. So by default ({@code -Dstablelogit.kernel.lanes=auto}) the kernel
  * stays row by row until this JVM has evaluated {@link #WARM_UP_AFTER_ROWS} rows; then a daemon
- * thread runs the lane-wise kernel on synthetic rows until it is cheaper per row than the scalar
- * loop by thread CPU time (giving up after {@link #WARM_UP_CPU_NS}), and only then do the
- * callers switch to it. {@code always} uses it from the start (benchmarks, tests), {@code never}
- * not at all. The choice changes no result bit.
+ * thread runs the lane-wise kernels (BCE and focal) on synthetic rows until they are cheaper per
+ * row than the scalar loops by thread CPU time (giving up after {@link #WARM_UP_CPU_NS}), and
+ * only then do the callers switch to them. {@code always} uses them from the start (benchmarks,
+ * tests), {@code never} not at all. The choice changes no result bit.
  */
 abstract class BceLanes {
 
@@ -87,7 +87,10 @@ abstract class BceLanes {
     t.start();
   }
 
-  /** Times both kernels on synthetic rows until the lane-wise one is the cheaper. */
+  /**
+   * Times the lane-wise and the row-by-row kernels (BCE and focal, alternately) on synthetic rows
+   * until the lane-wise ones are the cheaper.
+   */
   private static void warmUp() {
     BceLanes candidate = load();
     if (candidate == null) {
@@ -104,21 +107,27 @@ abstract class BceLanes {
       y[i] = r.nextDouble() < 0.3 ? 1.0 : 0.0;
     }
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
+    // Both forms of m^γ, a product and DetMath.pow: no kernel runs interpreted after the switch.
+    LogitLoss[] focal = {LogitLoss.focal(2.0, 0.25, 1.0, 0.0),
+        LogitLoss.focal(1.5, -1.0, 1.0, 0.0)};
     long start = threads.getCurrentThreadCpuTime();
     while (threads.getCurrentThreadCpuTime() - start < WARM_UP_CPU_NS) {
       long t0 = threads.getCurrentThreadCpuTime();
       for (int k = 0; k < 64; k++) {
         sink = candidate.bce(loss, z, 0, y, null, d, null, n);
+        sink = candidate.focal(focal[k & 1], z, 0, y, null, d, null, n);
       }
       long t1 = threads.getCurrentThreadCpuTime();
       for (int k = 0; k < 64; k++) {
         sink = LogitLossKernel.bceRows(loss, z, 0, y, null, d, null, 0, n, 0.0);
+        sink = LogitLossKernel.rows(focal[k & 1], z, 0, y, null, null, null, d, null, n);
       }
       long t2 = threads.getCurrentThreadCpuTime();
       if (t1 - t0 < t2 - t1) {
         lanes = candidate;
         LOG.info("Loss kernel: lane-wise from now on, after {} s of warm-up CPU ({} ns/row vs {}"
-            + " row by row)", (t2 - start) / 1e9, (t1 - t0) / (64.0 * n), (t2 - t1) / (64.0 * n));
+            + " row by row, BCE and focal)", (t2 - start) / 1e9, (t1 - t0) / (128.0 * n),
+            (t2 - t1) / (128.0 * n));
         return;
       }
     }
