@@ -8,20 +8,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The BCE batch kernel evaluated several rows at a time with {@code jdk.incubator.vector} ({@link
- * VectorBceKernel}), when the module is present: the formula of {@link LogitLossKernel#bceRows}
- * operation for operation in every lane ({@code + − × ÷}, fma, exact bit operations and table
+ * The batch loss kernels, BCE and focal, evaluated several rows at a time with {@code
+ * jdk.incubator.vector} ({@link VectorBceKernel}), when the module is present: the formulas of
+ * {@link LogitLossKernel#bceRows} and of {@link LogitLossKernel#row} for focal loss operation for
+ * operation in every lane ({@code + − × ÷}, fma, square root, exact bit operations and table
  * reads are correctly rounded or exact lane-wise), the weighted losses added in row order, so
- * the bits are those of the row-by-row loop whichever runs.
+ * the bits are those of the row-by-row loop whichever runs. Focal rows outside the range of the
+ * lane-wise form (m^γ formed in log space, e^(−|z|) subnormal) go through the row code.
  *
  * <p><b>When.</b> Vector API code runs hundreds of times slower than the scalar loop until the
  * JIT's last tier has compiled it, which takes seconds of CPU: more than a fit of a few million
  * rows spends in the kernel. So by default ({@code -Dstablelogit.kernel.lanes=auto}) the kernel
  * stays row by row until this JVM has evaluated {@link #WARM_UP_AFTER_ROWS} rows; then a daemon
- * thread runs the lane-wise kernel on synthetic rows until it is cheaper per row than the scalar
- * loop by thread CPU time (giving up after {@link #WARM_UP_CPU_NS}), and only then do the
- * callers switch to it. {@code always} uses it from the start (benchmarks, tests), {@code never}
- * not at all. The choice changes no result bit.
+ * thread runs the lane-wise kernels (BCE and focal) on synthetic rows until they are cheaper per
+ * row than the scalar loops by thread CPU time (giving up after {@link #WARM_UP_CPU_NS}), and
+ * only then do the callers switch to them. {@code always} uses them from the start (benchmarks,
+ * tests), {@code never} not at all. The choice changes no result bit.
  */
 abstract class BceLanes {
 
@@ -48,7 +50,7 @@ abstract class BceLanes {
   private static long scalarRows;
 
   /**
-   * The lane-wise kernel for a batch of n rows, or null for the row-by-row loop; counts the rows
+   * The lane-wise kernels for a batch of n rows, or null for the row-by-row loop; counts the rows
    * of the latter and starts the warm-up when they are many.
    *
    * @param n rows in the batch
@@ -70,6 +72,10 @@ abstract class BceLanes {
   abstract double bce(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n);
 
+  /** As {@link LogitLossKernel#focalBatch}, for γ &gt; 0. */
+  abstract double focal(LogitLoss loss, double[] margins, int from, double[] labels,
+      double[] weights, double[] derivatives, double[] curvatures, int n);
+
   private static synchronized void startWarmUp() {
     if (warming) {
       return;
@@ -81,7 +87,10 @@ abstract class BceLanes {
     t.start();
   }
 
-  /** Times both kernels on synthetic rows until the lane-wise one is the cheaper. */
+  /**
+   * Times the lane-wise and the row-by-row kernels (BCE and focal, alternately) on synthetic rows
+   * until the lane-wise ones are the cheaper.
+   */
   private static void warmUp() {
     BceLanes candidate = load();
     if (candidate == null) {
@@ -98,21 +107,27 @@ abstract class BceLanes {
       y[i] = r.nextDouble() < 0.3 ? 1.0 : 0.0;
     }
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
+    // Both forms of m^γ, a product and DetMath.pow: no kernel runs interpreted after the switch.
+    LogitLoss[] focal = {LogitLoss.focal(2.0, 0.25, 1.0, 0.0),
+        LogitLoss.focal(1.5, -1.0, 1.0, 0.0)};
     long start = threads.getCurrentThreadCpuTime();
     while (threads.getCurrentThreadCpuTime() - start < WARM_UP_CPU_NS) {
       long t0 = threads.getCurrentThreadCpuTime();
       for (int k = 0; k < 64; k++) {
         sink = candidate.bce(loss, z, 0, y, null, d, null, n);
+        sink = candidate.focal(focal[k & 1], z, 0, y, null, d, null, n);
       }
       long t1 = threads.getCurrentThreadCpuTime();
       for (int k = 0; k < 64; k++) {
         sink = LogitLossKernel.bceRows(loss, z, 0, y, null, d, null, 0, n, 0.0);
+        sink = LogitLossKernel.rows(focal[k & 1], z, 0, y, null, null, null, d, null, n);
       }
       long t2 = threads.getCurrentThreadCpuTime();
       if (t1 - t0 < t2 - t1) {
         lanes = candidate;
         LOG.info("Loss kernel: lane-wise from now on, after {} s of warm-up CPU ({} ns/row vs {}"
-            + " row by row)", (t2 - start) / 1e9, (t1 - t0) / (64.0 * n), (t2 - t1) / (64.0 * n));
+            + " row by row, BCE and focal)", (t2 - start) / 1e9, (t1 - t0) / (128.0 * n),
+            (t2 - t1) / (128.0 * n));
         return;
       }
     }

@@ -257,8 +257,7 @@ public final class LogitLoss implements Serializable {
     if (!focal) {
       return LogitLossKernel.bceBatch(this, margins, from, labels, weights, derivatives, null, n);
     }
-    return LogitLossKernel.rows(this, margins, from, labels, weights, null, null, derivatives, null,
-        n);
+    return LogitLossKernel.focalBatch(this, margins, from, labels, weights, derivatives, null, n);
   }
 
   /**
@@ -284,7 +283,7 @@ public final class LogitLoss implements Serializable {
       return LogitLossKernel.bceBatch(this, margins, from, labels, weights, derivatives,
           curvatures, n);
     }
-    return LogitLossKernel.rows(this, margins, from, labels, weights, null, null, derivatives,
+    return LogitLossKernel.focalBatch(this, margins, from, labels, weights, derivatives,
         curvatures, n);
   }
 

@@ -16,13 +16,13 @@ final class LogitLossKernel {
   private static final double TINY = 0x1.0p-900;
 
   /** exp(−|z|) at or above this is a normal number (|z| &lt; 708). */
-  private static final double MIN_NORMAL_E = 0x1.0p-1020;
+  static final double MIN_NORMAL_E = 0x1.0p-1020;
 
   /**
    * γ|r| at or above which the focal curvature is 0 in double precision, m^γ ≤ exp(−γ|r|/2) being
    * 0 there; the bracket's polynomial in γ|r| (≲ 1e100 · posWeight) stays finite below it.
    */
-  private static final double HUGE_GAMMA_R = 1e50;
+  static final double HUGE_GAMMA_R = 1e50;
 
   /** exp(x) for x below this is subnormal or zero. */
   private static final double EXP_UNDERFLOW = -700.0;
@@ -68,6 +68,42 @@ final class LogitLossKernel {
     }
     if (otherSum != null) {
       otherSum[0] = other;
+    }
+    return sum;
+  }
+
+  /**
+   * The focal batch kernel: {@link #rows} without second weights. Lane-wise by {@link
+   * BceLanes#lanes} when that is on and γ &gt; 0, else row by row; the two give the same bits.
+   */
+  static double focalBatch(LogitLoss loss, double[] margins, int from, double[] labels,
+      double[] weights, double[] derivatives, double[] curvatures, int n) {
+    BceLanes lanes = loss.gamma() > 0.0 ? BceLanes.lanes(n) : null;
+    if (lanes != null) {
+      return lanes.focal(loss, margins, from, labels, weights, derivatives, curvatures, n);
+    }
+    return rows(loss, margins, from, labels, weights, null, null, derivatives, curvatures, n);
+  }
+
+  /**
+   * Rows [start, end) of {@link #rows} without second weights, their weighted losses added to
+   * {@code sum} in row order: the same operations, so the same bits.
+   */
+  static double focalRows(LogitLoss loss, double[] margins, int from, double[] labels,
+      double[] weights, double[] derivatives, double[] curvatures, int start, int end,
+      double sum) {
+    for (int i = start; i < end; i++) {
+      double v = row(loss, margins[i], labels[from + i], derivatives, curvatures, i);
+      if (weights != null) {
+        double w = weights[from + i];
+        sum += w * v;
+        derivatives[i] *= w;
+        if (curvatures != null) {
+          curvatures[i] *= w;
+        }
+      } else {
+        sum += v;
+      }
     }
     return sum;
   }

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The kernel's branch-free exp and log give the bits of {@link DetMath#exp} and {@link
  * DetMath#log}, and the lane-wise BCE kernel ({@link VectorBceKernel}) gives the bits of the
- * row-by-row loop ({@link LogitLossKernel#bceRows}) for every combination of its inputs.
+ * row-by-row loop ({@link LogitLossKernel#bceRows}) for every combination of its inputs, and so
+ * does the lane-wise focal kernel (that of {@link LogitLossKernel#rows}).
  */
 class KernelLanesTest {
 
@@ -91,6 +92,91 @@ class KernelLanesTest {
         }
       }
     }
+  }
+
+  @Test
+  void theLaneWiseFocalKernelGivesTheBitsOfTheRowByRowLoop() {
+    assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "jdk.incubator.vector is not loaded");
+    BceLanes lanes = new VectorBceKernel();
+    SplittableRandom r = new SplittableRandom(6);
+    // γ = 2, 1, 1/2 have their own forms of m^γ, the others go through DetMath.pow.
+    double[] gammas = {0.5, 1.0, 2.0, 3.7, 0.3};
+    double[] alphas = {-1.0, 0.25};
+    double[] posWeights = {1.0, 3.0};
+    double[] smoothings = {0.0, 0.1};
+    // Below, at and across a vector's lanes and a chunk of 512 rows, with odd remainders.
+    int[] sizes = {3, 8, 13, 61, 512, 1031};
+    for (int n : sizes) {
+      int from = n % 3;
+      double[] moderate = new double[n];
+      double[] extreme = new double[n];
+      double[] y = new double[from + n];
+      double[] w = new double[from + n];
+      for (int i = 0; i < n; i++) {
+        // Moderate logits keep every lane in the range of the lane-wise formula.
+        moderate[i] = i % 7 == 3 ? (i % 2 == 0 ? 40.0 : -40.0) : 4.0 * r.nextGaussian();
+        extreme[i] = i % 6 == 0 ? focalEdge(i / 6) : 3.0 * r.nextGaussian();
+      }
+      for (int i = 0; i < from + n; i++) {
+        y[i] = i % 4 == 0 ? r.nextDouble() : i % 9 == 1 ? -0.0 : r.nextDouble() < 0.3 ? 1.0 : 0.0;
+        w[i] = i % 11 == 0 ? 0.0 : 0.1 + 2 * r.nextDouble();
+      }
+      for (double gamma : gammas) {
+        for (double alpha : alphas) {
+          for (double pw : posWeights) {
+            for (double eps : smoothings) {
+              LogitLoss loss = LogitLoss.focal(gamma, alpha, pw, eps);
+              for (double[] z : new double[][] {moderate, extreme}) {
+                for (double[] weights : new double[][] {null, w}) {
+                  for (boolean curv : new boolean[] {false, true}) {
+                    String what = loss + " n=" + n + " moderate=" + (z == moderate) + " weights="
+                        + (weights != null) + " curv=" + curv;
+                    assertFocalLanes(lanes, loss, z, from, y, weights, curv, what);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void assertFocalLanes(BceLanes lanes, LogitLoss loss, double[] z, int from,
+      double[] y, double[] weights, boolean curv, String what) {
+    int n = z.length;
+    double[] d1 = new double[n];
+    double[] c1 = curv ? new double[n] : null;
+    double s1 = LogitLossKernel.rows(loss, z, from, y, weights, null, null, d1, c1, n);
+    double[] d2 = new double[n];
+    double[] c2 = curv ? new double[n] : null;
+    double s2 = lanes.focal(loss, z, from, y, weights, d2, c2, n);
+    assertBits(s1, s2, what + " sum");
+    assertArrayBits(d1, d2, what + " derivatives");
+    if (curv) {
+      assertArrayBits(c1, c2, what + " curvatures");
+    }
+    // The derivatives, or the curvatures, may overwrite the margins.
+    double[] alias = z.clone();
+    double s3 = lanes.focal(loss, alias, from, y, weights, alias, null, n);
+    assertBits(s1, s3, what + " sum, aliased derivatives");
+    assertArrayBits(d1, alias, what + " derivatives, aliased");
+    if (curv) {
+      alias = z.clone();
+      double[] d3 = new double[n];
+      double s4 = lanes.focal(loss, alias, from, y, weights, d3, alias, n);
+      assertBits(s1, s4, what + " sum, aliased curvatures");
+      assertArrayBits(d1, d3, what + " derivatives, aliased curvatures");
+      assertArrayBits(c1, alias, what + " curvatures, aliased");
+    }
+  }
+
+  /** Saturated, underflowing and huge logits, and ±0. */
+  private static double focalEdge(int j) {
+    double[] edges = {0.0, -0.0, 40.0, -40.0, 41.5, -55.0, 700.0, -700.0, 708.5, -708.5, 745.0,
+        -745.0, 800.0, -800.0, 1e300, -1e300, 1e-300, -1e-300, 36.7, -36.7, 350.0, -350.0};
+    return edges[j % edges.length];
   }
 
   /** Mostly N(0, 3²), with ±0, saturating, underflowing and huge logits mixed in. */
