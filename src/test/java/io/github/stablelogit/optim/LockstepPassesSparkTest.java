@@ -318,4 +318,63 @@ class LockstepPassesSparkTest {
         + most + " evaluations");
     blocks.unpersist(false);
   }
+
+  @Test
+  void aRoundGivesTheSameBitsInOneRunJobAndInATreeAggregateWithBroadcasts() throws Exception {
+    // 12 partitions: grouped into 2 tasks (one runJob, coefficients in its closure), or, with the
+    // grouping's Spark API failing as a Spark release without it would, one task per partition,
+    // which treeAggregate reduces over a level of its own (coefficients broadcast).
+    JavaRDD<InstanceBlock> blocks = blocks(true, 2400, 5, 12);
+    List<InstanceBlock> all = blocks.collect();
+    LogitLoss loss = LogitLoss.bce(1.5, 0.0);
+    double[][] results = new double[2][];
+    int[] rounds = new int[2];
+    for (int path = 0; path < 2; path++) {
+      ExecutorGroups.simulatedApiFailure = path == 0 ? null : new NoSuchMethodError("simulated");
+      try {
+        LockstepPasses passes = new LockstepPasses(blocks, K, 2);
+        passes.deferHeldOut(new double[][] {{0.1, 0.2, -0.1, 0.0, 0.3, 0.1},
+            {0.0, 0.1, 0.1, 0.2, -0.3, 0.0}, {0.2, 0.0, 0.0, 0.1, 0.1, -0.2}},
+            new LogitLoss[] {loss, loss, loss});
+        List<Callable<double[]>> models = new ArrayList<>();
+        for (int f = 0; f <= K; f++) {
+          LogitObjective o = objective(blocks, trainSummary(all, f), loss)
+              .passingThrough(passes, f < K ? f : -1);
+          models.add(() -> {
+            double[] x = new double[o.dimension()];
+            x[0] = 0.3;
+            double[] g = new double[x.length];
+            double[] h = new double[x.length * x.length];
+            double v = o.evaluate(x, g);
+            double w = o.evaluateWithHessian(new double[x.length], new double[x.length], h);
+            double[] out = java.util.Arrays.copyOf(g, g.length + 3);
+            out[g.length] = v;
+            out[g.length + 1] = w;
+            out[g.length + 2] = h[h.length - 1];
+            return out;
+          });
+        }
+        List<double[]> out = passes.run(models);
+        HeldOut[] heldOut = passes.takeHeldOut();
+        List<Double> flat = new ArrayList<>();
+        for (double[] o : out) {
+          for (double v : o) {
+            flat.add(v);
+          }
+        }
+        for (HeldOut h : heldOut) {
+          flat.add(h.lossSum());
+        }
+        results[path] = flat.stream().mapToDouble(Double::doubleValue).toArray();
+        rounds[path] = passes.rounds();
+      } finally {
+        ExecutorGroups.simulatedApiFailure = null;
+      }
+    }
+    assertArrayEquals(results[0], results[1], 0.0);
+    assertEquals(2, rounds[0]);
+    assertEquals(2, rounds[1]);
+    blocks.unpersist(false);
+  }
 }
+
