@@ -39,7 +39,8 @@ import org.apache.spark.sql.SparkSession;
  * LIBSVM file under {@code --data-dir}/a9a, {@code bank}: bank marketing with its categorical
  * columns one-hot encoded and duration dropped), {@code --elastic-nets 0,0.5}, {@code --folds 5},
  * {@code --lambdas 20}, {@code --partitions 4}, {@code --data-dir /work/shared/data},
- * {@code --skip-spark-lr} (leave out the slowest), {@code --master}.
+ * {@code --skip-spark-lr} (leave out the slowest), {@code --ours-only} (leave out both
+ * CrossValidator runs), {@code --master}.
  */
 public final class CrossValidationBenchmark {
 
@@ -59,10 +60,17 @@ public final class CrossValidationBenchmark {
     int partitions = 4;
     String dir = "/work/shared/data";
     boolean sparkLr = true;
+    boolean crossValidator = true;
     String master = "local[*]";
     for (int i = 0; i < args.length; i += 2) {
       if (args[i].equals("--skip-spark-lr")) {
         sparkLr = false;
+        i--;
+        continue;
+      }
+      if (args[i].equals("--ours-only")) {
+        sparkLr = false;
+        crossValidator = false;
         i--;
         continue;
       }
@@ -87,7 +95,8 @@ public final class CrossValidationBenchmark {
         long rows = df.count();
         for (String s : alphas.split(",")) {
           double a = Double.parseDouble(s);
-          String line = run(df, name + " (" + rows + " rows)", a, folds, lambdas, sparkLr);
+          String line = run(df, name + " (" + rows + " rows)", a, folds, lambdas, sparkLr,
+              crossValidator);
           System.out.println(line);
           lines.add(line);
         }
@@ -101,7 +110,7 @@ public final class CrossValidationBenchmark {
   }
 
   private static String run(Dataset<Row> df, String name, double a, int folds, int lambdas,
-      boolean sparkLr) {
+      boolean sparkLr, boolean crossValidator) {
     long t0 = System.nanoTime();
     new LogitClassifier().setElasticNetParam(a).setRegParam(1e-3).fit(df.drop("fold"));
     double single = (System.nanoTime() - t0) / 1e9;
@@ -111,6 +120,11 @@ public final class CrossValidationBenchmark {
         .setNumRegParams(lambdas).setElasticNetParams(a).fit(df);
     double ours = (System.nanoTime() - t0) / 1e9;
     double[] grid = cv.pathRegParams();
+    if (!crossValidator) {
+      return String.format(Locale.ROOT, "%s, %d folds x %d lambdas, elasticNetParam %s: single "
+          + "fit %.1f s; LogitClassifierCV %.1f s (selected %.4g) = %.2fx single fit", name,
+          folds, grid.length, a, single, ours, grid[cv.bestIndex()], ours / single);
+    }
 
     LogitClassifier clf = new LogitClassifier().setElasticNetParam(a);
     double[] own = crossValidator(df, clf, new ParamGridBuilder()

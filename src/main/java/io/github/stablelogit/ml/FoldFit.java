@@ -30,6 +30,9 @@ final class FoldFit {
   private final int numFeatures;
   /** The last fit's coefficients (d, then the fitted intercept), or null before the first. */
   private double[] last;
+  /** The last fit's objective and its optimizer variables at the end, or null. */
+  private LogitObjective lastObjective;
+  private double[] lastX;
 
   /**
    * @param base the estimator whose params every fit uses (regParam and elasticNetParam aside)
@@ -71,6 +74,8 @@ final class FoldFit {
   /** Forgets the warm start: the next fit starts at the intercept-only model. */
   void restart() {
     last = null;
+    lastObjective = null;
+    lastX = null;
   }
 
   private LogitObjective objective(double regL2) {
@@ -103,7 +108,16 @@ final class FoldFit {
     return max / Math.max(a, 1e-3);
   }
 
+  /**
+   * The warm start: the previous fit's end. Where the variables mean the same model in both
+   * objectives (with standardization, always) that is the previous fit's last point itself, whose
+   * gradient sums its last pass already has ({@link LockstepPasses} answers them without a pass),
+   * else the previous coefficients mapped into this objective's variables.
+   */
   private double[] start(LogitObjective objective) {
+    if (lastX != null && objective.sameVariables(lastObjective)) {
+      return lastX.clone();
+    }
     if (last != null) {
       return objective.fromOriginal(last);
     }
@@ -126,6 +140,8 @@ final class FoldFit {
         it -> { });
     double[] coef = objective.toOriginal(r.x());
     last = coef.clone();
+    lastObjective = objective;
+    lastX = r.x().clone();
     coef[numFeatures] -= shift;
     return new Fit(coef, r.history().size(), r.converged());
   }

@@ -148,8 +148,9 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
       LockstepPasses passes = new LockstepPasses(blocks, k, base.getAggregationDepth());
       TuningPath path = runPath(base, blocks, passes, summaries, total);
       int best = path.select(getSelectionRule());
-      LOG.info("cross-validation path ({} rounds of the fold-models' passes):\n{}",
-          passes.rounds(), path.table());
+      LOG.info("cross-validation path ({} rounds of the fold-models' passes; {} gradient "
+          + "requests at a warm start answered without one):\n{}", passes.rounds(),
+          passes.reused(), path.table());
       LogitClassifier refit = base.copy(ParamMap.empty())
           .setRegParam(path.regParams[best]).setElasticNetParam(path.elasticNetParams[best]);
       if (getPosWeights() != null) {

@@ -66,6 +66,22 @@ public final class BlockAggregator extends PassSums {
   }
 
   /**
+   * Whether {@code other}, over the same blocks, sums exactly what this one does: the same loss,
+   * threshold and number of features, and coefficients with the same bits (the sums are a
+   * function of these and the blocks alone).
+   *
+   * @param other another aggregator
+   * @return whether its sums are this one's
+   */
+  boolean sumsSameAs(BlockAggregator other) {
+    Coefficients a = coefficients.value();
+    Coefficients b = other.coefficients.value();
+    return numFeatures == other.numFeatures && loss.equals(other.loss)
+        && Double.compare(rawThreshold, other.rawThreshold) == 0
+        && Double.compare(a.offset, b.offset) == 0 && java.util.Arrays.equals(a.beta, b.beta);
+  }
+
+  /**
    * Adds one block.
    *
    * @param block the block

@@ -38,6 +38,17 @@ final class LinearCoordinates {
     }
   }
 
+  /**
+   * @param other other coordinates
+   * @return whether both map optimizer variables to the same coefficients (so the same x is the
+   *     same model in both)
+   */
+  boolean sameMapping(LinearCoordinates other) {
+    return numFeatures == other.numFeatures && fitIntercept == other.fitIntercept
+        && java.util.Arrays.equals(mean, other.mean) && java.util.Arrays.equals(std, other.std)
+        && java.util.Arrays.equals(precondition, other.precondition);
+  }
+
   /** @return the number of optimizer variables: d, plus 1 with an intercept */
   int dimension() {
     return numFeatures + (fitIntercept ? 1 : 0);

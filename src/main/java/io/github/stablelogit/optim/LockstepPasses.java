@@ -53,14 +53,28 @@ public final class LockstepPasses {
   private Object[] answers;
   private int running;
   private int rounds;
+  private long lastJobNanos;
+  /** Gradient requests answered from {@link #answered} without a round. */
+  private int reused;
+  /**
+   * Per model slot: its last gradient request (the zero of its aggregator) and the sums that
+   * answered it, to answer a request at the same point again without a pass.
+   */
+  private final java.util.Map<Integer, BlockAggregator[]> answered = new java.util.HashMap<>();
+  /** Driver time (ns) spent waiting for the models' requests between rounds (their steps). */
+  private long waitNanos;
   /** Held-out loss sums waiting for the next round: per fold, its model's coefficients. */
   private double[][] deferredCoefficients;
   private LogitLoss[] deferredLosses;
   /** Their sums, once a round has carried them. */
   private HeldOut[] deferredResult;
 
-  /** One model's request in a round: the zero of its aggregator (coefficients broadcast). */
-  private record Request(int excludedFold, PassSums zero, Broadcast<?> broadcast) {}
+  /**
+   * One model's request in a round: its coefficients and how to make the zero of its aggregator
+   * from them (inline in the job's closure, or broadcast when the job ships its zero per task).
+   */
+  private record Request(int excludedFold, BlockAggregator.Coefficients coefficients,
+      Function<Broadcast<BlockAggregator.Coefficients>, ? extends PassSums> zero) {}
 
   /**
    * @param blocks cached blocks, packed with fold ids in [0, numFolds)
@@ -77,6 +91,17 @@ public final class LockstepPasses {
   /** @return the rounds run so far (Spark jobs of training passes, one each) */
   public int rounds() {
     return rounds;
+  }
+
+  /**
+   * @return the gradient requests answered so far without a pass: those at a model's previous
+   *     request's point (as the first request of a fit warm-started where the model's previous
+   *     fit ended)
+   */
+  public int reused() {
+    synchronized (lock) {
+      return reused;
+    }
   }
 
   /**
@@ -148,10 +173,12 @@ public final class LockstepPasses {
   private void coordinate(int n) throws InterruptedException {
     while (true) {
       Request[] round = new Request[n];
+      long waitStart = System.nanoTime();
       synchronized (lock) {
         while (running > 0 && count(pending) < running) {
           lock.wait();
         }
+        waitNanos += System.nanoTime() - waitStart;
         if (running == 0) {
           return;
         }
@@ -188,17 +215,27 @@ public final class LockstepPasses {
 
   /**
    * One model's pass: inside {@link #run}, its request waits for its round; outside, it is a
-   * round of its own.
+   * round of its own. A gradient request at exactly the point of the same model's previous
+   * gradient request (same loss, threshold and coefficient bits) is answered with that request's
+   * sums, without a pass: they are the same bits.
    */
   @SuppressWarnings("unchecked")
   <A extends PassSums> A submit(int excludedFold, double[] beta, double offset,
       Function<Broadcast<BlockAggregator.Coefficients>, A> zero) {
-    Broadcast<BlockAggregator.Coefficients> bc =
-        jsc.broadcast(new BlockAggregator.Coefficients(beta, offset));
-    Request request = new Request(excludedFold, zero.apply(bc), bc);
+    BlockAggregator.Coefficients coefficients = new BlockAggregator.Coefficients(beta, offset);
+    Request request = new Request(excludedFold, coefficients, zero);
     int slot = excludedFold < 0 ? numFolds : excludedFold;
+    // A gradient request at the point of this model's previous one has the same sums, bit for
+    // bit: answer it from them, without a pass.
+    A probe = zero.apply(new InlineBroadcast<>(coefficients));
+    BlockAggregator gradient = probe instanceof BlockAggregator b ? b : null;
     Object answer;
     synchronized (lock) {
+      BlockAggregator[] seen = answered.get(slot);
+      if (gradient != null && seen != null && seen[0].sumsSameAs(gradient)) {
+        reused++;
+        return (A) seen[1];
+      }
       if (pending == null || slot >= pending.length) {
         answer = null;
       } else {
@@ -225,22 +262,51 @@ public final class LockstepPasses {
     } else if (answer instanceof Error e) {
       throw e;
     }
+    synchronized (lock) {
+      if (gradient != null && answer instanceof BlockAggregator sums) {
+        answered.put(slot, new BlockAggregator[] {gradient, sums});
+      } else {
+        answered.remove(slot);
+      }
+    }
     return (A) answer;
   }
 
-  /** One Spark job: every request's sums over its training blocks. */
+  /**
+   * One Spark job: every request's sums over its training blocks. The job is {@link
+   * ExecutorGroups#aggregate}'s: with up to a few tasks, one {@code runJob} whose closure (the
+   * round's zero, with every model's coefficients inline) Spark ships once as the task binary, so
+   * a round creates no broadcast and cleans no Scala closure; with more tasks, a {@code
+   * treeAggregate} whose zero holds the coefficients as broadcasts, destroyed after the job.
+   */
   private PassSums[] pass(Request[] round) {
-    List<Broadcast<BlockAggregator.Coefficients>> heldOutBroadcasts = new ArrayList<>();
+    List<Broadcast<?>> broadcasts = new ArrayList<>();
     try {
-      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
-      Round zero = new Round(round);
+      double[][] heldOutCoefficients;
+      LogitLoss[] heldOutLosses;
       synchronized (lock) {
-        if (deferredCoefficients != null && deferredResult == null) {
-          zero.heldOut = heldOutZeros(deferredCoefficients, deferredLosses, heldOutBroadcasts);
-        }
+        boolean carry = deferredCoefficients != null && deferredResult == null;
+        heldOutCoefficients = carry ? deferredCoefficients : null;
+        heldOutLosses = carry ? deferredLosses : null;
       }
       long start = System.nanoTime();
-      Round r = tasks.treeAggregate(zero, Round::add, Round::merge, aggregationDepth);
+      Round r = ExecutorGroups.aggregate(blocks, jsc, direct -> {
+        Function<BlockAggregator.Coefficients, Broadcast<BlockAggregator.Coefficients>> ship =
+            c -> {
+              if (direct) {
+                return new InlineBroadcast<>(c);
+              }
+              Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(c);
+              broadcasts.add(bc);
+              return bc;
+            };
+        Round zero = new Round(round, ship);
+        if (heldOutCoefficients != null) {
+          zero.heldOut = heldOutZeros(heldOutCoefficients, heldOutLosses, ship);
+        }
+        return zero;
+      }, Round::add, Round::merge, aggregationDepth);
+      long end = System.nanoTime();
       if (r.heldOut != null) {
         HeldOut[] result = HeldOut.of(r.heldOut);
         synchronized (lock) {
@@ -249,34 +315,35 @@ public final class LockstepPasses {
       }
       rounds++;
       int hessians = 0;
-      for (Request q : round) {
-        hessians += q != null && q.zero() instanceof HessianAggregator ? 1 : 0;
+      for (PassSums q : r.sums) {
+        hessians += q instanceof HessianAggregator ? 1 : 0;
       }
       LOG.info(String.format(java.util.Locale.ROOT, "round %d: %d models (%d with Hessian), "
-          + "%d tasks, %.3f s", rounds, count(round), hessians, tasks.getNumPartitions(),
-          (System.nanoTime() - start) / 1e9));
+          + "%.3f s", rounds, count(round), hessians, (end - start) / 1e9));
+      lastJobNanos = end - start;
       return r.sums;
     } finally {
-      for (Request q : round) {
-        if (q != null) {
-          q.broadcast().destroy();
-        }
+      long t = System.nanoTime();
+      broadcasts.forEach(Broadcast::destroy);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug(String.format(java.util.Locale.ROOT, "round %d: job %.2f ms, destroying "
+            + "%d broadcasts %.2f ms; so far: waiting for requests (the models' steps) %.1f ms",
+            rounds, lastJobNanos / 1e6, broadcasts.size(), (System.nanoTime() - t) / 1e6,
+            waitNanos / 1e6));
       }
-      heldOutBroadcasts.forEach(Broadcast::destroy);
     }
   }
 
-  /** Per fold, an aggregator of its held-out rows' loss at its model (coefficients broadcast). */
-  private BlockAggregator[] heldOutZeros(double[][] coefficients, LogitLoss[] losses,
-      List<Broadcast<BlockAggregator.Coefficients>> broadcasts) {
+  /** Per fold, an aggregator of its held-out rows' loss at its model. */
+  private static BlockAggregator[] heldOutZeros(double[][] coefficients, LogitLoss[] losses,
+      Function<BlockAggregator.Coefficients, Broadcast<BlockAggregator.Coefficients>> ship) {
     BlockAggregator[] zeros = new BlockAggregator[coefficients.length];
     for (int f = 0; f < zeros.length; f++) {
       double[] c = coefficients[f];
       int d = c.length - 1;
-      Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(
-          new BlockAggregator.Coefficients(java.util.Arrays.copyOf(c, d), c[d]));
-      broadcasts.add(bc);
-      zeros[f] = new BlockAggregator(losses[f], bc, d, Double.POSITIVE_INFINITY);
+      zeros[f] = new BlockAggregator(losses[f], ship.apply(
+          new BlockAggregator.Coefficients(java.util.Arrays.copyOf(c, d), c[d])), d,
+          Double.POSITIVE_INFINITY);
     }
     return zeros;
   }
@@ -333,13 +400,14 @@ public final class LockstepPasses {
     /** The gradient requests that train on the block being added. */
     private transient BlockAggregator[] gradients;
 
-    Round(Request[] round) {
+    Round(Request[] round,
+        Function<BlockAggregator.Coefficients, Broadcast<BlockAggregator.Coefficients>> ship) {
       excluded = new int[round.length];
       sums = new PassSums[round.length];
       for (int m = 0; m < round.length; m++) {
         if (round[m] != null) {
           excluded[m] = round[m].excludedFold();
-          sums[m] = round[m].zero();
+          sums[m] = round[m].zero().apply(ship.apply(round[m].coefficients()));
         }
       }
     }

@@ -173,6 +173,20 @@ public final class LogitObjective implements HessianObjective {
 
 
   /**
+   * Whether the same optimizer variables give the same coefficients in both objectives (the same
+   * statistics, intercept and preconditioning; the L2 weight changes the preconditioning only
+   * when the penalty is on the original coefficients). Then a fit warm-started at where a fit of
+   * {@code other} ended can start at its variables exactly, instead of at their round trip through
+   * the original coefficients.
+   *
+   * @param other another objective
+   * @return whether x means the same model in both
+   */
+  public boolean sameVariables(LogitObjective other) {
+    return coordinates.sameMapping(other.coordinates);
+  }
+
+  /**
    * Evaluates the smooth part of the objective.
    *
    * @param x optimizer variables
