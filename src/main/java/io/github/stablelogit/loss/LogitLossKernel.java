@@ -55,16 +55,7 @@ final class LogitLossKernel {
       if (otherWeights != null) {
         other += otherWeights[from + i] * v;
       }
-      if (weights != null) {
-        double w = weights[from + i];
-        sum += w * v;
-        derivatives[i] *= w;
-        if (curvatures != null) {
-          curvatures[i] *= w;
-        }
-      } else {
-        sum += v;
-      }
+      sum += weighted(v, weights, from + i, derivatives, curvatures, i);
     }
     if (otherSum != null) {
       otherSum[0] = other;
@@ -94,18 +85,26 @@ final class LogitLossKernel {
       double sum) {
     for (int i = start; i < end; i++) {
       double v = row(loss, margins[i], labels[from + i], derivatives, curvatures, i);
-      if (weights != null) {
-        double w = weights[from + i];
-        sum += w * v;
-        derivatives[i] *= w;
-        if (curvatures != null) {
-          curvatures[i] *= w;
-        }
-      } else {
-        sum += v;
-      }
+      sum += weighted(v, weights, from + i, derivatives, curvatures, i);
     }
     return sum;
+  }
+
+  /**
+   * Row i's loss v times its weight (v itself without weights), its derivative and curvature
+   * scaled by the weight in place.
+   */
+  private static double weighted(double v, double[] weights, int wi, double[] derivatives,
+      double[] curvatures, int i) {
+    if (weights == null) {
+      return v;
+    }
+    double w = weights[wi];
+    derivatives[i] *= w;
+    if (curvatures != null) {
+      curvatures[i] *= w;
+    }
+    return w * v;
   }
 
   /**
