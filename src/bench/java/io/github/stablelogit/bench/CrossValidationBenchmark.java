@@ -40,7 +40,8 @@ import org.apache.spark.sql.SparkSession;
  * columns one-hot encoded and duration dropped), {@code --elastic-nets 0,0.5}, {@code --folds 5},
  * {@code --lambdas 20}, {@code --partitions 4}, {@code --data-dir /work/shared/data},
  * {@code --skip-spark-lr} (leave out the slowest), {@code --ours-only} (leave out both
- * CrossValidator runs), {@code --master}.
+ * CrossValidator runs), {@code --solver auto|lbfgs|newton} (our estimators' solver, default auto),
+ * {@code --master}.
  */
 public final class CrossValidationBenchmark {
 
@@ -62,6 +63,7 @@ public final class CrossValidationBenchmark {
     boolean sparkLr = true;
     boolean crossValidator = true;
     String master = "local[*]";
+    String solver = "auto";
     for (int i = 0; i < args.length; i += 2) {
       if (args[i].equals("--skip-spark-lr")) {
         sparkLr = false;
@@ -82,6 +84,7 @@ public final class CrossValidationBenchmark {
         case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
         case "--data-dir" -> dir = args[i + 1];
         case "--master" -> master = args[i + 1];
+        case "--solver" -> solver = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -95,8 +98,8 @@ public final class CrossValidationBenchmark {
         long rows = df.count();
         for (String s : alphas.split(",")) {
           double a = Double.parseDouble(s);
-          String line = run(df, name + " (" + rows + " rows)", a, folds, lambdas, sparkLr,
-              crossValidator);
+          String line = run(df, name + " (" + rows + " rows)", a, folds, lambdas, solver,
+              sparkLr, crossValidator);
           System.out.println(line);
           lines.add(line);
         }
@@ -110,14 +113,15 @@ public final class CrossValidationBenchmark {
   }
 
   private static String run(Dataset<Row> df, String name, double a, int folds, int lambdas,
-      boolean sparkLr, boolean crossValidator) {
+      String solver, boolean sparkLr, boolean crossValidator) {
     long t0 = System.nanoTime();
-    new LogitClassifier().setElasticNetParam(a).setRegParam(1e-3).fit(df.drop("fold"));
+    new LogitClassifier().setElasticNetParam(a).setRegParam(1e-3).setSolver(solver)
+        .fit(df.drop("fold"));
     double single = (System.nanoTime() - t0) / 1e9;
 
     t0 = System.nanoTime();
     LogitClassifierCVModel cv = new LogitClassifierCV().setFoldCol("fold").setNumFolds(folds)
-        .setNumRegParams(lambdas).setElasticNetParams(a).fit(df);
+        .setNumRegParams(lambdas).setElasticNetParams(a).setSolver(solver).fit(df);
     double ours = (System.nanoTime() - t0) / 1e9;
     double[] grid = cv.pathRegParams();
     if (!crossValidator) {
@@ -126,7 +130,7 @@ public final class CrossValidationBenchmark {
           folds, grid.length, a, single, ours, grid[cv.bestIndex()], ours / single);
     }
 
-    LogitClassifier clf = new LogitClassifier().setElasticNetParam(a);
+    LogitClassifier clf = new LogitClassifier().setElasticNetParam(a).setSolver(solver);
     double[] own = crossValidator(df, clf, new ParamGridBuilder()
         .addGrid(clf.regParam(), grid).build(), folds);
     String lr = "CrossValidator(LogisticRegression) skipped";
