@@ -1,7 +1,6 @@
 package io.github.stablelogit.optim;
 
 import io.github.stablelogit.loss.LogitLoss;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -73,7 +72,7 @@ public final class LockstepPasses {
    * One model's request in a round: its coefficients and how to make the zero of its aggregator
    * from them (inline in the job's closure, or broadcast when the job ships its zero per task).
    */
-  private record Request(int excludedFold, BlockAggregator.Coefficients coefficients,
+  record Request(int excludedFold, BlockAggregator.Coefficients coefficients,
       Function<Broadcast<BlockAggregator.Coefficients>, ? extends PassSums> zero) {}
 
   /**
@@ -290,7 +289,7 @@ public final class LockstepPasses {
         heldOutLosses = carry ? deferredLosses : null;
       }
       long start = System.nanoTime();
-      Round r = ExecutorGroups.aggregate(blocks, jsc, direct -> {
+      LockstepRound r = ExecutorGroups.aggregate(blocks, jsc, direct -> {
         Function<BlockAggregator.Coefficients, Broadcast<BlockAggregator.Coefficients>> ship =
             c -> {
               if (direct) {
@@ -300,12 +299,12 @@ public final class LockstepPasses {
               broadcasts.add(bc);
               return bc;
             };
-        Round zero = new Round(round, ship);
+        LockstepRound zero = new LockstepRound(round, ship);
         if (heldOutCoefficients != null) {
           zero.heldOut = heldOutZeros(heldOutCoefficients, heldOutLosses, ship);
         }
         return zero;
-      }, Round::add, Round::merge, aggregationDepth);
+      }, LockstepRound::add, LockstepRound::merge, aggregationDepth);
       long end = System.nanoTime();
       if (r.heldOut != null) {
         HeldOut[] result = HeldOut.of(r.heldOut);
@@ -388,63 +387,6 @@ public final class LockstepPasses {
       throw new IllegalStateException("no held-out sums were asked for");
     }
     return result != null ? result : heldOut(coefficients, losses, false);
-  }
-
-  /** The sums of one round: one aggregator per requesting model slot (null elsewhere). */
-  private static final class Round implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final int[] excluded;
-    private final PassSums[] sums;
-    /** Per fold, the held-out loss of its model carried by this round, or null. */
-    private BlockAggregator[] heldOut;
-    /** The gradient requests that train on the block being added. */
-    private transient BlockAggregator[] gradients;
-
-    Round(Request[] round,
-        Function<BlockAggregator.Coefficients, Broadcast<BlockAggregator.Coefficients>> ship) {
-      excluded = new int[round.length];
-      sums = new PassSums[round.length];
-      for (int m = 0; m < round.length; m++) {
-        if (round[m] != null) {
-          excluded[m] = round[m].excludedFold();
-          sums[m] = round[m].zero().apply(ship.apply(round[m].coefficients()));
-        }
-      }
-    }
-
-    Round add(InstanceBlock block) {
-      if (gradients == null) {
-        gradients = new BlockAggregator[sums.length + 1];
-      }
-      int count = 0;
-      for (int m = 0; m < sums.length; m++) {
-        if (sums[m] != null && block.fold() != excluded[m]) {
-          if (sums[m] instanceof BlockAggregator b) {
-            gradients[count++] = b;
-          } else {
-            ((HessianAggregator) sums[m]).add(block);
-          }
-        }
-      }
-      int f = block.fold();
-      if (heldOut != null && f >= 0 && f < heldOut.length) {
-        gradients[count++] = heldOut[f];
-      }
-      BlockAggregator.addToEach(block, gradients, count);
-      return this;
-    }
-
-    Round merge(Round other) {
-      for (int m = 0; m < sums.length; m++) {
-        if (sums[m] != null) {
-          sums[m].mergeSums(other.sums[m]);
-        }
-      }
-      for (int f = 0; heldOut != null && f < heldOut.length; f++) {
-        heldOut[f].mergeSums(other.heldOut[f]);
-      }
-      return this;
-    }
   }
 
   /**
