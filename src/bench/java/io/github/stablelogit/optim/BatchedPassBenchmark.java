@@ -56,7 +56,7 @@ public final class BatchedPassBenchmark {
             beta[j] = 0.3 * r.nextGaussian();
           }
           aggs[k] = new BlockAggregator(LogitLoss.bce(1.0, 0.0),
-              new BlockAggregationBenchmark.LocalBroadcast<>(
+              new InlineBroadcast<>(
                   new BlockAggregator.Coefficients(beta, -1.0)), d, 0.0);
         }
         double best0 = Double.POSITIVE_INFINITY;

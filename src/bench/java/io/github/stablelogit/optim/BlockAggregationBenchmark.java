@@ -26,8 +26,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import scala.reflect.ClassTag;
-import scala.reflect.ClassTag$;
 
 /**
  * µs per 1 MiB block (the default maxBlockSizeInMB) of the per-evaluation work and of packing:
@@ -62,29 +60,6 @@ import scala.reflect.ClassTag$;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class BlockAggregationBenchmark {
-
-  /** A driver-local Broadcast: just holds the value (no SparkContext needed). */
-  static final class LocalBroadcast<T> extends Broadcast<T> {
-    private static final long serialVersionUID = 1L;
-    private final T v;
-
-    @SuppressWarnings("unchecked")
-    LocalBroadcast(T v) {
-      super(0L, (ClassTag<T>) ClassTag$.MODULE$.apply(Object.class));
-      this.v = v;
-    }
-
-    @Override
-    public T getValue() {
-      return v;
-    }
-
-    @Override
-    public void doUnpersist(boolean blocking) {}
-
-    @Override
-    public void doDestroy(boolean blocking) {}
-  }
 
   /** The packed blocks and everything the benchmarks need. */
   @State(Scope.Thread)
@@ -157,12 +132,12 @@ public class BlockAggregationBenchmark {
       for (int j = 0; j < d; j++) {
         beta[j] = 0.3 * r.nextGaussian();
       }
-      agg = newAggregator(loss, new LocalBroadcast<>(new BlockAggregator.Coefficients(beta,
+      agg = newAggregator(loss, new InlineBroadcast<>(new BlockAggregator.Coefficients(beta,
           offset)), d);
-      focalAgg = newAggregator(LogitLoss.focal(2.0, 0.25, 1.0, 0.0), new LocalBroadcast<>(
+      focalAgg = newAggregator(LogitLoss.focal(2.0, 0.25, 1.0, 0.0), new InlineBroadcast<>(
           new BlockAggregator.Coefficients(beta, offset)), d);
       LogitLoss bce = loss;
-      hessianAgg = new HessianAggregator(bce::valueDerivativesAndCurvatures, new LocalBroadcast<>(
+      hessianAgg = new HessianAggregator(bce::valueDerivativesAndCurvatures, new InlineBroadcast<>(
           new BlockAggregator.Coefficients(beta, offset)), d, 0.0);
       chunkRows = Math.max(1, InstanceBlock.CHUNK_VALUES / d);
       chunk = new double[chunkRows * d];

@@ -57,7 +57,7 @@ class BatchedPassTest {
     }
     LogitLoss loss = m % 3 == 2 ? LogitLoss.focal(2.0, 0.25, 1.5, 0.0)
         : LogitLoss.bce(1.0 + m, 0.0);
-    return new BlockAggregator(loss, new BlockAggregationBenchmark.LocalBroadcast<>(
+    return new BlockAggregator(loss, new InlineBroadcast<>(
         new BlockAggregator.Coefficients(beta, r.nextGaussian())), d, 0.1 * m);
   }
 

@@ -33,8 +33,8 @@ class BlockAggregatorTest {
   @Test
   void anOverflowingLossSumIsInfiniteNotNaN() {
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
-    BlockAggregationBenchmark.LocalBroadcast<BlockAggregator.Coefficients> bc =
-        new BlockAggregationBenchmark.LocalBroadcast<>(
+    InlineBroadcast<BlockAggregator.Coefficients> bc =
+        new InlineBroadcast<>(
             new BlockAggregator.Coefficients(new double[] {0.0}, -1.5e308));
     List<InstanceBlock> blocks = blocks(2);
 

@@ -101,8 +101,8 @@ final class SameBitsProbe {
         for (int j = 0; j < d; j++) {
           beta[j] = scale * Math.sin(j + 1.0);
         }
-        BlockAggregationBenchmark.LocalBroadcast<BlockAggregator.Coefficients> bc =
-            new BlockAggregationBenchmark.LocalBroadcast<>(
+        InlineBroadcast<BlockAggregator.Coefficients> bc =
+            new InlineBroadcast<>(
                 new BlockAggregator.Coefficients(beta, -0.3));
         BlockAggregator g = new BlockAggregator(loss, bc, d, 0.0);
         HessianAggregator hs =
