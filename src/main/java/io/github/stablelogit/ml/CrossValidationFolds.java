@@ -1,18 +1,11 @@
 package io.github.stablelogit.ml;
 
 import static io.github.stablelogit.ml.SchemaChecks.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.when;
 
 import io.github.stablelogit.optim.DataSummary;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * The folds of a cross-validation: the fold of each row (the user's fold column, checked, or a
@@ -24,46 +17,35 @@ final class CrossValidationFolds {
   private CrossValidationFolds() {}
 
   /**
-   * The fold id column: foldCol's values, after checking they are integers in [0, numFolds) and
-   * not all equal (one Spark job), or the hashed assignment.
+   * The fold id column: foldCol (an integer column, see {@code transformSchema}), whose ids are
+   * checked while the rows are packed ({@link #checkIds}), or the hashed assignment.
    *
    * @param p the cross-validation params
    * @param dataset the input
    * @return an integer column expression over dataset
    */
   static Column assign(CrossValidationParams<?> p, Dataset<?> dataset) {
-    int k = p.getNumFolds();
     String name = p.getFoldCol();
-    if (name == null) {
-      return RowHash.fold(dataset.schema(), p.getSeed(), k);
-    }
-    Column c = col(name);
-    Row r = dataset.agg(min(c), max(c), count(when(c.isNull(), 1)), countDistinct(c),
-        count(when(c.cast(DataTypes.IntegerType).cast(DataTypes.DoubleType)
-            .notEqual(c.cast(DataTypes.DoubleType)), 1))).first();
-    long nulls = r.getLong(2);
-    if (nulls > 0 || r.getLong(4) > 0) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "foldCol '%s' must hold "
-          + "integer fold ids, but %d rows are null and %d not integers. Fill or drop them.",
-          name, nulls, r.getLong(4)));
-    }
-    if (r.isNullAt(0)) {
-      throw new IllegalArgumentException("LogitClassifierCV cannot cross-validate an empty "
-          + "dataset: foldCol '" + name + "' has no rows. Check the filters and the input path.");
-    }
-    double lo = ((Number) r.get(0)).doubleValue();
-    double hi = ((Number) r.get(1)).doubleValue();
-    if (lo < 0 || hi >= k) {
+    return name == null ? RowHash.fold(dataset.schema(), p.getSeed(), p.getNumFolds())
+        : col(name);
+  }
+
+  /**
+   * Refuses fold ids the packing rejected: null, or outside [0, numFolds). Before the other
+   * checks of the rows, which would otherwise count the rejected rows as missing.
+   *
+   * @param total all rows' statistics, the packing's rejections included
+   * @param p the cross-validation params
+   */
+  static void checkIds(DataSummary total, CrossValidationParams<?> p) {
+    long bad = total.problemCount(DataSummary.Problem.BAD_FOLD);
+    if (bad > 0) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "foldCol '%s' must hold fold "
-          + "ids in [0, numFolds = %d), but its values range from %s to %s. Set numFolds to the "
-          + "number of folds, or renumber them from 0.", name, k, r.get(0), r.get(1)));
+          + "ids in [0, numFolds = %d), but %d rows do not (first: %s). Set numFolds to the "
+          + "number of folds, renumber them from 0, or fill or drop the null ids.",
+          p.getFoldCol(), p.getNumFolds(), bad,
+          total.problemExample(DataSummary.Problem.BAD_FOLD)));
     }
-    if (r.getLong(3) < 2) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "foldCol '%s' has a single "
-          + "value (%s): cross-validation needs at least two folds. Assign rows to numFolds = %d "
-          + "folds, or unset foldCol to let the rows be hashed into folds.", name, r.get(0), k));
-    }
-    return c.cast(DataTypes.IntegerType);
   }
 
   /**
@@ -80,6 +62,20 @@ final class CrossValidationFolds {
     int k = summaries.length;
     String how = p.getFoldCol() == null ? "hashed into " + k + " folds (numFolds)"
         : "in foldCol '" + p.getFoldCol() + "'";
+    int withRows = 0;
+    int only = -1;
+    for (int f = 0; f < k; f++) {
+      if (summaries[f].rows() + summaries[f].validationRows() > 0) {
+        withRows++;
+        only = f;
+      }
+    }
+    if (p.getFoldCol() != null && withRows == 1) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "foldCol '%s' has a single "
+          + "value (%d): cross-validation needs at least two folds. Assign rows to numFolds = %d "
+          + "folds, or unset foldCol to let the rows be hashed into folds.", p.getFoldCol(), only,
+          k));
+    }
     if (total.rows() < k) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "LogitClassifierCV needs at "
           + "least as many rows as folds, but there are %d rows and %d folds. Lower numFolds or "

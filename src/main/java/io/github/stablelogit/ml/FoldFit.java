@@ -1,6 +1,7 @@
 package io.github.stablelogit.ml;
 
 import io.github.stablelogit.loss.LogitLoss;
+import io.github.stablelogit.optim.CurvatureKernel;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
 import io.github.stablelogit.optim.LockstepPasses;
@@ -25,6 +26,8 @@ final class FoldFit {
   private final DataSummary trainSummary;
   private final DataSummary heldOutSummary;
   private final LogitLoss loss;
+  /** The Hessian pass's kernel, one object for all of this model's fits. */
+  private final CurvatureKernel curvature;
   /** log(posWeight) with correctProbabilities, else 0: fitted intercept = model's + shift. */
   private final double shift;
   private final int numFeatures;
@@ -57,6 +60,7 @@ final class FoldFit {
     this.heldOutSummary = fold < 0 ? null : summaries[fold];
     double posWeight = TrainingData.posWeight(base, s);
     this.loss = base.lossNamed(base.getLoss(), posWeight);
+    this.curvature = loss::valueDerivativesAndCurvatures;
     this.shift = Calibrator.priorShift(base, posWeight);
     this.numFeatures = s.numFeatures();
   }
@@ -79,7 +83,7 @@ final class FoldFit {
   }
 
   private LogitObjective objective(double regL2) {
-    return base.objective(blocks, loss, trainSummary, regL2,
+    return base.objective(blocks, loss, curvature, trainSummary, regL2,
         LogitClassificationModel.rawThreshold(base.getThreshold()) + shift)
         .passingThrough(passes, fold);
   }
@@ -135,7 +139,7 @@ final class FoldFit {
    */
   Fit fit(double lambda, double a) {
     LogitObjective objective = objective(lambda * (1 - a));
-    boolean newton = base.useNewton(objective.dimension(), trainSummary.rows());
+    boolean newton = base.useNewton(objective.dimension(), trainSummary);
     LogitMinimizer.Result r = base.minimize(objective, newton, start(objective), lambda * a,
         it -> { });
     double[] coef = objective.toOriginal(r.x());

@@ -2,6 +2,7 @@ package io.github.stablelogit.ml;
 
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.io.Persistence;
+import io.github.stablelogit.optim.CurvatureKernel;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
 import io.github.stablelogit.optim.LogitMinimizer;
@@ -160,7 +161,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     double a = getElasticNetParam();
     LogitObjective objective = objective(blocks, loss, summary,
         LogitClassificationModel.rawThreshold(getThreshold()) + shift);
-    boolean newton = useNewton(objective.dimension(), summary.rows());
+    boolean newton = useNewton(objective.dimension(), summary);
     double[] x0 = new double[objective.dimension()];
     if (initialModel != null) {
       x0 = objective.fromOriginal(WarmStart.coefficients(initialModel, d, shift,
@@ -215,8 +216,21 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
    */
   LogitObjective objective(JavaRDD<InstanceBlock> blocks, LogitLoss loss, DataSummary summary,
       double regL2, double rawThreshold) {
-    return new LogitObjective(blocks, loss, loss::valueDerivativesAndCurvatures, summary,
-        getFitIntercept(), getStandardization(), regL2, getAggregationDepth(), rawThreshold);
+    return objective(blocks, loss, loss::valueDerivativesAndCurvatures, summary, regL2,
+        rawThreshold);
+  }
+
+  /**
+   * As {@link #objective(JavaRDD, LogitLoss, DataSummary, double, double)}, with the Hessian
+   * pass's kernel given: the cross-validation path keeps one per fold-model, so that a Hessian
+   * pass can be recognized as one it has already run.
+   *
+   * @param curvature {@code loss::valueDerivativesAndCurvatures}
+   */
+  LogitObjective objective(JavaRDD<InstanceBlock> blocks, LogitLoss loss,
+      CurvatureKernel curvature, DataSummary summary, double regL2, double rawThreshold) {
+    return new LogitObjective(blocks, loss, curvature, summary, getFitIntercept(),
+        getStandardization(), regL2, getAggregationDepth(), rawThreshold);
   }
 
   /**
@@ -231,8 +245,12 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     return copyValues(m, ParamMap.empty());
   }
 
-  /** The solver param applied to a problem of n optimizer variables and the given rows. */
-  boolean useNewton(int n, long rows) {
+  /**
+   * The solver param applied to a problem of n optimizer variables over the rows {@code summary}
+   * describes: {@code auto} counts a Newton iteration's work as the Gram's multiply-adds over the
+   * rows' stored values ({@link DataSummary#hessianWork()}) plus n³ for the solve on the driver.
+   */
+  boolean useNewton(int n, DataSummary summary) {
     String solver = getSolver();
     if ("newton".equals(solver) && n > NEWTON_MAX_DIMENSION) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "solver newton holds the "
@@ -241,7 +259,8 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
           NEWTON_MAX_DIMENSION));
     }
     return "newton".equals(solver) || ("auto".equals(solver) && (n <= AUTO_NEWTON_MAX_DIMENSION
-        || (n <= NEWTON_MAX_DIMENSION && (double) rows * n * n <= AUTO_NEWTON_MAX_WORK)));
+        || (n <= NEWTON_MAX_DIMENSION
+            && summary.hessianWork() + (double) n * n * n <= AUTO_NEWTON_MAX_WORK)));
   }
 
   LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,

@@ -143,13 +143,14 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
       for (DataSummary s : summaries) {
         total.merge(s);
       }
+      CrossValidationFolds.checkIds(total, this);
       TrainingData.validate(base, total, "LogitClassifierCV");
       CrossValidationFolds.check(summaries, total, this, base);
       LockstepPasses passes = new LockstepPasses(blocks, k, base.getAggregationDepth());
       TuningPath path = runPath(base, blocks, passes, summaries, total);
       int best = path.select(getSelectionRule());
-      LOG.info("cross-validation path ({} rounds of the fold-models' passes; {} gradient "
-          + "requests at a warm start answered without one):\n{}", passes.rounds(),
+      LOG.info("cross-validation path ({} rounds of the fold-models' passes; {} gradient or "
+          + "Hessian requests at a warm start answered without one):\n{}", passes.rounds(),
           passes.reused(), path.table());
       LogitClassifier refit = base.copy(ParamMap.empty())
           .setRegParam(path.regParams[best]).setElasticNetParam(path.elasticNetParams[best]);

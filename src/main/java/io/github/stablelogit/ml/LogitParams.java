@@ -35,9 +35,11 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
   int AUTO_NEWTON_MAX_DIMENSION = 16;
 
   /**
-   * {@code solver = "auto"} also picks Newton when rows × (variables)² is at most this: a Hessian
-   * pass then costs about what a Spark job's fixed overhead does, and Newton's few passes win
-   * (e.g. breast cancer, 569 × 31²).
+   * {@code solver = "auto"} also picks Newton when a Newton iteration's work is at most this:
+   * Σ (v_i + 1)² over the training rows, v_i the values row i stores (all d features of a dense
+   * row, the non-zeros of a sparse one), plus (variables)³ for the solve. A Hessian pass then
+   * costs about what a Spark job's fixed overhead does, and Newton's few passes win (e.g. breast
+   * cancer, 569 × 31², or one-hot a9a, 32,561 rows of 14 non-zeros).
    */
   long AUTO_NEWTON_MAX_WORK = 50_000_000L;
 
@@ -67,8 +69,9 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
       solver = ParamChecks.stringParam(o, "solver", "optimizer: lbfgs (L-BFGS, OWL-QN with L1), "
           + "newton (Newton, proximal Newton with L1: one Hessian pass per iteration, at most "
           + NEWTON_MAX_DIMENSION + " features plus intercept), or auto (newton up to "
-          + AUTO_NEWTON_MAX_DIMENSION + " variables or rows x variables^2 up to "
-          + AUTO_NEWTON_MAX_WORK + ", lbfgs otherwise)", ParamChecks.oneOf(SUPPORTED_SOLVERS));
+          + AUTO_NEWTON_MAX_DIMENSION + " variables, or while the sum over rows of (stored "
+          + "values + 1)^2 plus variables^3 is at most " + AUTO_NEWTON_MAX_WORK
+          + ", lbfgs otherwise)", ParamChecks.oneOf(SUPPORTED_SOLVERS));
     }
   }
 
@@ -163,7 +166,8 @@ public interface LogitParams<S extends LogitParams<S>> extends ClassifierParams<
 
   /**
    * @param v "auto" (default: newton up to {@value #AUTO_NEWTON_MAX_DIMENSION} features plus
-   *     intercept, or while rows × (features + 1)² ≤ {@value #AUTO_NEWTON_MAX_WORK}; lbfgs
+   *     intercept, or while Σ_i (v_i + 1)² + (features + 1)³ ≤ {@value #AUTO_NEWTON_MAX_WORK},
+   *     v_i the values row i stores, all features when dense, its non-zeros when sparse; lbfgs
    *     otherwise), "lbfgs" or "newton" (case-insensitive)
    * @return this
    */

@@ -127,7 +127,7 @@ final class TrainingData {
       cols.add(col(v).cast(DataTypes.BooleanType));
     }
     if (fold != null) {
-      cols.add(fold.cast(DataTypes.IntegerType));
+      cols.add(fold.cast(DataTypes.LongType));
     }
     Dataset<Row> rows = dataset.select(cols.toArray(new Column[0]));
     double mb = p.getMaxBlockSizeInMB() > 0 ? p.getMaxBlockSizeInMB()

@@ -40,6 +40,12 @@ public final class BlockAggregator extends PassSums {
       this.beta = beta;
       this.offset = offset;
     }
+
+    /** @return whether {@code other} has the same bits (offset and every coefficient) */
+    boolean sameAs(Coefficients other) {
+      return Double.compare(offset, other.offset) == 0
+          && java.util.Arrays.equals(beta, other.beta);
+    }
   }
 
   private final LogitLoss loss;
@@ -73,12 +79,11 @@ public final class BlockAggregator extends PassSums {
    * @param other another aggregator
    * @return whether its sums are this one's
    */
-  boolean sumsSameAs(BlockAggregator other) {
-    Coefficients a = coefficients.value();
-    Coefficients b = other.coefficients.value();
-    return numFeatures == other.numFeatures && loss.equals(other.loss)
-        && Double.compare(rawThreshold, other.rawThreshold) == 0
-        && Double.compare(a.offset, b.offset) == 0 && java.util.Arrays.equals(a.beta, b.beta);
+  @Override
+  boolean sumsSameAs(PassSums other) {
+    return other instanceof BlockAggregator o && numFeatures == o.numFeatures
+        && loss.equals(o.loss) && Double.compare(rawThreshold, o.rawThreshold) == 0
+        && coefficients.value().sameAs(o.coefficients.value());
   }
 
   /**

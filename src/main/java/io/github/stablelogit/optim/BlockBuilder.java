@@ -290,6 +290,14 @@ final class BlockBuilder {
         }
       }
       BlockMoments.sparse(ptr, idx, val, w, wSum, mean, m2);
+      double work = 0;
+      for (int i = 0; i < n; i++) {
+        if (w[i] > 0) {
+          double v = ptr[i + 1] - ptr[i] + 1.0;
+          work += v * v;
+        }
+      }
+      summary.setHessianWork(work);
       CsrRows.Encoding forced = forcedEncoding;
       CsrRows csr = CsrRows.encode(ptr, idx, val,
           forced != null ? forced : CsrRows.smallest(ptr, idx, val));
@@ -312,6 +320,11 @@ final class BlockBuilder {
       denseD = null;
       denseF = null;
       BlockMoments.dense(x, n, d, w, wSum, mean, m2);
+      long weighted = 0;
+      for (int i = 0; i < n; i++) {
+        weighted += w[i] > 0 ? 1 : 0;
+      }
+      summary.setHessianWork((double) weighted * (d + 1.0) * (d + 1.0));
       block = InstanceBlock.dense(n, d, y, w, vw, stored, summary);
     }
     summary.setRows(n - validationCount, wSum, w2Sum, wySum, mean, m2);

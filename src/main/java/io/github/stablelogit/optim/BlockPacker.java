@@ -24,9 +24,10 @@ import org.apache.spark.sql.Row;
  * validation loss comes out of the same pass as the training objective.
  *
  * <p>For cross-validation ({@code numFolds} &gt; 0) rows carry one more field, last: their fold id
- * in [0, numFolds) (an Integer). Each fold's rows then go to blocks of their own ({@link
- * InstanceBlock#fold}), so a block's statistics are those of one fold's rows and a fold-model
- * selects its training rows block by block.
+ * (a Long; a null id or one outside [0, numFolds) rejects the row as {@link Problem#BAD_FOLD}).
+ * Each fold's rows then go to blocks of their own ({@link InstanceBlock#fold}), so a block's
+ * statistics are those of one fold's rows and a fold-model selects its training rows block by
+ * block.
  */
 public final class BlockPacker implements Serializable {
 
@@ -81,7 +82,8 @@ public final class BlockPacker implements Serializable {
   /**
    * Packs rows into per-fold blocks: each row carries its fold id as its last field.
    *
-   * @param k the number of folds (&gt; 0); fold ids must be in [0, k)
+   * @param k the number of folds (&gt; 0); a row whose fold id is null or outside [0, k) is
+   *     rejected ({@link Problem#BAD_FOLD})
    * @return this
    */
   public BlockPacker withFolds(int k) {
@@ -239,13 +241,26 @@ public final class BlockPacker implements Serializable {
           nonZeros++;
         }
       }
+      int fold = 0;
+      if (numFolds > 0) {
+        int last = row.length() - 1;
+        if (row.isNullAt(last)) {
+          reject(Problem.BAD_FOLD, pos, at, "the fold id is null");
+          return -1;
+        }
+        long id = row.getLong(last);
+        if (id < 0 || id >= numFolds) {
+          reject(Problem.BAD_FOLD, pos, at, "fold id %d", id);
+          return -1;
+        }
+        fold = (int) id;
+      }
       if (w == 0.0) {
         rejected.countZeroWeightRow();
         return -1;
       }
       boolean isValidation = hasValidation && !row.isNullAt(3) && row.getBoolean(3);
       int[] idx = v instanceof SparseVector ? ((SparseVector) v).indices() : null;
-      int fold = numFolds > 0 ? row.getInt(row.length() - 1) : 0;
       builders[fold].append(idx, values, nonZeros, y, isValidation ? 0.0 : w,
           isValidation ? w : 0.0);
       return fold;

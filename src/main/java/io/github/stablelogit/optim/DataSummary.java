@@ -27,7 +27,9 @@ public final class DataSummary implements Serializable {
     /** A null, NaN or out-of-range label. */
     BAD_LABEL,
     /** A null, NaN, infinite or negative weight. */
-    BAD_WEIGHT
+    BAD_WEIGHT,
+    /** A null fold id, or one outside [0, numFolds) (cross-validation with a fold column). */
+    BAD_FOLD
   }
 
   private int numFeatures = -1;
@@ -39,6 +41,7 @@ public final class DataSummary implements Serializable {
   private long validationRows;
   private double validationWeightSum;
   private double validationLabelWeightSum;
+  private double hessianWork;
   private double[] mean;
   private double[] m2;
   private final long[] problemCounts = new long[Problem.values().length];
@@ -95,6 +98,17 @@ public final class DataSummary implements Serializable {
     return validationLabelWeightSum;
   }
 
+  /**
+   * The multiply-adds of one Hessian pass's Gram over the rows that enter the objective: Σ (v_i +
+   * 1)² over rows of positive weight, v_i the values the row stores (d in a dense block, its
+   * non-zeros in a CSR block; + 1 for the intercept).
+   *
+   * @return the Gram work of a Hessian pass
+   */
+  public double hessianWork() {
+    return hessianWork;
+  }
+
   /** @return weighted feature means (a copy); zeros if no rows */
   public double[] mean() {
     return mean == null ? new double[Math.max(numFeatures, 0)] : mean.clone();
@@ -149,6 +163,10 @@ public final class DataSummary implements Serializable {
     validationRows = n;
     validationWeightSum = w;
     validationLabelWeightSum = wy;
+  }
+
+  void setHessianWork(double work) {
+    hessianWork = work;
   }
 
   void countZeroWeightRow() {
@@ -208,6 +226,7 @@ public final class DataSummary implements Serializable {
     validationRows += other.validationRows;
     validationWeightSum += other.validationWeightSum;
     validationLabelWeightSum += other.validationLabelWeightSum;
+    hessianWork += other.hessianWork;
     for (int k = 0; k < problemCounts.length; k++) {
       problemCounts[k] += other.problemCounts[k];
       if (other.problemPositions[k] < problemPositions[k]) {

@@ -59,6 +59,17 @@ public final class HessianAggregator extends PassSums {
     this.rawThreshold = rawThreshold;
   }
 
+  /**
+   * The same kernel object (a loss's kernel made once and kept, as {@code LogitClassifierCV}'s
+   * fold-models do), threshold, number of features and coefficient bits: the same sums.
+   */
+  @Override
+  boolean sumsSameAs(PassSums other) {
+    return other instanceof HessianAggregator o && kernel == o.kernel
+        && numFeatures == o.numFeatures && Double.compare(rawThreshold, o.rawThreshold) == 0
+        && coefficients.value().sameAs(o.coefficients.value());
+  }
+
   /** @return index of G[j][k], j ≤ k ≤ d, among the sums */
   private int gramIndex(int j, int k) {
     return numFeatures + 4 + j + k * (k + 1) / 2;

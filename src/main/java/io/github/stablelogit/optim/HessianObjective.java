@@ -21,4 +21,16 @@ public interface HessianObjective extends Objective {
 
   /** @return how many times {@link #evaluateWithHessian} ran (not counted in evaluations()) */
   int hessianEvaluations();
+
+  /**
+   * Whether a Hessian at the fit's last point is wanted even where the fit itself does not need
+   * it: true where the next fit (a path's next grid point, warm-started there) gets that Hessian
+   * without a pass, so that it costs this fit's last pass the Hessian work and saves the next
+   * fit a whole pass.
+   *
+   * @return false by default
+   */
+  default boolean wantsLastHessian() {
+    return false;
+  }
 }

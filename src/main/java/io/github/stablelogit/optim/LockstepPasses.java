@@ -53,13 +53,13 @@ public final class LockstepPasses {
   private int running;
   private int rounds;
   private long lastJobNanos;
-  /** Gradient requests answered from {@link #answered} without a round. */
+  /** Requests answered from {@link #answered} without a round. */
   private int reused;
   /**
-   * Per model slot: its last gradient request (the zero of its aggregator) and the sums that
-   * answered it, to answer a request at the same point again without a pass.
+   * Per model slot: its last request (the zero of its aggregator, gradient or Hessian) and the
+   * sums that answered it, to answer a request for the same sums again without a pass.
    */
-  private final java.util.Map<Integer, BlockAggregator[]> answered = new java.util.HashMap<>();
+  private final java.util.Map<Integer, PassSums[]> answered = new java.util.HashMap<>();
   /** Driver time (ns) spent waiting for the models' requests between rounds (their steps). */
   private long waitNanos;
   /** Held-out loss sums waiting for the next round: per fold, its model's coefficients. */
@@ -93,9 +93,9 @@ public final class LockstepPasses {
   }
 
   /**
-   * @return the gradient requests answered so far without a pass: those at a model's previous
-   *     request's point (as the first request of a fit warm-started where the model's previous
-   *     fit ended)
+   * @return the requests answered so far without a pass: gradient or Hessian requests at the
+   *     point of the same model's previous request of the same kind (as the first request of a
+   *     fit warm-started where the model's previous fit ended)
    */
   public int reused() {
     synchronized (lock) {
@@ -214,9 +214,12 @@ public final class LockstepPasses {
 
   /**
    * One model's pass: inside {@link #run}, its request waits for its round; outside, it is a
-   * round of its own. A gradient request at exactly the point of the same model's previous
-   * gradient request (same loss, threshold and coefficient bits) is answered with that request's
-   * sums, without a pass: they are the same bits.
+   * round of its own. A request for exactly the sums of the same model's previous request
+   * ({@link PassSums#sumsSameAs}: the same kind of pass, loss or kernel, threshold and coefficient
+   * bits) is answered with that request's sums, without a pass: they are the same bits. The
+   * Newton fits of a path gain most: each fit's first Hessian pass is at the previous fit's last
+   * point, where that fit's last Hessian pass was (the penalty, which differs, is not in the
+   * sums).
    */
   @SuppressWarnings("unchecked")
   <A extends PassSums> A submit(int excludedFold, double[] beta, double offset,
@@ -224,14 +227,13 @@ public final class LockstepPasses {
     BlockAggregator.Coefficients coefficients = new BlockAggregator.Coefficients(beta, offset);
     Request request = new Request(excludedFold, coefficients, zero);
     int slot = excludedFold < 0 ? numFolds : excludedFold;
-    // A gradient request at the point of this model's previous one has the same sums, bit for
-    // bit: answer it from them, without a pass.
+    // A request for the sums of this model's previous one has them, bit for bit: answer it from
+    // them, without a pass.
     A probe = zero.apply(new InlineBroadcast<>(coefficients));
-    BlockAggregator gradient = probe instanceof BlockAggregator b ? b : null;
     Object answer;
     synchronized (lock) {
-      BlockAggregator[] seen = answered.get(slot);
-      if (gradient != null && seen != null && seen[0].sumsSameAs(gradient)) {
+      PassSums[] seen = answered.get(slot);
+      if (seen != null && seen[0].sumsSameAs(probe)) {
         reused++;
         return (A) seen[1];
       }
@@ -262,8 +264,8 @@ public final class LockstepPasses {
       throw e;
     }
     synchronized (lock) {
-      if (gradient != null && answer instanceof BlockAggregator sums) {
-        answered.put(slot, new BlockAggregator[] {gradient, sums});
+      if (answer instanceof PassSums sums) {
+        answered.put(slot, new PassSums[] {probe, sums});
       } else {
         answered.remove(slot);
       }

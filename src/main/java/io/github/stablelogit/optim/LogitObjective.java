@@ -337,6 +337,16 @@ public final class LogitObjective implements HessianObjective {
   }
 
   /**
+   * True when the passes run in shared rounds ({@link #passingThrough}): there a model's next fit
+   * starts at this fit's last point, and its first Hessian request is answered from this fit's
+   * last Hessian pass.
+   */
+  @Override
+  public boolean wantsLastHessian() {
+    return lockstep != null;
+  }
+
+  /**
    * One pass over the cached blocks at x: one Spark job, about one task per core ({@link
    * ExecutorGroups}), the coefficients broadcast for its duration.
    */

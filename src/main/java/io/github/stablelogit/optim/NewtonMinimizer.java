@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * passes ({@link Objective#evaluate}), cheaper than Hessian passes. The full step is tried with a
  * gradient-only pass too where no next iteration will need its Hessian: at maxIter, and where the
  * quadratic convergence of the last steps predicts that it reaches the tolerance ({@link
- * #predictsConvergence}), typically the last step of a fit, whose pass only verifies. Near
+ * #predictsConvergence}), typically the last step of a fit, whose pass only verifies — unless the
+ * objective {@link HessianObjective#wantsLastHessian wants the last point's Hessian} (a path's
+ * fold-models, whose next fit starts there and gets it without a pass). Near
  * the optimum F is flat to rounding, |ΔF| ≤ 4ε|F|, and cannot decide: there a step is accepted when
  * it decreases the (sub)gradient norm — the slope decides, not the value, as in LogitMinimizer's
  * polish. Trial values that are not finite are backed off from; if every trial is non-finite the
@@ -147,9 +149,10 @@ public final class NewtonMinimizer {
             "no descent direction: the %s step's predicted decrease is %s (gradient norm %.3e, "
                 + "tol %.3e)", c == null ? "Newton" : "proximal Newton", decrease, gNorm, tol));
       }
-      // Where no next iteration will use it, the full step is tried without the Hessian.
-      boolean withHessian = iter + 1 < maxIter
-          && !predictsConvergence(gNormBefore, gNorm, tol * Math.abs(f), mu);
+      // Where no next iteration will use it, the full step is tried without the Hessian (unless
+      // the objective wants the last point's Hessian for the next fit).
+      boolean withHessian = iter + 1 < maxIter && (objective.wantsLastHessian()
+          || !predictsConvergence(gNormBefore, gNorm, tol * Math.abs(f), mu));
       double alpha = 1.0;
       double ft = Double.NaN;
       boolean accepted = false;

@@ -41,6 +41,17 @@ abstract class PassSums implements Serializable {
     }
   }
 
+  /**
+   * Whether {@code other}, a fresh pass over the same blocks, would sum exactly what this one
+   * does, so that this pass's sums can answer it (see {@link LockstepPasses}).
+   *
+   * @param other another pass's zero
+   * @return true only where the sums are provably the same bits; false by default
+   */
+  boolean sumsSameAs(PassSums other) {
+    return false;
+  }
+
   final void ensureSums() {
     if (sums == null) {
       sums = CompensatedSum.zeros(numFeatures + 4 + extra);

@@ -228,6 +228,11 @@ class LogitClassifierCVSparkTest {
     IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
         () -> cv().setNumFolds(2).fit(cancer));
     assertTrue(range.getMessage().contains("[0, numFolds = 2)"), range.getMessage());
+    IllegalArgumentException nulls = assertThrows(IllegalArgumentException.class,
+        () -> cv().fit(cancer.withColumn("fold", when(col("fold").equalTo(2), lit(null))
+            .otherwise(col("fold")))));
+    assertTrue(nulls.getMessage().contains("foldCol 'fold' must hold fold ids")
+        && nulls.getMessage().contains("the fold id is null"), nulls.getMessage());
 
     Dataset<Row> four = cancer.drop("fold").filter(col("label").equalTo(1.0)).limit(2)
         .union(cancer.drop("fold").filter(col("label").equalTo(0.0)).limit(2));

@@ -247,13 +247,20 @@ class NewtonSolverSparkTest {
     // 31 variables but 569 rows: rows x 31^2 is far below the work bound.
     assertEquals("newton", new LogitClassifier().setRegParam(0.01).fit(cancer).summary()
         .solver());
-    // 16 variables: Newton whatever the rows; 31 variables and 60,000 rows: L-BFGS.
+    // 16 variables: Newton whatever the rows. 31 variables and 60,000 rows: Newton while the rows
+    // are sparse (4 draws of a column: 60,000 × at most 5² is far below the bound), L-BFGS when
+    // they are dense (60,000 × 31² = 5.8e7 is above it).
     Dataset<Row> narrow = SparkTestSupport.sparseLogistic(3, 60_000, 15, 4).toFrame(spark, 2,
         true);
     assertEquals("newton", new LogitClassifier().setMaxIter(2).fit(narrow).summary().solver());
-    Dataset<Row> wider = SparkTestSupport.sparseLogistic(3, 60_000, 30, 4).toFrame(spark, 2,
-        true);
-    assertEquals("lbfgs", new LogitClassifier().setMaxIter(2).fit(wider).summary().solver());
+    Dataset<Row> sparseRows = SparkTestSupport.sparseLogistic(3, 60_000, 30, 4).toFrame(spark,
+        2, true);
+    assertEquals("newton", new LogitClassifier().setMaxIter(2).fit(sparseRows).summary()
+        .solver());
+    Dataset<Row> denseRows = SparkTestSupport.sparseLogistic(3, 60_000, 30, 200).toFrame(spark,
+        2, false);
+    assertEquals("lbfgs", new LogitClassifier().setMaxIter(2).fit(denseRows).summary()
+        .solver());
     int d = LogitParams.NEWTON_MAX_DIMENSION;
     List<Row> rows = List.of(
         org.apache.spark.sql.RowFactory.create(1.0, Vectors.sparse(d, new int[] {0},

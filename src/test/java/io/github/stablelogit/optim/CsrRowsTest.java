@@ -242,6 +242,38 @@ class CsrRowsTest {
   }
 
   @Test
+  void theSummaryCountsAHessianPassByTheValuesItsRowsStore() {
+    // 300 rows of 6 to 11 non-zeros among 300 columns: CSR, the Gram work Σ (nnz_i + 1)².
+    Csr sparse = random(300, 300, 6, 11, false);
+    InstanceBlock csr = pack(sparse, 300, false).get(0);
+    assertTrue(csr.isSparse());
+    double expected = 0;
+    for (int i = 0; i < 300; i++) {
+      double v = sparse.ptr()[i + 1] - sparse.ptr()[i] + 1;
+      expected += v * v;
+    }
+    assertEquals(expected, csr.summary().hessianWork(), 0.0);
+    // 300 full rows of 8 doubles are stored dense: every row costs (d + 1)².
+    int[] ptr = new int[301];
+    List<Integer> idx = new ArrayList<>();
+    List<Double> val = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      for (int j = 0; j < 8; j++) {
+        idx.add(j);
+        val.add(0.1 * (i % 7) + j / 3.0);
+      }
+      ptr[i + 1] = idx.size();
+    }
+    InstanceBlock dense = pack(new Csr(ptr, idx.stream().mapToInt(Integer::intValue).toArray(),
+        val.stream().mapToDouble(Double::doubleValue).toArray()), 8, false).get(0);
+    assertFalse(dense.isSparse());
+    assertEquals(300 * 81.0, dense.summary().hessianWork(), 0.0);
+    // Merged summaries add their work.
+    assertEquals(expected + 300 * 81.0,
+        new DataSummary().merge(csr.summary()).merge(dense.summary()).hessianWork(), 0.0);
+  }
+
+  @Test
   void everyEncodingSurvivesJavaSerialization() throws Exception {
     Csr binary = random(300, 300, 6, 11, true);
     List<InstanceBlock> blocks = pack(binary, 300, false);
