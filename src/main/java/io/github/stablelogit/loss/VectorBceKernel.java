@@ -32,8 +32,12 @@ final class VectorBceKernel extends BceLanes {
   private static final VectorSpecies<Integer> I =
       VectorSpecies.of(int.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final long EXPONENT = 0xfffL << 52;
-  /** Rows per chunk: the scratch arrays of a call. */
-  private static final int CHUNK = 512;
+  /**
+   * Rows per chunk: the scratch arrays of a call. Small enough that the scratch arrays (three for
+   * BCE, seven for focal loss) and the chunk's inputs and outputs stay in a 32 KiB L1 data cache;
+   * with 512 rows the focal ones alone filled it and both kernels were 5–15 % slower per row.
+   */
+  private static final int CHUNK = 256;
   private static final double[] ONES = ones();
 
   /** Public no-arg constructor, for loading by name. */

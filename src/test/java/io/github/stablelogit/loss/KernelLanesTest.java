@@ -53,9 +53,9 @@ class KernelLanesTest {
     SplittableRandom r = new SplittableRandom(5);
     LogitLoss[] losses = {LogitLoss.bce(1.0, 0.0), LogitLoss.bce(3.0, 0.1),
         LogitLoss.bce(0.25, 0.01)};
-    // Row counts below, at and across a chunk of 512 and a vector's lanes; an offset into the
-    // labels and weights.
-    int[] sizes = {1, 7, 8, 9, 64, 511, 512, 513, 1030, 2048};
+    // Row counts below, at and across a chunk of 256 rows (and one of 512) and a vector's lanes;
+    // an offset into the labels and weights.
+    int[] sizes = {1, 7, 8, 9, 64, 255, 256, 257, 511, 512, 513, 1030, 2048};
     for (int n : sizes) {
       int from = n % 3;
       double[] z = new double[n];
@@ -105,8 +105,9 @@ class KernelLanesTest {
     double[] alphas = {-1.0, 0.25};
     double[] posWeights = {1.0, 3.0};
     double[] smoothings = {0.0, 0.1};
-    // Below, at and across a vector's lanes and a chunk of 512 rows, with odd remainders.
-    int[] sizes = {3, 8, 13, 61, 512, 1031};
+    // Below, at and across a vector's lanes and a chunk of 256 rows (and one of 512), with odd
+    // remainders.
+    int[] sizes = {3, 8, 13, 61, 256, 263, 512, 1031};
     for (int n : sizes) {
       int from = n % 3;
       double[] moderate = new double[n];
