@@ -24,10 +24,10 @@ import org.apache.spark.sql.Row;
  * validation loss comes out of the same pass as the training objective.
  *
  * <p>For cross-validation ({@code numFolds} &gt; 0) rows carry one more field, last: their fold id
- * (a Long; a null id or one outside [0, numFolds) rejects the row as {@link Problem#BAD_FOLD}).
- * Each fold's rows then go to blocks of their own ({@link InstanceBlock#fold}), so a block's
- * statistics are those of one fold's rows and a fold-model selects its training rows block by
- * block.
+ * (an Integer or a Long; a null id or one outside [0, numFolds) rejects the row as {@link
+ * Problem#BAD_FOLD}). Each fold's rows then go to blocks of their own ({@link
+ * InstanceBlock#fold}), so a block's statistics are those of one fold's rows and a fold-model
+ * selects its training rows block by block.
  */
 public final class BlockPacker implements Serializable {
 
@@ -248,7 +248,7 @@ public final class BlockPacker implements Serializable {
           reject(Problem.BAD_FOLD, pos, at, "the fold id is null");
           return -1;
         }
-        long id = row.getLong(last);
+        long id = ((Number) row.get(last)).longValue();
         if (id < 0 || id >= numFolds) {
           reject(Problem.BAD_FOLD, pos, at, "fold id %d", id);
           return -1;
