@@ -4,6 +4,7 @@ import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.optim.CurvatureKernel;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
+import io.github.stablelogit.optim.LbfgsMemory;
 import io.github.stablelogit.optim.LockstepPasses;
 import io.github.stablelogit.optim.LogitMinimizer;
 import io.github.stablelogit.optim.LogitObjective;
@@ -14,7 +15,8 @@ import org.apache.spark.api.java.JavaRDD;
  * without fold k (its training blocks are those of the other folds, its statistics theirs merged)
  * and evaluated on fold k's blocks, or the model on all rows (no held-out fold). Fits run along a
  * descending regParam path, each warm-started at the previous fit's coefficients (mapped through
- * the new objective's variables, as {@link LogitClassifier#setInitialModel} does). Every pass
+ * the new objective's variables, as {@link LogitClassifier#setInitialModel} does) and, with
+ * L-BFGS over the same variables, at its correction pairs ({@link LbfgsMemory}). Every pass
  * is a request in the rounds of a {@link LockstepPasses} shared with the other models.
  */
 final class FoldFit {
@@ -36,6 +38,8 @@ final class FoldFit {
   /** The last fit's objective and its optimizer variables at the end, or null. */
   private LogitObjective lastObjective;
   private double[] lastX;
+  /** L-BFGS's correction pairs at the last fit's end, while the variables stay the same. */
+  private final LbfgsMemory memory = new LbfgsMemory();
 
   /**
    * @param base the estimator whose params every fit uses (regParam and elasticNetParam aside)
@@ -80,6 +84,7 @@ final class FoldFit {
     last = null;
     lastObjective = null;
     lastX = null;
+    memory.clear();
   }
 
   private LogitObjective objective(double regL2) {
@@ -140,8 +145,11 @@ final class FoldFit {
   Fit fit(double lambda, double a) {
     LogitObjective objective = objective(lambda * (1 - a));
     boolean newton = base.useNewton(objective.dimension(), trainSummary);
+    if (newton || lastObjective == null || !objective.sameVariables(lastObjective)) {
+      memory.clear();
+    }
     LogitMinimizer.Result r = base.minimize(objective, newton, start(objective), lambda * a,
-        it -> { });
+        it -> { }, memory);
     double[] coef = objective.toOriginal(r.x());
     last = coef.clone();
     lastObjective = objective;

@@ -5,6 +5,7 @@ import io.github.stablelogit.ml.io.Persistence;
 import io.github.stablelogit.optim.CurvatureKernel;
 import io.github.stablelogit.optim.DataSummary;
 import io.github.stablelogit.optim.InstanceBlock;
+import io.github.stablelogit.optim.LbfgsMemory;
 import io.github.stablelogit.optim.LogitMinimizer;
 import io.github.stablelogit.optim.LogitObjective;
 import io.github.stablelogit.optim.NewtonMinimizer;
@@ -265,12 +266,18 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
 
   LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,
       double regL1, Consumer<LogitMinimizer.Iteration> listener) {
+    return minimize(objective, newton, x0, regL1, listener, null);
+  }
+
+  /** As above, L-BFGS carrying correction pairs in {@code memory} (null: none) from fit to fit. */
+  LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,
+      double regL1, Consumer<LogitMinimizer.Iteration> listener, LbfgsMemory memory) {
     try {
       return newton
           ? NewtonMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
               getEarlyStoppingRounds(), listener)
           : LogitMinimizer.minimize(objective, x0, getMaxIter(), getTol(), regL1,
-              getEarlyStoppingRounds(), listener);
+              getEarlyStoppingRounds(), listener, memory);
     } catch (LogitMinimizer.NonFiniteObjective e) {
       throw NonFiniteObjectiveException.of(e);
     }

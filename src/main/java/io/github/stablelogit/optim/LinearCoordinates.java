@@ -115,6 +115,22 @@ final class LinearCoordinates {
   }
 
   /**
+   * @return the L2 penalty's Hessian in the optimizer's variables, a diagonal: λ(∂p_j/∂x_j)² for
+   *     the penalized coefficients (as in {@link #hessian}), 0 for the intercept and constant
+   *     features
+   */
+  double[] penaltyCurvature() {
+    double[] c = new double[dimension()];
+    for (int j = 0; j < numFeatures; j++) {
+      if (std[j] > 0) {
+        double dp = (standardization ? 1.0 : 1.0 / std[j]) / precondition[j];
+        c[j] = regL2 * dp * dp;
+      }
+    }
+    return c;
+  }
+
+  /**
    * The smooth value and its gradient in the optimizer's variables from a pass's sums (Xᵀdz, Σdz
    * and Σwℓ), for gradient and Hessian passes alike, so both give the same bits.
    *

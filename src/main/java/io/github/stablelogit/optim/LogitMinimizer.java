@@ -116,9 +116,33 @@ public final class LogitMinimizer {
    * @param listener receives each iteration, or null
    * @return the result
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public static Result minimize(Objective objective, double[] x0, int maxIter, double tol,
       double regL1, int earlyStoppingRounds, Consumer<Iteration> listener) {
+    return minimize(objective, x0, maxIter, tol, regL1, earlyStoppingRounds, listener, null);
+  }
+
+  /**
+   * Runs the optimizer, L-BFGS starting from the correction pairs in {@code memory} when it holds
+   * any (see {@link LbfgsMemory}: the previous fit of a path over the same variables), and leaves
+   * there the pairs this fit ends with. OWL-QN (regL1 &gt; 0) neither reads nor keeps pairs: it
+   * clears the memory.
+   *
+   * @param memory pairs carried from fit to fit, or null
+   * @see #minimize(Objective, double[], int, double, double, int, Consumer)
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static Result minimize(Objective objective, double[] x0, int maxIter, double tol,
+      double regL1, int earlyStoppingRounds, Consumer<Iteration> listener, LbfgsMemory memory) {
+    Result result = run(objective, x0, maxIter, tol, regL1, earlyStoppingRounds, listener, memory);
+    if (memory != null && regL1 > 0) {
+      memory.clear();
+    }
+    return result;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Result run(Objective objective, double[] x0, int maxIter, double tol,
+      double regL1, int earlyStoppingRounds, Consumer<Iteration> listener, LbfgsMemory memory) {
     FirstOrderMinimizer$ fom = FirstOrderMinimizer$.MODULE$;
     FirstOrderMinimizer.ConvergenceCheck<DenseVector<Object>> check =
         fom.<DenseVector<Object>>maxIterationsReached(maxIter).$bar$bar(fom.searchFailed());
@@ -129,8 +153,13 @@ public final class LogitMinimizer {
       optimizer = (FirstOrderMinimizer) new OWLQN<Object, DenseVector<Object>>(check, HISTORY,
           l1Weight, (breeze.math.MutableEnumeratedCoordinateField) DenseVector.space_Double());
     } else {
-      optimizer = (FirstOrderMinimizer) new LBFGS<DenseVector<Object>>(check, HISTORY,
-          (breeze.math.MutableInnerProductModule) DenseVector.space_Double());
+      breeze.math.MutableInnerProductModule<DenseVector<Object>, Object> space =
+          (breeze.math.MutableInnerProductModule) DenseVector.space_Double();
+      LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed = memory == null ? null
+          : memory.seed(HISTORY, objective.penaltyCurvature(), space);
+      optimizer = (FirstOrderMinimizer) (seed == null
+          ? new LBFGS<DenseVector<Object>>(check, HISTORY, space)
+          : new LbfgsMemory.Seeded(check, HISTORY, space, seed));
     }
     IterationRecorder rec =
         new IterationRecorder(objective, tol, earlyStoppingRounds, listener, LOG, null);
@@ -141,6 +170,10 @@ public final class LogitMinimizer {
     boolean flat = false;
     while (states.hasNext()) {
       FirstOrderMinimizer.State<DenseVector<Object>, Object, Object> s = states.next();
+      if (memory != null && l1 == null) {
+        memory.record((LBFGS.ApproximateInverseHessian<DenseVector<Object>>) s.history(),
+            objective.penaltyCurvature());
+      }
       x = toArray(s.x());
       double[] g = toArray(s.grad());
       double gNorm = l1 == null ? maxAbs(g) : pseudoGradientNorm(x, g, l1);
@@ -167,7 +200,7 @@ public final class LogitMinimizer {
       throw new IllegalStateException("breeze's optimizer ended without a reason at iteration "
           + rec.lastIteration());
     }
-    return polish(objective, x, maxIter, tol, rec);
+    return polish(objective, x, maxIter, tol, rec, memory);
   }
 
   /**
@@ -180,7 +213,7 @@ public final class LogitMinimizer {
    * otherwise moves to the zero of the secant of the slope. It stops on the same gradient test.
    */
   private static Result polish(Objective objective, double[] start, int maxIter, double tol,
-      IterationRecorder rec) {
+      IterationRecorder rec, LbfgsMemory memory) {
     BLAS blas = InstanceBlock.blas();
     int n = start.length;
     double[] x = start.clone();
@@ -238,6 +271,9 @@ public final class LogitMinimizer {
         pairs.addLast(new double[][] {s, y});
         if (pairs.size() > HISTORY) {
           pairs.removeFirst();
+        }
+        if (memory != null) {
+          memory.record(pairs, objective.penaltyCurvature());
         }
       }
       x = xNew;

@@ -147,6 +147,11 @@ public final class LogitObjective implements HessianObjective {
     return coordinates.l1Weights(regL1);
   }
 
+  @Override
+  public double[] penaltyCurvature() {
+    return coordinates.penaltyCurvature();
+  }
+
 
   /**
    * Maps optimizer variables to coefficients in the original space.

@@ -33,6 +33,14 @@ public interface Objective {
   double[] l1Weights(double regL1);
 
   /**
+   * @return the diagonal of the quadratic penalty's Hessian in the optimizer's variables, or null
+   *     when the penalty is not such a diagonal (then no {@link LbfgsMemory} carries over)
+   */
+  default double[] penaltyCurvature() {
+    return null;
+  }
+
+  /**
    * Selects the rows of the next evaluations, for objectives over mini-batches: those of step t's
    * batch, or all rows for t &lt; 0. Full-batch objectives ignore it.
    *

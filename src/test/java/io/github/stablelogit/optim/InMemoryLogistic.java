@@ -130,6 +130,13 @@ class InMemoryLogistic implements HessianObjective {
   }
 
   @Override
+  public double[] penaltyCurvature() {
+    double[] c = new double[d + 1];
+    java.util.Arrays.fill(c, 0, d, lambda);
+    return c;
+  }
+
+  @Override
   public double[] l1Weights(double regL1) {
     double[] c = new double[d + 1];
     java.util.Arrays.fill(c, 0, d, regL1);
