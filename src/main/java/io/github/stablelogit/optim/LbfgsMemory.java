@@ -1,13 +1,12 @@
 package io.github.stablelogit.optim;
 
 import breeze.linalg.DenseVector;
+import breeze.math.MutableEnumeratedCoordinateField;
 import breeze.math.MutableInnerProductModule;
 import breeze.optimize.DiffFunction;
 import breeze.optimize.FirstOrderMinimizer;
 import breeze.optimize.LBFGS;
-import breeze.optimize.LineSearch$;
-import breeze.optimize.StepSizeUnderflow;
-import breeze.optimize.StrongWolfeLineSearch;
+import breeze.optimize.OWLQN;
 import java.util.ArrayList;
 import java.util.List;
 import scala.collection.immutable.IndexedSeq;
@@ -15,17 +14,18 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag$;
 
 /**
- * The correction pairs (s, y) an L-BFGS minimization ended with, carried to the next minimization
- * of a regularization path over the same variables, so that its first direction already has the
- * curvature the previous fit learnt instead of being the plain negative gradient.
+ * The correction pairs (s, y) an L-BFGS or OWL-QN minimization ended with, carried to the next
+ * minimization of a regularization path over the same variables, so that its first direction
+ * already has the curvature the previous fit learnt instead of being the plain negative gradient.
  *
- * <p>Two objectives of a path differ only in the strength of the quadratic penalty, whose Hessian
- * is the diagonal D (per unit of strength, {@link LogitObjective#penaltyCurvature}). A pair of
+ * <p>Two objectives of a path differ in the strength of the quadratic penalty, whose Hessian is
+ * the diagonal D ({@link LogitObjective#penaltyCurvature}), and of the L1 penalty, which no pair
+ * sees (OWL-QN's pairs are those of the smooth part, as L-BFGS's). A pair of
  * the previous objective (y = ∇f_old(x + s) − ∇f_old(x)) is therefore exactly a pair of the new
  * one after y ← y + (D_new − D_old)·s: the loss part of the gradient difference does not depend
  * on the penalty. Pairs whose corrected sᵀy is not positive are dropped, as L-BFGS needs. With
  * such a start, the first trial step is the quasi-Newton step itself (length 1 along the
- * direction), where a cold start tries a step of unit Euclidean length and searches from there.
+ * direction), where a cold start tries a step of breeze's choosing along −g and searches on.
  *
  * <p>Deterministic: the pairs are the previous minimization's own doubles, corrected in a fixed
  * order, so a path's fits are repeatable bit for bit.
@@ -115,20 +115,28 @@ public final class LbfgsMemory {
   }
 
   /**
-   * Breeze's L-BFGS starting from {@code seed}: its first direction is the seeded two-loop
-   * recursion's and its first line search starts at step 1, as every later one does.
+   * The state breeze's step-size choice sees at a seeded start: the same state as a later
+   * iteration's, so the first line search starts at step 1 (the quasi-Newton step), as every
+   * later one does, instead of at a step of unit length (L-BFGS) or 0.5/‖g‖ (OWL-QN), which
+   * breeze takes when the first direction is the plain gradient.
    */
+  private static <H> FirstOrderMinimizer.State<DenseVector<Object>, Object, H> asLater(
+      FirstOrderMinimizer.State<DenseVector<Object>, Object, H> s) {
+    return new FirstOrderMinimizer.State<>(s.x(), s.value(), s.grad(), s.adjustedValue(),
+        s.adjustedGradient(), 1, s.initialAdjVal(), s.history(), s.convergenceInfo(),
+        s.searchFailed(), s.convergenceReason());
+  }
+
+  /** Breeze's L-BFGS starting from {@code seed}. */
   static final class Seeded extends LBFGS<DenseVector<Object>> {
     private static final long serialVersionUID = 1L;
     /** Used on the driver only, never serialized. */
     private final transient LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed;
-    private final transient MutableInnerProductModule<DenseVector<Object>, Object> space;
 
     Seeded(FirstOrderMinimizer.ConvergenceCheck<DenseVector<Object>> check, int m,
         MutableInnerProductModule<DenseVector<Object>, Object> space,
         LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed) {
       super(check, m, space);
-      this.space = space;
       this.seed = seed;
     }
 
@@ -142,17 +150,35 @@ public final class LbfgsMemory {
     public double determineStepSize(FirstOrderMinimizer.State<DenseVector<Object>, Object,
         LBFGS.ApproximateInverseHessian<DenseVector<Object>>> state,
         DiffFunction<DenseVector<Object>> f, DenseVector<Object> dir) {
-      if (state.iter() != 0) {
-        return super.determineStepSize(state, f, dir);
-      }
-      DiffFunction<Object> line =
-          LineSearch$.MODULE$.functionFromSearchDirection(f, state.x(), dir, space);
-      double alpha = new StrongWolfeLineSearch(10, 10).minimize(line, 1.0);
-      double[] d = (double[]) dir.toArray(ClassTag$.MODULE$.Double());
-      if (alpha * InstanceBlock.blas().dnrm2(d.length, d, 1) < 1e-10) {
-        throw new StepSizeUnderflow();
-      }
-      return alpha;
+      return super.determineStepSize(state.iter() == 0 ? asLater(state) : state, f, dir);
+    }
+  }
+
+  /** Breeze's OWL-QN starting from {@code seed} (its pairs are the smooth part's, as here). */
+  static final class SeededOwlqn extends OWLQN<Object, DenseVector<Object>> {
+    private static final long serialVersionUID = 1L;
+    /** Used on the driver only, never serialized. */
+    private final transient LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed;
+
+    SeededOwlqn(FirstOrderMinimizer.ConvergenceCheck<DenseVector<Object>> check, int m,
+        scala.Function1<Object, Object> l1,
+        MutableEnumeratedCoordinateField<DenseVector<Object>, Object, Object> space,
+        LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed) {
+      super(check, m, l1, space);
+      this.seed = seed;
+    }
+
+    @Override
+    public LBFGS.ApproximateInverseHessian<DenseVector<Object>> initialHistory(
+        DiffFunction<DenseVector<Object>> f, DenseVector<Object> x) {
+      return seed;
+    }
+
+    @Override
+    public double determineStepSize(FirstOrderMinimizer.State<DenseVector<Object>, Object,
+        LBFGS.ApproximateInverseHessian<DenseVector<Object>>> state,
+        DiffFunction<DenseVector<Object>> f, DenseVector<Object> dir) {
+      return super.determineStepSize(state.iter() == 0 ? asLater(state) : state, f, dir);
     }
   }
 }

@@ -122,10 +122,9 @@ public final class LogitMinimizer {
   }
 
   /**
-   * Runs the optimizer, L-BFGS starting from the correction pairs in {@code memory} when it holds
-   * any (see {@link LbfgsMemory}: the previous fit of a path over the same variables), and leaves
-   * there the pairs this fit ends with. OWL-QN (regL1 &gt; 0) neither reads nor keeps pairs: it
-   * clears the memory.
+   * Runs the optimizer (L-BFGS or OWL-QN) starting from the correction pairs in {@code memory}
+   * when it holds any (see {@link LbfgsMemory}: the previous fit of a path over the same
+   * variables), and leaves there the pairs this fit ends with.
    *
    * @param memory pairs carried from fit to fit, or null
    * @see #minimize(Objective, double[], int, double, double, int, Consumer)
@@ -133,30 +132,21 @@ public final class LogitMinimizer {
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static Result minimize(Objective objective, double[] x0, int maxIter, double tol,
       double regL1, int earlyStoppingRounds, Consumer<Iteration> listener, LbfgsMemory memory) {
-    Result result = run(objective, x0, maxIter, tol, regL1, earlyStoppingRounds, listener, memory);
-    if (memory != null && regL1 > 0) {
-      memory.clear();
-    }
-    return result;
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Result run(Objective objective, double[] x0, int maxIter, double tol,
-      double regL1, int earlyStoppingRounds, Consumer<Iteration> listener, LbfgsMemory memory) {
     FirstOrderMinimizer$ fom = FirstOrderMinimizer$.MODULE$;
     FirstOrderMinimizer.ConvergenceCheck<DenseVector<Object>> check =
         fom.<DenseVector<Object>>maxIterationsReached(maxIter).$bar$bar(fom.searchFailed());
     double[] l1 = regL1 > 0 ? objective.l1Weights(regL1) : null;
     FirstOrderMinimizer<DenseVector<Object>, DiffFunction<DenseVector<Object>>> optimizer;
+    breeze.math.MutableEnumeratedCoordinateField<DenseVector<Object>, Object, Object> space =
+        (breeze.math.MutableEnumeratedCoordinateField) DenseVector.space_Double();
+    LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed = memory == null ? null
+        : memory.seed(HISTORY, objective.penaltyCurvature(), space);
     if (l1 != null) {
       scala.Function1<Object, Object> l1Weight = i -> l1[(Integer) i];
-      optimizer = (FirstOrderMinimizer) new OWLQN<Object, DenseVector<Object>>(check, HISTORY,
-          l1Weight, (breeze.math.MutableEnumeratedCoordinateField) DenseVector.space_Double());
+      optimizer = (FirstOrderMinimizer) (seed == null
+          ? new OWLQN<Object, DenseVector<Object>>(check, HISTORY, l1Weight, space)
+          : new LbfgsMemory.SeededOwlqn(check, HISTORY, l1Weight, space, seed));
     } else {
-      breeze.math.MutableInnerProductModule<DenseVector<Object>, Object> space =
-          (breeze.math.MutableInnerProductModule) DenseVector.space_Double();
-      LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed = memory == null ? null
-          : memory.seed(HISTORY, objective.penaltyCurvature(), space);
       optimizer = (FirstOrderMinimizer) (seed == null
           ? new LBFGS<DenseVector<Object>>(check, HISTORY, space)
           : new LbfgsMemory.Seeded(check, HISTORY, space, seed));
@@ -170,7 +160,7 @@ public final class LogitMinimizer {
     boolean flat = false;
     while (states.hasNext()) {
       FirstOrderMinimizer.State<DenseVector<Object>, Object, Object> s = states.next();
-      if (memory != null && l1 == null) {
+      if (memory != null) {
         memory.record((LBFGS.ApproximateInverseHessian<DenseVector<Object>>) s.history(),
             objective.penaltyCurvature());
       }
