@@ -16,8 +16,8 @@ import org.apache.spark.api.java.JavaRDD;
  * and evaluated on fold k's blocks, or the model on all rows (no held-out fold). Fits run along a
  * descending regParam path, each warm-started at the previous fit's coefficients (mapped through
  * the new objective's variables, as {@link LogitClassifier#setInitialModel} does) and, with
- * L-BFGS over the same variables, at its correction pairs ({@link LbfgsMemory}). Every pass
- * is a request in the rounds of a {@link LockstepPasses} shared with the other models.
+ * L-BFGS or OWL-QN over the same variables, at its correction pairs ({@link LbfgsMemory}).
+ * Every pass is a request in the rounds of a {@link LockstepPasses} shared with the other models.
  */
 final class FoldFit {
 
@@ -38,7 +38,7 @@ final class FoldFit {
   /** The last fit's objective and its optimizer variables at the end, or null. */
   private LogitObjective lastObjective;
   private double[] lastX;
-  /** L-BFGS's correction pairs at the last fit's end, while the variables stay the same. */
+  /** L-BFGS/OWL-QN correction pairs at the last fit's end, while the variables stay the same. */
   private final LbfgsMemory memory = new LbfgsMemory();
 
   /**

@@ -269,7 +269,7 @@ public final class LogitClassifier extends Estimator<LogitClassificationModel>
     return minimize(objective, newton, x0, regL1, listener, null);
   }
 
-  /** As above, L-BFGS carrying correction pairs in {@code memory} (null: none) from fit to fit. */
+  /** As above, L-BFGS/OWL-QN carrying correction pairs in {@code memory} (null: none). */
   LogitMinimizer.Result minimize(LogitObjective objective, boolean newton, double[] x0,
       double regL1, Consumer<LogitMinimizer.Iteration> listener, LbfgsMemory memory) {
     try {
