@@ -186,6 +186,7 @@ final class LinearCoordinates {
     int m = d + 1;
     int n = dimension();
     java.util.Arrays.fill(hessian, 0, n * n, 0.0);
+    double[] penalty = penaltyCurvature();
     for (int j = 0; j < d; j++) {
       if (!(std[j] > 0)) {
         hessian[j * n + j] = 1.0;
@@ -205,8 +206,7 @@ final class LinearCoordinates {
         hessian[j * n + k] = h;
         hessian[k * n + j] = h;
       }
-      double dp = (standardization ? 1.0 : 1.0 / std[j]) / precondition[j];
-      hessian[j * n + j] += regL2 * dp * dp;
+      hessian[j * n + j] += penalty[j];
       if (fitIntercept) {
         double h = (g[j * m + d] - mean[j] * g[d * m + d]) / weightSum * dj;
         hessian[j * n + d] = h;

@@ -139,8 +139,9 @@ public final class LogitMinimizer {
     FirstOrderMinimizer<DenseVector<Object>, DiffFunction<DenseVector<Object>>> optimizer;
     breeze.math.MutableEnumeratedCoordinateField<DenseVector<Object>, Object, Object> space =
         (breeze.math.MutableEnumeratedCoordinateField) DenseVector.space_Double();
+    double[] curvature = objective.penaltyCurvature();
     LBFGS.ApproximateInverseHessian<DenseVector<Object>> seed = memory == null ? null
-        : memory.seed(HISTORY, objective.penaltyCurvature(), space);
+        : memory.seed(HISTORY, curvature, space);
     if (l1 != null) {
       scala.Function1<Object, Object> l1Weight = i -> l1[(Integer) i];
       optimizer = (FirstOrderMinimizer) (seed == null
@@ -162,7 +163,7 @@ public final class LogitMinimizer {
       FirstOrderMinimizer.State<DenseVector<Object>, Object, Object> s = states.next();
       if (memory != null) {
         memory.record((LBFGS.ApproximateInverseHessian<DenseVector<Object>>) s.history(),
-            objective.penaltyCurvature());
+            curvature);
       }
       x = toArray(s.x());
       double[] g = toArray(s.grad());
@@ -190,7 +191,7 @@ public final class LogitMinimizer {
       throw new IllegalStateException("breeze's optimizer ended without a reason at iteration "
           + rec.lastIteration());
     }
-    return polish(objective, x, maxIter, tol, rec, memory);
+    return polish(objective, x, maxIter, tol, rec, memory, curvature);
   }
 
   /**
@@ -203,7 +204,7 @@ public final class LogitMinimizer {
    * otherwise moves to the zero of the secant of the slope. It stops on the same gradient test.
    */
   private static Result polish(Objective objective, double[] start, int maxIter, double tol,
-      IterationRecorder rec, LbfgsMemory memory) {
+      IterationRecorder rec, LbfgsMemory memory, double[] curvature) {
     BLAS blas = InstanceBlock.blas();
     int n = start.length;
     double[] x = start.clone();
@@ -263,7 +264,7 @@ public final class LogitMinimizer {
           pairs.removeFirst();
         }
         if (memory != null) {
-          memory.record(pairs, objective.penaltyCurvature());
+          memory.record(pairs, curvature);
         }
       }
       x = xNew;
