@@ -41,7 +41,9 @@ import org.apache.spark.sql.SparkSession;
  * {@code --lambdas 20}, {@code --partitions 4}, {@code --data-dir /work/shared/data},
  * {@code --skip-spark-lr} (leave out the slowest), {@code --ours-only} (leave out both
  * CrossValidator runs), {@code --solver auto|lbfgs|newton} (our estimators' solver, default auto),
- * {@code --master}.
+ * {@code --spark-tol 1e-6} and {@code --spark-max-iter 100} (Spark LogisticRegression's tol and
+ * maxIter, its defaults unless given: tighter values show whether a different selected regParam
+ * is Spark's stopping rule), {@code --master}.
  */
 public final class CrossValidationBenchmark {
 
@@ -64,6 +66,8 @@ public final class CrossValidationBenchmark {
     boolean crossValidator = true;
     String master = "local[*]";
     String solver = "auto";
+    double sparkTol = 1e-6;
+    int sparkMaxIter = 100;
     for (int i = 0; i < args.length; i += 2) {
       if (args[i].equals("--skip-spark-lr")) {
         sparkLr = false;
@@ -85,6 +89,8 @@ public final class CrossValidationBenchmark {
         case "--data-dir" -> dir = args[i + 1];
         case "--master" -> master = args[i + 1];
         case "--solver" -> solver = args[i + 1];
+        case "--spark-tol" -> sparkTol = Double.parseDouble(args[i + 1]);
+        case "--spark-max-iter" -> sparkMaxIter = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -99,7 +105,8 @@ public final class CrossValidationBenchmark {
         for (String s : alphas.split(",")) {
           double a = Double.parseDouble(s);
           String line = run(df, name + " (" + rows + " rows)", a, folds, lambdas, solver,
-              sparkLr, crossValidator);
+              sparkLr ? new LogisticRegression().setElasticNetParam(a).setTol(sparkTol)
+                  .setMaxIter(sparkMaxIter) : null, crossValidator);
           System.out.println(line);
           lines.add(line);
         }
@@ -113,7 +120,7 @@ public final class CrossValidationBenchmark {
   }
 
   private static String run(Dataset<Row> df, String name, double a, int folds, int lambdas,
-      String solver, boolean sparkLr, boolean crossValidator) {
+      String solver, LogisticRegression spark, boolean crossValidator) {
     long t0 = System.nanoTime();
     new LogitClassifier().setElasticNetParam(a).setRegParam(1e-3).setSolver(solver)
         .fit(df.drop("fold"));
@@ -134,12 +141,12 @@ public final class CrossValidationBenchmark {
     double[] own = crossValidator(df, clf, new ParamGridBuilder()
         .addGrid(clf.regParam(), grid).build(), folds);
     String lr = "CrossValidator(LogisticRegression) skipped";
-    if (sparkLr) {
-      LogisticRegression spark = new LogisticRegression().setElasticNetParam(a);
+    if (spark != null) {
       double[] s = crossValidator(df, spark, new ParamGridBuilder()
           .addGrid(spark.regParam(), grid).build(), folds);
-      lr = String.format(Locale.ROOT, "CrossValidator(LogisticRegression) %.1f s = %.2fx "
-          + "(selected %.4g)", s[0], s[0] / ours, s[1]);
+      lr = String.format(Locale.ROOT, "CrossValidator(LogisticRegression, tol %s, maxIter %d) "
+          + "%.1f s = %.2fx (selected %.4g)", spark.getTol(), spark.getMaxIter(), s[0],
+          s[0] / ours, s[1]);
     }
     return String.format(Locale.ROOT, "%s, %d folds x %d lambdas, elasticNetParam %s: single "
         + "fit %.1f s; LogitClassifierCV %.1f s (selected %.4g) = %.2fx single fit; "
