@@ -1,9 +1,13 @@
 package io.github.stablelogit.bench;
 
+import static org.apache.spark.ml.functions.vector_to_array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.rand;
 
 import io.github.stablelogit.ml.LogitClassificationModel;
 import io.github.stablelogit.ml.LogitClassifier;
+import io.github.stablelogit.ml.LogitLossEvaluator;
 import io.github.stablelogit.ml.LogitMLPClassificationModel;
 import io.github.stablelogit.ml.LogitMLPClassifier;
 import io.github.stablelogit.ml.SparkTestSupport;
@@ -27,7 +31,8 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * LogitMLPClassifier against Spark's MultilayerPerceptronClassifier (and LogitClassifier) on the
- * same rows: held-out AUC, iterations, wall and process-CPU time per iteration, and the ratios.
+ * same rows: held-out AUC, the mean training BCE (spark, spark-std, mlp: how far each fit got),
+ * iterations, wall and process-CPU time per iteration, and the ratios.
  *
  * <p>Spark's network has sigmoid hidden units and a 2-class softmax output; ours compares with
  * tanh hidden units (tanh(u) = 2σ(2u) − 1, so a tanh layer is a sigmoid layer with rescaled
@@ -154,7 +159,7 @@ public final class MlpBenchmark {
 
   /** One fit: what it cost and how well it ranks the held-out rows. */
   record Fit(String set, String contender, int iterations, double fitSec, double cpuSec,
-      double auc, double loadStart, double loadEnd) {
+      double auc, double trainLoss, double loadStart, double loadEnd) {
 
     double secPerIter() {
       return fitSec / Math.max(1, iterations);
@@ -204,9 +209,9 @@ public final class MlpBenchmark {
                 c.equals("tuned") || c.equals("linear") ? o.tunedMaxIter : o.maxIter);
             fits.add(f);
             FitBenchmark.log(String.format(Locale.ROOT, "%s %s: %d iterations, %.2f s, "
-                + "%.3f s/iter, CPU %.3f s/iter, AUC %.4f, load %.2f -> %.2f", set, c,
-                f.iterations(), f.fitSec(), f.secPerIter(), f.cpuPerIter(), f.auc(),
-                f.loadStart(), f.loadEnd()));
+                + "%.3f s/iter, CPU %.3f s/iter, AUC %.4f, training BCE %.6f, load %.2f -> %.2f",
+                set, c, f.iterations(), f.fitSec(), f.secPerIter(), f.cpuPerIter(), f.auc(),
+                f.trainLoss(), f.loadStart(), f.loadEnd()));
           }
         }
         train.unpersist();
@@ -226,6 +231,7 @@ public final class MlpBenchmark {
     double cpu0 = FitBenchmark.processCpuSeconds();
     long t0 = System.nanoTime();
     Dataset<Row> scored;
+    Dataset<Row> trained = null;
     Dataset<Row> heldOut = test;
     int iterations;
     switch (contender) {
@@ -250,6 +256,9 @@ public final class MlpBenchmark {
             .setSeed(o.seed).fit(rows);
         iterations = m.summary().totalIterations();
         scored = m.transform(heldOut);
+        trained = m.transform(rows).withColumn("z",
+            element_at(vector_to_array(col("rawPrediction"), "float64"), 2)
+                .minus(element_at(vector_to_array(col("rawPrediction"), "float64"), 1)));
       }
       case "mlp", "tuned" -> {
         boolean tuned = contender.equals("tuned");
@@ -267,6 +276,10 @@ public final class MlpBenchmark {
         LogitMLPClassificationModel m = c.fit(tuned ? train : train.drop("val"));
         iterations = m.summary().totalIterations();
         scored = m.transform(test);
+        if (!tuned) {
+          trained = m.transform(train.drop("val")).withColumn("z",
+              element_at(vector_to_array(col("rawPrediction"), "float64"), 2));
+        }
       }
       case "linear" -> {
         LogitClassificationModel m = new LogitClassifier()
@@ -281,18 +294,23 @@ public final class MlpBenchmark {
     double cpu = FitBenchmark.processCpuSeconds() - cpu0;
     double auc = new BinaryClassificationEvaluator().setRawPredictionCol("rawPrediction")
         .evaluate(scored);
-    return new Fit(set, contender, iterations, fitSec, cpu, auc, load0,
+    // Mean BCE on the rows the network trained on, from its logit z (Spark's: z1 − z0 of its
+    // 2-class softmax; ours: the second entry of [−z, z]): how far each fit got.
+    double trainLoss = trained == null ? Double.NaN
+        : new LogitLossEvaluator().setRawPredictionCol("z").evaluate(trained);
+    return new Fit(set, contender, iterations, fitSec, cpu, auc, trainLoss, load0,
         FitBenchmark.loadAverage());
   }
 
   /** The table of the last fit of each (set, contender), with Spark's cost over ours. */
   static String table(List<Fit> fits) {
     StringBuilder b = new StringBuilder("| set | contender | iterations | fit s | s/iter | "
-        + "CPU s/iter | held-out AUC | load |\n|---|---|---:|---:|---:|---:|---:|---|\n");
+        + "CPU s/iter | held-out AUC | training BCE | load |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (Fit f : fits) {
-      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.4f | %.4f | %.4f | "
+      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.4f | %.4f | %.4f | %.6f | "
           + "%.1f→%.1f |%n", f.set(), f.contender(), f.iterations(), f.fitSec(), f.secPerIter(),
-          f.cpuPerIter(), f.auc(), f.loadStart(), f.loadEnd()));
+          f.cpuPerIter(), f.auc(), f.trainLoss(), f.loadStart(), f.loadEnd()));
     }
     for (String set : fits.stream().map(Fit::set).distinct().toList()) {
       Fit ours = last(fits, set, "mlp");
