@@ -43,7 +43,9 @@ import org.apache.spark.sql.SparkSession;
  * CrossValidator runs), {@code --solver auto|lbfgs|newton} (our estimators' solver, default auto),
  * {@code --spark-tol 1e-6} and {@code --spark-max-iter 100} (Spark LogisticRegression's tol and
  * maxIter, its defaults unless given: tighter values show whether a different selected regParam
- * is Spark's stopping rule), {@code --master}.
+ * is Spark's stopping rule), {@code --spark-window k} (Spark LR's grid: only the k regParams
+ * each side of the one LogitClassifierCV selected, and its held-out losses printed next to
+ * ours; default the whole grid), {@code --master}.
  */
 public final class CrossValidationBenchmark {
 
@@ -68,6 +70,7 @@ public final class CrossValidationBenchmark {
     String solver = "auto";
     double sparkTol = 1e-6;
     int sparkMaxIter = 100;
+    int sparkWindow = -1;
     for (int i = 0; i < args.length; i += 2) {
       if (args[i].equals("--skip-spark-lr")) {
         sparkLr = false;
@@ -91,6 +94,7 @@ public final class CrossValidationBenchmark {
         case "--solver" -> solver = args[i + 1];
         case "--spark-tol" -> sparkTol = Double.parseDouble(args[i + 1]);
         case "--spark-max-iter" -> sparkMaxIter = Integer.parseInt(args[i + 1]);
+        case "--spark-window" -> sparkWindow = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -106,7 +110,7 @@ public final class CrossValidationBenchmark {
           double a = Double.parseDouble(s);
           String line = run(df, name + " (" + rows + " rows)", a, folds, lambdas, solver,
               sparkLr ? new LogisticRegression().setElasticNetParam(a).setTol(sparkTol)
-                  .setMaxIter(sparkMaxIter) : null, crossValidator);
+                  .setMaxIter(sparkMaxIter) : null, sparkWindow, crossValidator);
           System.out.println(line);
           lines.add(line);
         }
@@ -120,7 +124,7 @@ public final class CrossValidationBenchmark {
   }
 
   private static String run(Dataset<Row> df, String name, double a, int folds, int lambdas,
-      String solver, LogisticRegression spark, boolean crossValidator) {
+      String solver, LogisticRegression spark, int sparkWindow, boolean crossValidator) {
     long t0 = System.nanoTime();
     new LogitClassifier().setElasticNetParam(a).setRegParam(1e-3).setSolver(solver)
         .fit(df.drop("fold"));
@@ -142,8 +146,20 @@ public final class CrossValidationBenchmark {
         .addGrid(clf.regParam(), grid).build(), folds);
     String lr = "CrossValidator(LogisticRegression) skipped";
     if (spark != null) {
+      int best = cv.bestIndex();
+      int from = sparkWindow < 0 ? 0 : Math.max(0, best - sparkWindow);
+      int to = sparkWindow < 0 ? grid.length : Math.min(grid.length, best + sparkWindow + 1);
+      double[] sparkGrid = java.util.Arrays.copyOfRange(grid, from, to);
       double[] s = crossValidator(df, spark, new ParamGridBuilder()
-          .addGrid(spark.regParam(), grid).build(), folds);
+          .addGrid(spark.regParam(), sparkGrid).build(), folds);
+      if (sparkWindow >= 0) {
+        StringBuilder b = new StringBuilder("held-out loss (ours / Spark LR):");
+        for (int k = 0; k < sparkGrid.length; k++) {
+          b.append(String.format(Locale.ROOT, " %.4g: %.9f / %.9f;", sparkGrid[k],
+              cv.avgMetrics()[from + k], s[2 + k]));
+        }
+        System.out.println(b);
+      }
       lr = String.format(Locale.ROOT, "CrossValidator(LogisticRegression, tol %s, maxIter %d) "
           + "%.1f s = %.2fx (selected %.4g)", spark.getTol(), spark.getMaxIter(), s[0],
           s[0] / ours, s[1]);
@@ -155,7 +171,7 @@ public final class CrossValidationBenchmark {
         own[0] / ours, own[1], lr);
   }
 
-  /** @return {wall seconds, selected regParam} */
+  /** @return {wall seconds, selected regParam, average metric per grid point...} */
   private static double[] crossValidator(Dataset<Row> df, Estimator<?> e, ParamMap[] grid,
       int folds) {
     long t0 = System.nanoTime();
@@ -163,7 +179,11 @@ public final class CrossValidationBenchmark {
         .setEvaluator(new LogitLossEvaluator()).setNumFolds(folds).setFoldCol("fold").fit(df);
     double seconds = (System.nanoTime() - t0) / 1e9;
     Model<?> best = m.bestModel();
-    return new double[] {seconds, (Double) best.getOrDefault(best.getParam("regParam"))};
+    double[] out = new double[2 + m.avgMetrics().length];
+    out[0] = seconds;
+    out[1] = (Double) best.getOrDefault(best.getParam("regParam"));
+    System.arraycopy(m.avgMetrics(), 0, out, 2, m.avgMetrics().length);
+    return out;
   }
 
   private static Dataset<Row> load(SparkSession spark, String name, String dir,
