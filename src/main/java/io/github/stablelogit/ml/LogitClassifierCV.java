@@ -152,6 +152,10 @@ public final class LogitClassifierCV extends Estimator<LogitClassifierCVModel>
       LOG.info("cross-validation path ({} rounds of the fold-models' passes; {} gradient or "
           + "Hessian requests at a warm start answered without one):\n{}", passes.rounds(),
           passes.reused(), path.table());
+      String edge = path.smallestRegParamWarning(best);
+      if (edge != null) {
+        LOG.warn(edge);
+      }
       LogitClassifier refit = base.copy(ParamMap.empty())
           .setRegParam(path.regParams[best]).setElasticNetParam(path.elasticNetParams[best]);
       if (getPosWeights() != null) {

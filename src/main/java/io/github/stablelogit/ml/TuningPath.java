@@ -122,6 +122,34 @@ final class TuningPath implements Serializable {
     return chosen;
   }
 
+  /**
+   * A warning for a selection at the low end of its path: the selected point has the smallest
+   * (and a positive) regParam among the several points of its (posWeight, elasticNetParam) pair,
+   * so the metric may still improve below the grid (glmnet's lambda.min at the end of the path).
+   *
+   * @param selected the selected point
+   * @return the message naming the value and the fix, or null inside the grid
+   */
+  String smallestRegParamWarning(int selected) {
+    int points = 0;
+    for (int p = 0; p < size(); p++) {
+      if (elasticNetParams[p] == elasticNetParams[selected]
+          && posWeights[p] == posWeights[selected]) {
+        points++;
+        if (regParams[p] < regParams[selected]) {
+          return null;
+        }
+      }
+    }
+    if (points < 2 || !(regParams[selected] > 0)) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "the selected regParam %.6g is the smallest of the %d on "
+        + "its path (elasticNetParam %s, posWeight %s): the %s may still improve below it; lower "
+        + "regParamMinRatio or give smaller regParams", regParams[selected], points,
+        elasticNetParams[selected], posWeights[selected], metric);
+  }
+
   /** @return the path as a table: posWeight, elasticNetParam, regParam, mean ± sd, non-zeros */
   String table() {
     double[] avg = avgMetrics();
