@@ -23,6 +23,7 @@ import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.StandardScalerModel;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -259,9 +260,7 @@ public final class MlpBenchmark {
             .setSeed(o.seed).fit(rows);
         iterations = m.summary().totalIterations();
         scored = m.transform(heldOut);
-        trained = m.transform(rows).withColumn("z",
-            element_at(vector_to_array(col("rawPrediction"), "float64"), 2)
-                .minus(element_at(vector_to_array(col("rawPrediction"), "float64"), 1)));
+        trained = m.transform(rows).withColumn("z", rawEntry(2).minus(rawEntry(1)));
       }
       case "mlp", "tuned" -> {
         boolean tuned = contender.equals("tuned");
@@ -280,8 +279,7 @@ public final class MlpBenchmark {
         iterations = m.summary().totalIterations();
         scored = m.transform(test);
         if (!tuned) {
-          trained = m.transform(train.drop("val")).withColumn("z",
-              element_at(vector_to_array(col("rawPrediction"), "float64"), 2));
+          trained = m.transform(train.drop("val")).withColumn("z", rawEntry(2));
         }
       }
       case "linear" -> {
@@ -303,6 +301,11 @@ public final class MlpBenchmark {
         : new LogitLossEvaluator().setRawPredictionCol("z").evaluate(trained);
     return new Fit(set, contender, iterations, fitSec, cpu, auc, trainLoss, load0,
         FitBenchmark.loadAverage());
+  }
+
+  /** @return entry i (1-based) of the rawPrediction vector column */
+  private static Column rawEntry(int i) {
+    return element_at(vector_to_array(col("rawPrediction"), "float64"), i);
   }
 
   /** The table of the last fit of each (set, contender), with Spark's cost over ours. */
