@@ -68,6 +68,11 @@ abstract class BceLanes {
     return null;
   }
 
+  /** @return whether the lane-wise kernels are in use in this JVM (from now on) */
+  static boolean active() {
+    return lanes != null;
+  }
+
   /** As {@link LogitLossKernel#bceBatch}. */
   abstract double bce(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n);

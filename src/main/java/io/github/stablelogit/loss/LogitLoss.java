@@ -136,6 +136,19 @@ public final class LogitLoss implements Serializable {
   }
 
   /**
+   * Whether the batch kernel ({@link #valueAndDerivatives}) evaluates several rows at a time with
+   * {@code jdk.incubator.vector} in this JVM now: with {@code -Dstablelogit.kernel.lanes=always}
+   * from the start, by default once its warm-up found it faster than the row-by-row loop. Code
+   * around the kernel with a lane-wise form of its own switches with it, so that a fresh JVM does
+   * not run vector code the JIT has not compiled yet. Either way every result has the same bits.
+   *
+   * @return whether the lane-wise kernel is in use
+   */
+  public static boolean laneWise() {
+    return BceLanes.active();
+  }
+
+  /**
    * Validates a loss name.
    *
    * @param name a loss name, case-insensitive, surrounding blanks ignored

@@ -39,6 +39,25 @@ final class VectorBceKernel extends BceLanes {
    */
   private static final int CHUNK = 256;
   private static final double[] ONES = ones();
+  /**
+   * The scratch arrays of a call, one set per thread: allocated per call (ten arrays, 8 KiB for
+   * focal loss) they cost ≈ 0.45 µs a call, 3 ns a row at 160 rows, which kept the chunks of a
+   * dense pass at 64 KiB.
+   */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** Per-thread scratch; every array is written before it is read within a call. */
+  private static final class Scratch {
+    final int[] index = new int[D.length()];
+    final double[] terms = new double[D.length()];
+    final double[] e = new double[CHUNK];
+    final double[] inv = new double[CHUNK];
+    final double[] l1p = new double[CHUNK];
+    final double[] m = new double[CHUNK];
+    final double[] alphaT = new double[CHUNK];
+    final double[] bracket = new double[CHUNK];
+    final double[] curvBracket = new double[CHUNK];
+  }
 
   /** Public no-arg constructor, for loading by name. */
   public VectorBceKernel() {}
@@ -46,22 +65,17 @@ final class VectorBceKernel extends BceLanes {
   @Override
   double bce(LogitLoss loss, double[] margins, int from, double[] labels, double[] weights,
       double[] derivatives, double[] curvatures, int n) {
-    int lanes = D.length();
-    int upper = n - n % lanes;
-    int[] index = new int[lanes];
-    double[] terms = new double[lanes];
-    double[] e = new double[CHUNK];
-    double[] inv = new double[CHUNK];
-    double[] l1p = new double[CHUNK];
+    int upper = n - n % D.length();
+    Scratch s = SCRATCH.get();
     double sum = 0.0;
     // Three simple loops per chunk (exp; log1p and the division; the rest), each small enough
     // for the JIT to compile without boxing a vector.
     for (int c = 0; c < upper; c += CHUNK) {
       int m = Math.min(CHUNK, upper - c);
-      expPass(margins, c, e, m, index);
-      logPass(e, inv, l1p, m, index);
-      sum = combine(loss, margins, from, labels, weights, derivatives, curvatures, c, m, e, inv,
-          l1p, terms, sum);
+      expPass(margins, c, s.e, m, s.index);
+      logPass(s.e, s.inv, s.l1p, m, s.index);
+      sum = combine(loss, margins, from, labels, weights, derivatives, curvatures, c, m, s.e,
+          s.inv, s.l1p, s.terms, sum);
     }
     return LogitLossKernel.bceRows(loss, margins, from, labels, weights, derivatives, curvatures,
         upper, n, sum);
@@ -70,29 +84,25 @@ final class VectorBceKernel extends BceLanes {
   @Override
   double focal(LogitLoss loss, double[] margins, int from, double[] labels, double[] weights,
       double[] derivatives, double[] curvatures, int n) {
-    int lanes = D.length();
-    int upper = n - n % lanes;
-    int[] index = new int[lanes];
-    double[] terms = new double[lanes];
-    double[] e = new double[CHUNK];
-    double[] inv = new double[CHUNK];
-    double[] l1p = new double[CHUNK];
-    double[] m = new double[CHUNK];
-    double[] alphaT = new double[CHUNK];
-    double[] bracket = new double[CHUNK];
-    double[] curvBracket = curvatures != null ? new double[CHUNK] : null;
+    int upper = n - n % D.length();
+    Scratch s = SCRATCH.get();
+    int[] index = s.index;
+    double[] e = s.e;
+    double[] l1p = s.l1p;
+    double[] m = s.m;
+    double[] curvBracket = curvatures != null ? s.curvBracket : null;
     double sum = 0.0;
     // exp; log1p and the division; B, B', m, r and the brackets; m^γ; the products and the sum.
     for (int c = 0; c < upper; c += CHUNK) {
       int len = Math.min(CHUNK, upper - c);
       expPass(margins, c, e, len, index);
-      logPass(e, inv, l1p, len, index);
-      focalTerms(loss, margins, from, labels, c, len, e, inv, l1p, m, alphaT, bracket,
+      logPass(e, s.inv, l1p, len, index);
+      focalTerms(loss, margins, from, labels, c, len, e, s.inv, l1p, m, s.alphaT, s.bracket,
           curvBracket);
       // l1p now holds B; e (read no more) receives m^γ.
       powPass(loss.gamma(), m, e, len, index);
       sum = focalCombine(loss, margins, from, labels, weights, derivatives, curvatures, c, len,
-          m, e, l1p, alphaT, bracket, curvBracket, terms, sum);
+          m, e, l1p, s.alphaT, s.bracket, curvBracket, s.terms, sum);
     }
     return LogitLossKernel.focalRows(loss, margins, from, labels, weights, derivatives,
         curvatures, upper, n, sum);

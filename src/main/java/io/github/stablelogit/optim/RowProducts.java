@@ -11,8 +11,9 @@ package io.github.stablelogit.optim;
  * <p>The order: a dot product x_iᵀβ keeps eight partial sums, element j going to sum j mod 8 by
  * {@code Math.fma} in increasing j; then t_k = s_k + s_{k+4} (k &lt; 4) and x_iᵀβ = (t_0 + t_1) +
  * (t_2 + t_3), and z_i += x_iᵀβ. The gradient runs over the rows in order, g_j = fma(v_i, x_ij,
- * g_j). Both are exact lane-wise operations, so {@link VectorRowProducts} (two 4-lane vectors of
- * partial sums, lanes across j for the gradient) computes the same formula with the same bits;
+ * g_j). Both are exact lane-wise operations, so {@link VectorRowProducts} (the partial sums in the
+ * lanes of vectors, four rows at a time; lanes across j for the gradient, blocks of columns held
+ * in registers over the chunk's rows) computes the same formula with the same bits;
  * it is used when the module is present and the hardware has at least 256-bit vectors, this
  * scalar form otherwise. {@code RowProductsTest} checks both against each other and against a
  * 50-digit reference.
@@ -45,6 +46,14 @@ abstract class RowProducts {
    * @param g d sums, added to
    */
   abstract void addTransposed(double[] a, int at, int d, int len, double[] v, double[] g);
+
+  /**
+   * {@link #addTransposed} in this implementation's lane-wise form, whether or not the loss kernel
+   * runs lane-wise now (for tests and benchmarks; the scalar form has none).
+   */
+  void addTransposedLaneWise(double[] a, int at, int d, int len, double[] v, double[] g) {
+    addTransposed(a, at, d, len, v, g);
+  }
 
   /** The scalar form; also the reference of the vector one. */
   static final class Scalar extends RowProducts {
@@ -106,6 +115,19 @@ abstract class RowProducts {
       double vi = v[i];
       int row = at + i * d;
       for (int j = 0; j < d; j++) {
+        g[j] = Math.fma(vi, a[row + j], g[j]);
+      }
+    }
+  }
+
+  /**
+   * The gradient product on the columns j ≥ {@code from} only, rows in order: the vector form's
+   * last columns, fewer than a vector.
+   */
+  static void columns(double[] a, int at, int d, int len, double[] v, double[] g, int from) {
+    for (int i = 0, row = at; i < len; i++, row += d) {
+      double vi = v[i];
+      for (int j = from; j < d; j++) {
         g[j] = Math.fma(vi, a[row + j], g[j]);
       }
     }

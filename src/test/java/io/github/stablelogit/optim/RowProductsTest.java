@@ -46,6 +46,12 @@ class RowProductsTest {
         SCALAR.addTransposed(a, at, d, len, v, g1);
         RowProducts.INSTANCE.addTransposed(a, at, d, len, v, g2);
         assertArrayEquals(bits(g1), bits(g2), "gradient d=" + d + " len=" + len);
+        // the vector gradient runs in fits only while the loss kernel is lane-wise
+        double[] g3 = gaussian(r, d);
+        double[] g4 = g3.clone();
+        SCALAR.addTransposed(a, at, d, len, v, g3);
+        RowProducts.INSTANCE.addTransposedLaneWise(a, at, d, len, v, g4);
+        assertArrayEquals(bits(g3), bits(g4), "lane-wise gradient d=" + d + " len=" + len);
       }
     }
   }
@@ -62,7 +68,7 @@ class RowProductsTest {
       double[] z = new double[len];
       double[] g = new double[d];
       RowProducts.INSTANCE.addDots(a, 0, d, len, beta, z);
-      RowProducts.INSTANCE.addTransposed(a, 0, d, len, v, g);
+      RowProducts.INSTANCE.addTransposedLaneWise(a, 0, d, len, v, g);
       for (int i = 0; i < len; i++) {
         BigDecimal exact = BigDecimal.ZERO;
         double abs = 0.0;

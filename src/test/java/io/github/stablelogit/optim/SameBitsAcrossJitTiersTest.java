@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +25,10 @@ import org.junit.jupiter.api.Test;
  * on ({@code -Dstablelogit.kernel.lanes=always}) in the interpreter, C1 and C2, and asserts that
  * every run prints the same hash of all result bits. The probe's linear passes over dense blocks
  * use the vector form of {@link RowProducts} in the JVMs with the module and the scalar form in
- * the others. Two C2 runs print their compilations, to check that the kernel (scalar, and
- * lane-wise) and the network's pass really were compiled at tier 4.
+ * the others; one more C2 run limits vectors to 256 bits ({@code -XX:MaxVectorSize=32}), so
+ * that on wider hardware the 4-lane forms are compared with the 8-lane ones. Three C2 runs print
+ * their compilations, to check that the kernel (scalar, and lane-wise), the vector row products
+ * and the network's pass really were compiled at tier 4.
  */
 class SameBitsAcrossJitTiersTest {
 
@@ -60,6 +63,11 @@ class SameBitsAcrossJitTiersTest {
     lanesC2.addAll(lanes);
     lanesC2.add("-XX:+PrintCompilation");
     runs.put("C2 + lanes", lanesC2);
+    // 256-bit vectors on a machine with wider ones: the gradient product's 4-lane form (and the
+    // kernel's) against the 8-lane form above.
+    List<String> narrow = new ArrayList<>(lanesC2);
+    narrow.add("-XX:MaxVectorSize=32");
+    runs.put("C2 + lanes, 256-bit vectors", narrow);
 
     Map<String, String> hashes = new LinkedHashMap<>();
     for (Map.Entry<String, List<String>> run : runs.entrySet()) {
@@ -77,11 +85,16 @@ class SameBitsAcrossJitTiersTest {
         assertTrue(out.lines().anyMatch(l -> network.matcher(l).find()),
             "the network's pass was not compiled by C2 in the tiered run");
       }
-      if (run.getKey().equals("C2 + lanes")) {
+      if (run.getKey().startsWith("C2 + lanes")) {
         Pattern tier4 = Pattern.compile("\\s4\\s+io\\.github\\.stablelogit\\.loss"
             + "\\.VectorBceKernel::(expPass|logPass|combine)");
         assertTrue(out.lines().anyMatch(l -> tier4.matcher(l).find()),
             "the lane-wise kernel was not compiled by C2");
+        Pattern products = Pattern.compile("\\s4\\s+io\\.github\\.stablelogit\\.optim"
+            + "\\.VectorRowProducts::(addDots|addTransposed)");
+        assertEquals(2, out.lines().map(products::matcher).filter(Matcher::find)
+            .map(m -> m.group(1)).distinct().count(),
+            "the vector row products were not both compiled by C2");
       }
     }
     String first = hashes.values().iterator().next();

@@ -66,9 +66,41 @@ final class SameBitsProbe {
     InMemoryLogistic data = InMemoryLogistic.random(300, 4, 1e-3, 11);
     h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.0, 0, null).x());
     h = mix(h, LogitMinimizer.minimize(data, new double[5], 60, 1e-12, 0.02, 0, null).x());
+    h = rowProducts(h);
     h = linearPasses(h);
     h = networkFits(h);
     System.out.println("bits " + Long.toHexString(h));
+  }
+
+  /**
+   * {@link RowProducts}' margins and gradient products on chunks of 21 and 50 columns (every block
+   * width of the vector gradient, and the eight-way sums' tails), repeated until C2 has compiled
+   * them; every result is folded into the hash.
+   */
+  private static long rowProducts(long h) {
+    SplittableRandom r = new SplittableRandom(17);
+    for (int d : new int[] {21, 50}) {
+      int len = 8192 / d;
+      double[] a = new double[len * d + 3];
+      for (int k = 0; k < a.length; k++) {
+        a[k] = r.nextInt(8) == 0 ? 0.0 : Math.scalb(r.nextDouble() - 0.5, r.nextInt(20) - 10);
+      }
+      double[] beta = new double[d];
+      double[] g = new double[d];
+      double[] z = new double[len];
+      for (int rep = 0; rep < BCE_REPEATS * 4; rep++) {
+        for (int j = 0; j < d; j++) {
+          beta[j] = r.nextDouble() - 0.5;
+        }
+        int at = rep % 4;
+        java.util.Arrays.fill(z, 0.0);
+        RowProducts.INSTANCE.addDots(a, at, d, len - 1, beta, z);
+        RowProducts.INSTANCE.addTransposed(a, at, d, len - 1, z, g);
+        h = mix(h, z);
+      }
+      h = mix(h, g);
+    }
+    return h;
   }
 
   /**
