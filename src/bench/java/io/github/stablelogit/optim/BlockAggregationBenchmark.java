@@ -61,6 +61,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class BlockAggregationBenchmark {
 
+  private static final RowProducts SCALAR_PRODUCTS = new RowProducts.Scalar();
+
   /** The packed blocks and everything the benchmarks need. */
   @State(Scope.Thread)
   public static class Blocks {
@@ -299,6 +301,21 @@ public class BlockAggregationBenchmark {
   public double gramSyrk(Blocks s) {
     int d = s.beta.length;
     s.blas.dsyrk("U", "N", d, s.chunkRows, 1.0, s.chunk, 0, d, 1.0, s.gram, 0, d);
+    return s.gram[0];
+  }
+
+  /** The gradient product g += Xᵀv of one chunk's rows by the scalar sweep (dense shapes). */
+  @Benchmark
+  public double gradientScalar(Blocks s) {
+    SCALAR_PRODUCTS.addTransposed(s.chunk, 0, s.beta.length, s.chunkRows, s.margins0, s.gram);
+    return s.gram[0];
+  }
+
+  /** The same product in this JVM's lane-wise form (the scalar one without the vector module). */
+  @Benchmark
+  public double gradientLaneWise(Blocks s) {
+    RowProducts.INSTANCE.addTransposedLaneWise(s.chunk, 0, s.beta.length, s.chunkRows,
+        s.margins0, s.gram);
     return s.gram[0];
   }
 
