@@ -91,7 +91,7 @@ class SameBitsAcrossJitTiersTest {
         assertTrue(out.lines().anyMatch(l -> tier4.matcher(l).find()),
             "the lane-wise kernel was not compiled by C2");
         Pattern products = Pattern.compile("\\s4\\s+io\\.github\\.stablelogit\\.optim"
-            + "\\.VectorRowProducts::(addDots|addTransposed)");
+            + "\\.VectorRowProducts::(addDots|addTransposedLaneWise)\\b");
         assertEquals(2, out.lines().map(products::matcher).filter(Matcher::find)
             .map(m -> m.group(1)).distinct().count(),
             "the vector row products were not both compiled by C2");

@@ -80,7 +80,7 @@ final class SameBitsProbe {
   private static long rowProducts(long h) {
     SplittableRandom r = new SplittableRandom(17);
     for (int d : new int[] {21, 50}) {
-      int len = 8192 / d;
+      int len = 2048 / d;
       double[] a = new double[len * d + 3];
       for (int k = 0; k < a.length; k++) {
         a[k] = r.nextInt(8) == 0 ? 0.0 : Math.scalb(r.nextDouble() - 0.5, r.nextInt(20) - 10);
