@@ -12,7 +12,7 @@ package io.github.stablelogit.optim;
  * {@code Math.fma} in increasing j; then t_k = s_k + s_{k+4} (k &lt; 4) and x_iᵀβ = (t_0 + t_1) +
  * (t_2 + t_3), and z_i += x_iᵀβ. The gradient runs over the rows in order, g_j = fma(v_i, x_ij,
  * g_j). Both are exact lane-wise operations, so {@link VectorRowProducts} (the partial sums in the
- * lanes of vectors, four rows at a time; lanes across j for the gradient, blocks of columns held
+ * lanes of vectors, two rows at a time; lanes across j for the gradient, blocks of columns held
  * in registers over the chunk's rows) computes the same formula with the same bits;
  * it is used when the module is present and the hardware has at least 256-bit vectors, this
  * scalar form otherwise. {@code RowProductsTest} checks both against each other and against a
