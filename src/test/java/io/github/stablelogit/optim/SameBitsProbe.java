@@ -73,13 +73,14 @@ final class SameBitsProbe {
   }
 
   /**
-   * {@link RowProducts}' margins and gradient products on chunks of 21 and 50 columns (every block
-   * width of the vector gradient, and the eight-way sums' tails), repeated until C2 has compiled
-   * them; every result is folded into the hash.
+   * {@link RowProducts}' margins and gradient products on chunks of 21 and 58 columns (with 8
+   * lanes 58 = 32 + 16 + 8 + 2, with 4 lanes 21 = 16 + 4 + 1 and 58 = 3·16 + 8 + 2: every block
+   * of the vector gradient, and the eight-way sums' tails), repeated until C2 has compiled them;
+   * every result is folded into the hash.
    */
   private static long rowProducts(long h) {
     SplittableRandom r = new SplittableRandom(17);
-    for (int d : new int[] {21, 50}) {
+    for (int d : new int[] {21, 58}) {
       int len = 2048 / d;
       double[] a = new double[len * d + 3];
       for (int k = 0; k < a.length; k++) {
