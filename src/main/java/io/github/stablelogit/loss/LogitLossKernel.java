@@ -3,12 +3,14 @@ package io.github.stablelogit.loss;
 /**
  * The arithmetic of {@link LogitLoss}: the per-row value, first and second derivative in the
  * overflow- and cancellation-free forms of the class documentation of {@link LogitLoss}, and the
- * batch loops over rows built on them (the BCE loop, and the row-by-row loop used for focal loss
- * and for rows with a second weight, each with an optional curvature output).
+ * batch loops over rows built on them (the BCE loop, and the general loop used for focal loss and
+ * for rows with a second weight, each with an optional curvature output). The loops take the rows
+ * in chunks, the exp and the log of a whole chunk first ({@link #expLogPass}); thread-local
+ * scratch ({@link KernelScratch}) holds them, so the class keeps no state of its own.
  *
  * <p>Owns the numerical thresholds of those forms (when m^γ is formed in log space, when the focal
- * curvature is 0 in double precision). Static only and stateless, so it is never part of a
- * serialized loss: every method reads the parameters of the {@link LogitLoss} it is given.
+ * curvature is 0 in double precision). Static only, so it is never part of a serialized loss:
+ * every method reads the parameters of the {@link LogitLoss} it is given.
  */
 final class LogitLossKernel {
 
@@ -42,20 +44,30 @@ final class LogitLossKernel {
   }
 
   /**
-   * Row by row with {@link #row}; the second weights and their sum, and the curvatures, are
-   * optional (null).
+   * The rows in chunks of {@link KernelScratch#CHUNK}: e^(−|z|), then 1/(1 + e) and log(1 + e),
+   * for the whole chunk ({@link #expLogPass}), then the rest of {@link #row} row by row; the second
+   * weights and their sum, and the curvatures, are optional (null). Each row's operations are
+   * {@link #row}'s, so the bits are too; split into passes, the exp and log of many rows overlap
+   * in the processor instead of each row waiting for its own (20 → 13 ns a BCE row).
    */
   static double rows(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] otherWeights, double[] otherSum, double[] derivatives,
       double[] curvatures, int n) {
+    KernelScratch s = KernelScratch.get();
     double sum = 0.0;
     double other = 0.0;
-    for (int i = 0; i < n; i++) {
-      double v = row(loss, margins[i], labels[from + i], derivatives, curvatures, i);
-      if (otherWeights != null) {
-        other += otherWeights[from + i] * v;
+    for (int c = 0; c < n; c += KernelScratch.CHUNK) {
+      int len = Math.min(KernelScratch.CHUNK, n - c);
+      expLogPass(margins, c, len, s);
+      for (int k = 0; k < len; k++) {
+        int i = c + k;
+        double v = afterLog(loss, margins[i], labels[from + i], s.rowE[k], s.rowInv[k],
+            s.rowL1p[k], derivatives, curvatures, i);
+        if (otherWeights != null) {
+          other += otherWeights[from + i] * v;
+        }
+        sum += weighted(v, weights, from + i, derivatives, curvatures, i);
       }
-      sum += weighted(v, weights, from + i, derivatives, curvatures, i);
     }
     if (otherSum != null) {
       otherSum[0] = other;
@@ -64,8 +76,29 @@ final class LogitLossKernel {
   }
 
   /**
+   * For k &lt; len: e = e^(−|z|) of margins[start + k], 1/(1 + e) and log(1 + e) into the row
+   * loops' scratch arrays, as {@link #row} forms them. Two loops, each with independent
+   * iterations.
+   */
+  static void expLogPass(double[] margins, int start, int len, KernelScratch s) {
+    double[] e = s.rowE;
+    for (int k = 0; k < len; k++) {
+      e[k] = DetMath.expNonPositive(-Math.abs(margins[start + k]));
+    }
+    double[] inv = s.rowInv;
+    double[] l1p = s.rowL1p;
+    for (int k = 0; k < len; k++) {
+      double ek = e[k];
+      double u = 1.0 + ek;
+      double iu = 1.0 / u;
+      inv[k] = iu;
+      l1p[k] = DetMath.logNormal(u) - ((u - 1.0) - ek) * iu;
+    }
+  }
+
+  /**
    * The focal batch kernel: {@link #rows} without second weights. Lane-wise by {@link
-   * BceLanes#lanes} when that is on and γ &gt; 0, else row by row; the two give the same bits.
+   * BceLanes#lanes} when that is on and γ &gt; 0, else {@link #rows}; the two give the same bits.
    */
   static double focalBatch(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n) {
@@ -110,7 +143,7 @@ final class LogitLossKernel {
   /**
    * The BCE batch kernel: the arithmetic of {@link #row} for BCE, operation for operation (so the
    * results are bit-identical). The curvatures are optional (null). Lane-wise by {@link
-   * BceLanes#lanes} when that is on, else row by row; the two give the same bits.
+   * BceLanes#lanes} when that is on, else {@link #bceRows}; the two give the same bits.
    */
   static double bceBatch(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n) {
@@ -122,42 +155,50 @@ final class LogitLossKernel {
   }
 
   /**
-   * Rows [start, n) of {@link #bceBatch}, row by row, their weighted losses added to {@code sum}
-   * in row order; in a loop without data-dependent branches, small enough to be compiled inline
+   * Rows [start, n) of {@link #bceBatch}, their weighted losses added to {@code sum} in row order;
+   * in chunks as {@link #rows}, the rest of each row in a loop without data-dependent branches
    * (the tests of null are loop-invariant, so the JIT can unswitch them).
    */
   static double bceRows(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int start, int n, double sum) {
     double eps = loss.labelSmoothing();
     double pw = loss.posWeight();
-    for (int i = start; i < n; i++) {
-      double z = margins[i];
-      double y = labels[from + i];
-      double yp = LabelSmoothing.positive(y, eps);
-      double q = LabelSmoothing.negative(y, eps);
-      double e = DetMath.expNonPositive(-Math.abs(z));
-      double u = 1.0 + e;
-      double inv = 1.0 / u;
-      double l1p = DetMath.logNormal(u) - ((u - 1.0) - e) * inv;
-      double ei = e * inv;
-      double sigPos = ifNegative(z, ei, inv);
-      double sigNeg = ifNegative(z, inv, ei);
-      double pwy = pw * yp;
-      double b = pwy * (Math.max(-z, 0.0) + l1p) + q * (Math.max(z, 0.0) + l1p);
-      double db = q * sigPos - pwy * sigNeg;
-      double ddb = curvatures != null ? (q + pwy) * (sigPos * sigNeg) : 0.0;
-      if (weights != null) {
-        double w = weights[from + i];
-        sum += w * b;
-        derivatives[i] = db * w;
-        if (curvatures != null) {
-          curvatures[i] = ddb * w;
-        }
-      } else {
-        sum += b;
-        derivatives[i] = db;
-        if (curvatures != null) {
-          curvatures[i] = ddb;
+    KernelScratch s = KernelScratch.get();
+    for (int c = start; c < n; c += KernelScratch.CHUNK) {
+      int len = Math.min(KernelScratch.CHUNK, n - c);
+      expLogPass(margins, c, len, s);
+      double[] es = s.rowE;
+      double[] invs = s.rowInv;
+      double[] l1ps = s.rowL1p;
+      for (int k = 0; k < len; k++) {
+        int i = c + k;
+        double z = margins[i];
+        double y = labels[from + i];
+        double yp = LabelSmoothing.positive(y, eps);
+        double q = LabelSmoothing.negative(y, eps);
+        double e = es[k];
+        double inv = invs[k];
+        double l1p = l1ps[k];
+        double ei = e * inv;
+        double sigPos = ifNegative(z, ei, inv);
+        double sigNeg = ifNegative(z, inv, ei);
+        double pwy = pw * yp;
+        double b = pwy * (Math.max(-z, 0.0) + l1p) + q * (Math.max(z, 0.0) + l1p);
+        double db = q * sigPos - pwy * sigNeg;
+        double ddb = curvatures != null ? (q + pwy) * (sigPos * sigNeg) : 0.0;
+        if (weights != null) {
+          double w = weights[from + i];
+          sum += w * b;
+          derivatives[i] = db * w;
+          if (curvatures != null) {
+            curvatures[i] = ddb * w;
+          }
+        } else {
+          sum += b;
+          derivatives[i] = db;
+          if (curvatures != null) {
+            curvatures[i] = ddb;
+          }
         }
       }
     }
@@ -170,12 +211,6 @@ final class LogitLossKernel {
    * the same operations whether or not c is null, so they are bit-identical either way.
    */
   static double row(LogitLoss loss, double z, double y, double[] d, double[] c, int i) {
-    double eps = loss.labelSmoothing();
-    double gamma = loss.gamma();
-    // y' and 1 − y', each formed without subtracting from 1 after smoothing.
-    double yp = LabelSmoothing.positive(y, eps);
-    double q = LabelSmoothing.negative(y, eps);
-
     // One exp, one log and one division serve softplus(±z) and σ(±z), the exp and log of DetMath
     // (same bits in every JIT tier). log1p(e) comes from log as in DetMath.log1p, sharing its
     // division: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly, and log(1 + e) =
@@ -184,6 +219,19 @@ final class LogitLossKernel {
     double u = 1.0 + e;
     double inv = 1.0 / u;
     double l1p = DetMath.logNormal(u) - ((u - 1.0) - e) * inv;
+    return afterLog(loss, z, y, e, inv, l1p, d, c, i);
+  }
+
+  /**
+   * {@link #row} from e = e^(−|z|), 1/(1 + e) and l1p = log(1 + e) on.
+   */
+  private static double afterLog(LogitLoss loss, double z, double y, double e, double inv,
+      double l1p, double[] d, double[] c, int i) {
+    double eps = loss.labelSmoothing();
+    double gamma = loss.gamma();
+    // y' and 1 − y', each formed without subtracting from 1 after smoothing.
+    double yp = LabelSmoothing.positive(y, eps);
+    double q = LabelSmoothing.negative(y, eps);
     double ei = e * inv;
     double sigPos = ifNegative(z, ei, inv); // σ(z)
     double sigNeg = ifNegative(z, inv, ei); // σ(−z)

@@ -32,32 +32,8 @@ final class VectorBceKernel extends BceLanes {
   private static final VectorSpecies<Integer> I =
       VectorSpecies.of(int.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final long EXPONENT = 0xfffL << 52;
-  /**
-   * Rows per chunk: the scratch arrays of a call. Small enough that the scratch arrays (three for
-   * BCE, seven for focal loss) and the chunk's inputs and outputs stay in a 32 KiB L1 data cache;
-   * with 512 rows the focal ones alone filled it and both kernels were 5–15 % slower per row.
-   */
-  private static final int CHUNK = 256;
+  private static final int CHUNK = KernelScratch.CHUNK;
   private static final double[] ONES = ones();
-  /**
-   * The scratch arrays of a call, one set per thread: allocated per call (five arrays for BCE, up
-   * to nine and 14 KiB for focal loss) they cost ≈ 0.45 µs a call, ≈ 3 ns a row in the 163-row
-   * calls of a dense pass over 50 features.
-   */
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-  /** Per-thread scratch; every array is written before it is read within a call. */
-  private static final class Scratch {
-    final int[] index = new int[D.length()];
-    final double[] terms = new double[D.length()];
-    final double[] e = new double[CHUNK];
-    final double[] inv = new double[CHUNK];
-    final double[] l1p = new double[CHUNK];
-    final double[] m = new double[CHUNK];
-    final double[] alphaT = new double[CHUNK];
-    final double[] bracket = new double[CHUNK];
-    final double[] curvBracket = new double[CHUNK];
-  }
 
   /** Public no-arg constructor, for loading by name. */
   public VectorBceKernel() {}
@@ -66,16 +42,17 @@ final class VectorBceKernel extends BceLanes {
   double bce(LogitLoss loss, double[] margins, int from, double[] labels, double[] weights,
       double[] derivatives, double[] curvatures, int n) {
     int upper = n - n % D.length();
-    Scratch s = SCRATCH.get();
+    KernelScratch s = KernelScratch.get();
+    int[] index = s.index(D.length());
     double sum = 0.0;
     // Three simple loops per chunk (exp; log1p and the division; the rest), each small enough
     // for the JIT to compile without boxing a vector.
     for (int c = 0; c < upper; c += CHUNK) {
       int m = Math.min(CHUNK, upper - c);
-      expPass(margins, c, s.e, m, s.index);
-      logPass(s.e, s.inv, s.l1p, m, s.index);
+      expPass(margins, c, s.e, m, index);
+      logPass(s.e, s.inv, s.l1p, m, index);
       sum = combine(loss, margins, from, labels, weights, derivatives, curvatures, c, m, s.e,
-          s.inv, s.l1p, s.terms, sum);
+          s.inv, s.l1p, s.terms(D.length()), sum);
     }
     return LogitLossKernel.bceRows(loss, margins, from, labels, weights, derivatives, curvatures,
         upper, n, sum);
@@ -85,8 +62,8 @@ final class VectorBceKernel extends BceLanes {
   double focal(LogitLoss loss, double[] margins, int from, double[] labels, double[] weights,
       double[] derivatives, double[] curvatures, int n) {
     int upper = n - n % D.length();
-    Scratch s = SCRATCH.get();
-    int[] index = s.index;
+    KernelScratch s = KernelScratch.get();
+    int[] index = s.index(D.length());
     double[] e = s.e;
     double[] l1p = s.l1p;
     double[] m = s.m;
@@ -102,7 +79,7 @@ final class VectorBceKernel extends BceLanes {
       // l1p now holds B; e (read no more) receives m^γ.
       powPass(loss.gamma(), m, e, len, index);
       sum = focalCombine(loss, margins, from, labels, weights, derivatives, curvatures, c, len,
-          m, e, l1p, s.alphaT, s.bracket, curvBracket, s.terms, sum);
+          m, e, l1p, s.alphaT, s.bracket, curvBracket, s.terms(D.length()), sum);
     }
     return LogitLossKernel.focalRows(loss, margins, from, labels, weights, derivatives,
         curvatures, upper, n, sum);

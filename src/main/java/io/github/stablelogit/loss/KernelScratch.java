@@ -1,0 +1,77 @@
+package io.github.stablelogit.loss;
+
+/**
+ * The scratch arrays of the batch loss kernels, one set per thread: both kernels ({@link
+ * LogitLossKernel}'s loops and the lane-wise {@link VectorBceKernel}) evaluate a batch in chunks of
+ * {@link #CHUNK} rows, one simple pass after the other over the chunk (exp; the division and
+ * log1p; the rest), keeping each pass's results here. Allocated per call, the arrays cost ≈ 0.45
+ * µs a call, ≈ 3 ns a row in the 163-row calls of a dense pass over 50 features. Every array is
+ * written before it is read within a call. The row loops have arrays of their own: the lane-wise
+ * kernel hands single vectors to the row code in the middle of a chunk.
+ */
+final class KernelScratch {
+
+  /**
+   * Rows per chunk. Small enough that the arrays (three for BCE, seven for focal loss) and the
+   * chunk's inputs and outputs stay in a 32 KiB L1 data cache; with 512 rows the focal ones alone
+   * filled it and the lane-wise kernels were 5–15 % slower per row.
+   */
+  static final int CHUNK = 256;
+
+  private static final ThreadLocal<KernelScratch> PER_THREAD =
+      ThreadLocal.withInitial(KernelScratch::new);
+
+  /** Lane-wise kernel: e^(−|z|), then (focal loss) m^γ. */
+  final double[] e = new double[CHUNK];
+  /** Lane-wise kernel: 1/(1 + e). */
+  final double[] inv = new double[CHUNK];
+  /** Lane-wise kernel: log(1 + e), then (focal loss) B. */
+  final double[] l1p = new double[CHUNK];
+  /** Lane-wise focal kernel: m. */
+  final double[] m = new double[CHUNK];
+  /** Lane-wise focal kernel: α_t. */
+  final double[] alphaT = new double[CHUNK];
+  /** Lane-wise focal kernel: γrB + B'. */
+  final double[] bracket = new double[CHUNK];
+  /** Lane-wise focal kernel: the curvature bracket. */
+  final double[] curvBracket = new double[CHUNK];
+  /** Row loops: e^(−|z|). */
+  final double[] rowE = new double[CHUNK];
+  /** Row loops: 1/(1 + e). */
+  final double[] rowInv = new double[CHUNK];
+  /** Row loops: log(1 + e). */
+  final double[] rowL1p = new double[CHUNK];
+  /** Lane-wise kernel: table indices of one vector. */
+  private int[] index;
+  /** Lane-wise kernel: the weighted losses of one vector. */
+  private double[] terms;
+
+  private KernelScratch() {}
+
+  /** @return this thread's scratch */
+  static KernelScratch get() {
+    return PER_THREAD.get();
+  }
+
+  /**
+   * @param lanes the vector length
+   * @return an int array of exactly that length
+   */
+  int[] index(int lanes) {
+    if (index == null || index.length != lanes) {
+      index = new int[lanes];
+    }
+    return index;
+  }
+
+  /**
+   * @param lanes the vector length
+   * @return a double array of exactly that length
+   */
+  double[] terms(int lanes) {
+    if (terms == null || terms.length != lanes) {
+      terms = new double[lanes];
+    }
+    return terms;
+  }
+}
