@@ -28,7 +28,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -272,7 +271,7 @@ public final class MlpBenchmark {
   private static Fit selected(String contender, String set, Dataset<Row> train,
       Dataset<Row> test, Options o) {
     boolean spark = contender.startsWith("spark");
-    Dataset<Row> fitRows = train.filter("not val").withColumn("val", functions.lit(false));
+    Dataset<Row> fitRows = train.filter("not val");
     Dataset<Row> valRows = train.filter("val").drop("val");
     String best = null;
     double bestAuc = Double.NEGATIVE_INFINITY;
@@ -291,12 +290,9 @@ public final class MlpBenchmark {
     StringBuilder scores = new StringBuilder();
     for (String g : grid) {
       String[] p = g.split("/");
-      Options with = o;
-      int maxIter = spark ? Integer.parseInt(p[1]) : o.maxIter;
-      if (!spark) {
-        with = o.withMlpReg(Double.parseDouble(p[1]));
-      }
-      double auc = fit(p[0], set, fitRows, valRows, with, maxIter).auc();
+      double auc = (spark ? fit(p[0], set, fitRows, valRows, o, Integer.parseInt(p[1]))
+          : fit("mlp", set, fitRows, valRows, o.withMlpReg(Double.parseDouble(p[1])), o.maxIter))
+          .auc();
       scores.append(String.format(Locale.ROOT, " %s %.4f", g, auc));
       if (auc > bestAuc) {
         bestAuc = auc;

@@ -19,12 +19,8 @@ class KernelChunksTest {
   private static final int[] SIZES = {1, 5, KernelScratch.CHUNK - 1, KernelScratch.CHUNK,
       KernelScratch.CHUNK + 1, 3 * KernelScratch.CHUNK + 17};
 
-  static java.util.stream.Stream<LogitLoss> losses() {
-    return LogitLossTest.losses();
-  }
-
   @ParameterizedTest(name = "{0}")
-  @MethodSource("losses")
+  @MethodSource("io.github.stablelogit.loss.LogitLossTest#losses")
   void chunkedLoopsGiveTheBitsOfTheRowByRowLoop(LogitLoss loss) {
     SplittableRandom rnd = new SplittableRandom(7);
     for (int n : SIZES) {
