@@ -13,13 +13,13 @@ import org.slf4j.LoggerFactory;
  * {@link LogitLossKernel#bceRows} and of {@link LogitLossKernel#row} for focal loss operation for
  * operation in every lane ({@code + − × ÷}, fma, square root, exact bit operations and table
  * reads are correctly rounded or exact lane-wise), the weighted losses added in row order, so
- * the bits are those of the row-by-row loop whichever runs. Focal rows outside the range of the
+ * the bits are those of the scalar loops whichever runs. Focal rows outside the range of the
  * lane-wise form (m^γ formed in log space, e^(−|z|) subnormal) go through the row code.
  *
  * <p><b>When.</b> Vector API code runs hundreds of times slower than the scalar loop until the
  * JIT's last tier has compiled it, which takes seconds of CPU: more than a fit of a few million
  * rows spends in the kernel. So by default ({@code -Dstablelogit.kernel.lanes=auto}) the kernel
- * stays row by row until this JVM has evaluated {@link #WARM_UP_AFTER_ROWS} rows; then a daemon
+ * stays scalar until this JVM has evaluated {@link #WARM_UP_AFTER_ROWS} rows; then a daemon
  * thread runs the lane-wise kernels (BCE and focal) on synthetic rows until they are cheaper per
  * row than the scalar loops by thread CPU time (giving up after {@link #WARM_UP_CPU_NS}), and
  * only then do the callers switch to them. {@code always} uses them from the start (benchmarks,
@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
  */
 abstract class BceLanes {
 
-  /** Rows a JVM evaluates row by row before it warms the lane-wise kernel up: ≈ 10 s of CPU. */
+  /**
+   * Rows a JVM evaluates with the scalar loops before it warms the lane-wise kernel up: ≈ 7 s of
+   * CPU at 13 ns a row, about what the warm-up costs (4.7–6 s of process CPU).
+   */
   static final long WARM_UP_AFTER_ROWS = 500_000_000L;
-  /** Thread CPU the warm-up spends at most before it leaves the kernel row by row. */
+  /** Thread CPU the warm-up spends at most before it leaves the kernel scalar. */
   static final long WARM_UP_CPU_NS = 120_000_000_000L;
 
   private static final Logger LOG = LoggerFactory.getLogger(BceLanes.class);
@@ -46,11 +49,11 @@ abstract class BceLanes {
   private static volatile boolean warming;
   /** Keeps the warm-up's results alive. */
   private static volatile double sink;
-  /** Rows evaluated row by row; updated without synchronization, so approximate. */
+  /** Rows evaluated by the scalar loops; updated without synchronization, so approximate. */
   private static long scalarRows;
 
   /**
-   * The lane-wise kernels for a batch of n rows, or null for the row-by-row loop; counts the rows
+   * The lane-wise kernels for a batch of n rows, or null for the scalar loops; counts the rows
    * of the latter and starts the warm-up when they are many.
    *
    * @param n rows in the batch
@@ -93,7 +96,7 @@ abstract class BceLanes {
   }
 
   /**
-   * Times the lane-wise and the row-by-row kernels (BCE and focal, alternately) on synthetic rows
+   * Times the lane-wise and the scalar kernels (BCE and focal, alternately) on synthetic rows
    * until the lane-wise ones are the cheaper.
    */
   private static void warmUp() {
@@ -131,12 +134,12 @@ abstract class BceLanes {
       if (t1 - t0 < t2 - t1) {
         lanes = candidate;
         LOG.info("Loss kernel: lane-wise from now on, after {} s of warm-up CPU ({} ns/row vs {}"
-            + " row by row, BCE and focal)", (t2 - start) / 1e9, (t1 - t0) / (128.0 * n),
+            + " scalar, BCE and focal)", (t2 - start) / 1e9, (t1 - t0) / (128.0 * n),
             (t2 - t1) / (128.0 * n));
         return;
       }
     }
-    LOG.info("Loss kernel: stays row by row; the lane-wise kernel was not faster after {} s of"
+    LOG.info("Loss kernel: stays scalar; the lane-wise kernel was not faster after {} s of"
         + " warm-up CPU", WARM_UP_CPU_NS / 1e9);
   }
 

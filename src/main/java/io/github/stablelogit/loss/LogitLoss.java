@@ -138,7 +138,7 @@ public final class LogitLoss implements Serializable {
   /**
    * Whether the batch kernel ({@link #valueAndDerivatives}) evaluates several rows at a time with
    * {@code jdk.incubator.vector} in this JVM now: with {@code -Dstablelogit.kernel.lanes=always}
-   * from the start, by default once its warm-up found it faster than the row-by-row loop. Code
+   * from the start, by default once its warm-up found it faster than the scalar loops. Code
    * around the kernel with a lane-wise form of its own switches with it, so that a fresh JVM does
    * not run vector code the JIT has not compiled yet. Either way every result has the same bits.
    *

@@ -111,23 +111,19 @@ abstract class RowProducts {
             Math.fma(v2, a[r2 + j], Math.fma(v1, a[r1 + j], Math.fma(v0, a[r0 + j], g[j]))));
       }
     }
-    for (; i < len; i++) {
-      double vi = v[i];
-      int row = at + i * d;
-      for (int j = 0; j < d; j++) {
-        g[j] = Math.fma(vi, a[row + j], g[j]);
-      }
-    }
+    columns(a, at, d, i, len, v, g, 0);
   }
 
   /**
-   * The gradient product on the columns j ≥ {@code from} only, rows in order: the vector form's
-   * last columns, fewer than a vector.
+   * The gradient product, one row at a time, on rows {@code firstRow} … len − 1 (in order) and
+   * columns j ≥ {@code fromColumn}: the last rows of {@link #transposed}'s four-row sweeps, and
+   * the vector form's last columns, fewer than a vector.
    */
-  static void columns(double[] a, int at, int d, int len, double[] v, double[] g, int from) {
-    for (int i = 0, row = at; i < len; i++, row += d) {
+  static void columns(double[] a, int at, int d, int firstRow, int len, double[] v, double[] g,
+      int fromColumn) {
+    for (int i = firstRow, row = at + firstRow * d; i < len; i++, row += d) {
       double vi = v[i];
-      for (int j = from; j < d; j++) {
+      for (int j = fromColumn; j < d; j++) {
         g[j] = Math.fma(vi, a[row + j], g[j]);
       }
     }

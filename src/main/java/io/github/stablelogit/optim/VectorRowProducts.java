@@ -111,7 +111,7 @@ final class VectorRowProducts extends RowProducts {
       j += L;
     }
     if (j < d) {
-      columns(a, at, d, len, v, g, j);
+      columns(a, at, d, 0, len, v, g, j);
     }
   }
 
