@@ -125,11 +125,32 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
    * @param <A> the aggregator
    * @return the merged aggregator of all blocks
    */
-  @SuppressWarnings("unchecked")
   static <A extends Serializable> A aggregate(JavaRDD<InstanceBlock> blocks, JavaSparkContext jsc,
       java.util.function.Function<Boolean, A> zeroFor, Function2<A, InstanceBlock, A> add,
       Function2<A, A, A> merge, int depth) {
-    JavaRDD<InstanceBlock> tasks = tasks(blocks, jsc);
+    return aggregateTasks(tasks(blocks, jsc), jsc, zeroFor, add, merge, depth);
+  }
+
+  /**
+   * {@link #aggregate} over tasks already grouped by {@link #tasks} (for a caller that also needs
+   * their number).
+   *
+   * @param tasks {@code tasks(blocks, jsc)}
+   * @param jsc their context
+   * @param zeroFor the empty aggregator for the direct path (true) or for treeAggregate (false)
+   * @param add adds one block
+   * @param merge merges two aggregators
+   * @param depth the treeAggregate depth (≥ 1)
+   * @param <A> the aggregator
+   * @return the merged aggregator of all blocks
+   */
+  /** The local property in which {@link SparkContext#setCallSite} keeps a job's short name. */
+  private static final String CALL_SITE = "callSite.short";
+
+  @SuppressWarnings("unchecked")
+  static <A extends Serializable> A aggregateTasks(JavaRDD<InstanceBlock> tasks,
+      JavaSparkContext jsc, java.util.function.Function<Boolean, A> zeroFor,
+      Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge, int depth) {
     int n = tasks.getNumPartitions();
     // treeAggregate adds a level while n > scale + ⌈n / scale⌉, scale = max(⌈n^(1/depth)⌉, 2).
     int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
@@ -146,8 +167,26 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
           }
           return acc;
         };
-    Object results = jsc.sc().runJob(tasks.rdd(), task,
-        ClassTag$.MODULE$.<A>apply(zero.getClass()));
+    SparkContext sc = jsc.sc();
+    // Named as treeAggregate's jobs are, after the caller's line ("aggregate at
+    // LogitObjective.java:…" in Spark's UI and listeners), unless the caller has named it itself.
+    boolean name = sc.getLocalProperty(CALL_SITE) == null;
+    if (name) {
+      String caller = StackWalker.getInstance().walk(frames -> frames
+          .filter(f -> !f.getClassName().equals(ExecutorGroups.class.getName()))
+          .findFirst()
+          .map(f -> "aggregate at " + f.getFileName() + ":" + f.getLineNumber())
+          .orElse("aggregate"));
+      sc.setCallSite(caller);
+    }
+    Object results;
+    try {
+      results = sc.runJob(tasks.rdd(), task, ClassTag$.MODULE$.<A>apply(zero.getClass()));
+    } finally {
+      if (name) {
+        sc.clearCallSite();
+      }
+    }
     A total = zero;
     for (Object r : (Object[]) results) {
       total = call(merge, total, (A) r);

@@ -8,7 +8,7 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * The training objective as a differentiable function of the optimizer's variables, evaluated over
- * cached blocks with {@code treeAggregate}:
+ * cached blocks in one Spark job per evaluation ({@link #pass}):
  *
  * <pre>
  *   f = (1/Σw) Σ w_i ℓ(z_i, y_i) + λ(1−a)/2 · Σ_j p_j²,   z_i = βᵀx_i + b
@@ -242,8 +242,8 @@ public final class LogitObjective implements HessianObjective {
   }
 
   /**
-   * One Hessian pass: a Spark job (treeAggregate of {@link HessianAggregator} over the tasks of
-   * {@link ExecutorGroups}, as {@link #evaluate}) at the coefficients of {@code x}. Remembers G and
+   * One Hessian pass: a Spark job ({@link HessianAggregator} over the tasks of {@link
+   * ExecutorGroups}, as {@link #evaluate}) at the coefficients of {@code x}. Remembers G and
    * the diagnostics of the pass ({@link #evaluationAt} needs no further pass at x).
    */
   private HessianAggregator gramPass(double[] x) {
@@ -353,7 +353,10 @@ public final class LogitObjective implements HessianObjective {
 
   /**
    * One pass over the cached blocks at x: one Spark job, about one task per core ({@link
-   * ExecutorGroups}), the coefficients broadcast for its duration.
+   * ExecutorGroups}). With no tree level between the tasks and the driver the coefficients ride
+   * inline in the job's closure ({@link ExecutorGroups#aggregate}'s direct path: no broadcast to
+   * write and remove, no Scala closure to clean, every evaluation); otherwise they are broadcast
+   * for the job's duration.
    */
   private <A extends PassSums> A pass(double[] x,
       java.util.function.Function<Broadcast<BlockAggregator.Coefficients>, A> zero,
@@ -363,14 +366,21 @@ public final class LogitObjective implements HessianObjective {
     if (lockstep != null) {
       return lockstep.submit(excludedFold, beta, coef[numFeatures], zero);
     }
-    Broadcast<BlockAggregator.Coefficients> bc =
-        jsc.broadcast(new BlockAggregator.Coefficients(beta, coef[numFeatures]));
+    BlockAggregator.Coefficients c = new BlockAggregator.Coefficients(beta, coef[numFeatures]);
+    java.util.List<Broadcast<?>> broadcasts = new java.util.ArrayList<>(1);
     try {
       JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
       lastTasks = tasks.getNumPartitions();
-      return tasks.treeAggregate(zero.apply(bc), add, merge, aggregationDepth);
+      return ExecutorGroups.aggregateTasks(tasks, jsc, direct -> {
+        if (direct) {
+          return zero.apply(new InlineBroadcast<>(c));
+        }
+        Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(c);
+        broadcasts.add(bc);
+        return zero.apply(bc);
+      }, add, merge, aggregationDepth);
     } finally {
-      bc.destroy();
+      broadcasts.forEach(Broadcast::destroy);
     }
   }
 

@@ -1,14 +1,19 @@
 package io.github.stablelogit.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.stablelogit.loss.LogitLoss;
 import io.github.stablelogit.ml.SparkTestSupport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * {@link ExecutorGroups#aggregate}: its direct job (one task per core, merged on the driver) and
  * its treeAggregate path give the bits of a plain {@code treeAggregate} over one task per
  * partition, for a network's sums over blocks where the order of plain double sums matters
- * ({@link TaskGroupingSparkTest#hardBlocks}); and each path asks for the zero it documents.
+ * ({@link TaskGroupingSparkTest#hardBlocks}); and each path asks for the zero it documents. The
+ * direct job carries its caller's name in Spark's UI and listeners, as treeAggregate's does.
  */
 class ExecutorGroupsAggregateSparkTest {
 
@@ -76,6 +82,47 @@ class ExecutorGroupsAggregateSparkTest {
       }
       perPartition.unpersist(false);
     }
+  }
+
+  @Test
+  void theDirectJobIsNamedAfterItsCallerUnlessTheCallerNamedIt() throws Exception {
+    SparkContext sc = spark.sparkContext();
+    List<String> names = new CopyOnWriteArrayList<>();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart e) {
+        if ("names".equals(e.properties().getProperty("spark.jobGroup.id"))) {
+          names.add(e.stageInfos().head().name());
+        }
+      }
+    };
+    sc.addSparkListener(listener);
+    JavaRDD<InstanceBlock> blocks =
+        jsc.parallelize(TaskGroupingSparkTest.hardBlocks(false, 4, 400, 3, 2), 4).cache();
+    MlpNetwork net = new MlpNetwork(3, new int[] {2}, MlpActivation.TANH);
+    double[] theta = net.initialParams(1, 0.1);
+    LogitLoss loss = LogitLoss.bce(1.0, 0.0);
+    jsc.setJobGroup("names", "job names", false);
+    try {
+      ExecutorGroups.aggregate(blocks, jsc, d -> new MlpAggregator(loss, net, theta, 0.0, null),
+          MlpAggregator::add, MlpAggregator::merge, 2);
+      assertNull(sc.getLocalProperty("callSite.short"), "the job's name is cleared after it");
+      sc.setCallSite("the caller's own name");
+      ExecutorGroups.aggregate(blocks, jsc, d -> new MlpAggregator(loss, net, theta, 0.0, null),
+          MlpAggregator::add, MlpAggregator::merge, 2);
+      assertEquals("the caller's own name", sc.getLocalProperty("callSite.short"),
+          "the caller's name is left in place");
+    } finally {
+      sc.clearCallSite();
+      jsc.clearJobGroup();
+      sc.listenerBus().waitUntilEmpty();
+      sc.removeSparkListener(listener);
+      blocks.unpersist(false);
+    }
+    assertEquals(2, names.size(), names.toString());
+    assertTrue(names.get(0).startsWith("aggregate at ExecutorGroupsAggregateSparkTest.java:"),
+        names.get(0));
+    assertEquals("the caller's own name", names.get(1));
   }
 
   private static void assertSameBits(MlpAggregator want, MlpAggregator got, String what) {
