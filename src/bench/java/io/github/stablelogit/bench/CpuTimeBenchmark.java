@@ -83,7 +83,7 @@ public final class CpuTimeBenchmark {
     }));
 
     BlockAggregationBenchmark bb = new BlockAggregationBenchmark();
-    for (String shape : new String[] {"dense50", "csrA9a"}) {
+    for (String shape : new String[] {"dense50", "csrA9a", "csrW8a"}) {
       for (int distinct : new int[] {1, 128}) {
         BlockAggregationBenchmark.Blocks s = new BlockAggregationBenchmark.Blocks();
         s.shape = shape;

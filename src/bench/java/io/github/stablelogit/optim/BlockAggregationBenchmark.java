@@ -6,6 +6,7 @@ import io.github.stablelogit.loss.LogitLoss;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -44,8 +45,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * {@code precision}: feature storage, double or float. Shapes: {@code dense50} (Gaussian, 50
- * features: about 2.5k rows a block) and {@code csrA9a} (123 binary features, 14 non-zeros a row:
- * about 5.5k rows a block). {@code distinctBlocks} = 1 keeps
+ * features: about 2.5k rows a block), {@code csrA9a} (123 binary features, 14 non-zeros a row:
+ * about 5.5k rows a block) and {@code csrW8a} (300 binary features, 4 + Binomial(16, ½) non-zeros
+ * a row drawn by Zipf-like column popularity, as FitBenchmark's w8a-like rows: rows of varying
+ * length). {@code distinctBlocks} = 1 keeps
  * the block hot in cache; 128 cycles through 128 distinct blocks (~128 MiB), so every block comes
  * from memory as in a real pass. Rows and bytes per block are printed at setup. Constructors and
  * package-private methods are looked up reflectively, so the benchmark keeps compiling when their
@@ -98,7 +101,7 @@ public class BlockAggregationBenchmark {
 
     @Setup
     public void setup() throws Exception {
-      int d = shape.startsWith("dense") ? Integer.parseInt(shape.substring(5)) : 123;
+      int d = features(shape);
       packer = newPacker(1.0, precision.equals("float"));
       Iterator<InstanceBlock> it = packer.pack(0, rows(shape, 11));
       blocks = new InstanceBlock[distinctBlocks];
@@ -197,6 +200,26 @@ public class BlockAggregationBenchmark {
     }
   }
 
+  /** csrW8a's cumulative column popularity, (j + 10)^−0.8 normalized. */
+  private static final double[] W8A_CDF = new double[300];
+
+  static {
+    double acc = 0;
+    for (int j = 0; j < 300; j++) {
+      acc += Math.pow(j + 10.0, -0.8);
+      W8A_CDF[j] = acc;
+    }
+    for (int j = 0; j < 300; j++) {
+      W8A_CDF[j] /= acc;
+    }
+  }
+
+  /** @return the number of features of the shape */
+  static int features(String shape) {
+    return shape.startsWith("dense") ? Integer.parseInt(shape.substring(5))
+        : shape.equals("csrW8a") ? 300 : 123;
+  }
+
   /** An endless seeded stream of (features, label, weight = 1) rows of the shape. */
   static Iterator<Row> rows(String shape, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -215,6 +238,22 @@ public class BlockAggregationBenchmark {
             x[j] = r.nextGaussian();
           }
           return RowFactory.create(Vectors.dense(x), y, 1.0);
+        }
+        if (shape.equals("csrW8a")) {
+          // 4 + Binomial(16, ½) distinct columns, column j drawn with weight (j + 10)^−0.8.
+          int nnz = 4;
+          for (int t = 0; t < 16; t++) {
+            nnz += r.nextBoolean() ? 1 : 0;
+          }
+          java.util.TreeSet<Integer> cols = new java.util.TreeSet<>();
+          while (cols.size() < nnz) {
+            int j = Arrays.binarySearch(W8A_CDF, r.nextDouble());
+            cols.add(Math.min(j >= 0 ? j : -j - 1, 299));
+          }
+          int[] idx = cols.stream().mapToInt(Integer::intValue).toArray();
+          double[] ones = new double[nnz];
+          Arrays.fill(ones, 1.0);
+          return RowFactory.create(Vectors.sparse(300, idx, ones), y, 1.0);
         }
         // 14 one-hot groups over 123 columns: one non-zero per group.
         int[] idx = new int[14];

@@ -18,6 +18,9 @@ import java.util.Arrays;
  * replaced by β, which is the same double (1.0·β = β exactly, also for ±0, ±∞ and NaN); a float
  * value is widened to double exactly before it is multiplied. The same rows therefore give the
  * same bits in every encoding (tests force each one, see {@link BlockBuilder#forcedEncoding}).
+ *
+ * <p>The loops run one inner loop per row; the packer stores a block's rows by their number of
+ * non-zeros ({@link BlockBuilder#byLength}) so that the processor predicts where those loops end.
  */
 final class CsrRows implements Serializable {
 

@@ -2,13 +2,16 @@ package io.github.stablelogit.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
@@ -61,6 +64,28 @@ class ChunkedBlockTest {
     return blocks;
   }
 
+  /**
+   * The input row of each stored row, over all blocks: blocks take consecutive rows; a CSR block
+   * stores its rows by number of non-zeros, rows of equal count in their order ({@link
+   * BlockBuilder#byLength}), a dense block in their order.
+   */
+  private static int[] inputRows(List<Row> rows, List<InstanceBlock> blocks) {
+    int[] of = new int[rows.size()];
+    int base = 0;
+    for (InstanceBlock b : blocks) {
+      int at = base;
+      Comparator<Integer> order = Comparator.comparingInt(
+          (Integer i) -> b.isSparse() ? ((Vector) rows.get(at + i).get(0)).numNonzeros() : 0);
+      int[] stored = IntStream.range(0, b.numRows()).boxed()
+          .sorted(order.thenComparingInt(i -> i)).mapToInt(Integer::intValue).toArray();
+      for (int i = 0; i < stored.length; i++) {
+        of[at + i] = at + stored[i];
+      }
+      base += b.numRows();
+    }
+    return of;
+  }
+
   @ParameterizedTest
   @CsvSource({"dense, false", "dense, true", "sparse, false", "sparse, true", "mixed, false",
       "mixed, true"})
@@ -80,6 +105,7 @@ class ChunkedBlockTest {
     // The kernel: dz = w·(tanh(z) − y), a deterministic function of margin, label and weight.
     double[] gradient = new double[d];
     double[] margins = new double[n];
+    int[] inputRow = inputRows(rows, blocks);
     int[] at = {0};
     int maxChunks = 0;
     for (InstanceBlock b : blocks) {
@@ -89,7 +115,7 @@ class ChunkedBlockTest {
       b.forEachChunk(InstanceBlock.blas(), beta, offset, (from, len, z) -> {
         chunks[0]++;
         for (int i = 0; i < len; i++) {
-          margins[base + from + i] = z[i];
+          margins[inputRow[base + from + i]] = z[i];
           z[i] = b.weights()[from + i] * (Math.tanh(z[i]) - b.labels()[from + i]);
         }
       }, gradient, new InstanceBlock.Workspace());
@@ -129,13 +155,24 @@ class ChunkedBlockTest {
 
   @ParameterizedTest
   @CsvSource({"dense", "sparse", "mixed"})
-  void packingKeepsRowsInOrderAndIsDeterministic(String kind) {
+  void packingKeepsEachRowWithItsLabelAndWeightAndIsDeterministic(String kind) {
     List<Row> rows = rows(kind, 4000, 40, 8);
     List<InstanceBlock> a = pack(rows, 0.2, false);
     List<InstanceBlock> b = pack(rows, 0.2, false);
+    int[] inputRow = inputRows(rows, a);
+    if (!kind.equals("dense")) {
+      assertFalse(Arrays.equals(IntStream.range(0, 4000).toArray(), inputRow),
+          "CSR blocks of rows with varying non-zeros store them in another order");
+    }
     double[] labels = a.stream().flatMapToDouble(x -> Arrays.stream(x.labels())).toArray();
-    double[] expected = rows.stream().mapToDouble(x -> x.getDouble(1)).toArray();
-    assertArrayEquals(expected, labels);
+    double[] weights = a.stream().flatMapToDouble(x -> Arrays.stream(x.weights())).toArray();
+    for (int i = 0; i < 4000; i++) {
+      assertEquals(rows.get(inputRow[i]).getDouble(1), labels[i], 0.0, "label " + i);
+      assertEquals(rows.get(inputRow[i]).getDouble(2), weights[i], 0.0, "weight " + i);
+    }
+    for (int k = 0; k < a.size(); k++) {
+      assertArrayEquals(a.get(k).labels(), b.get(k).labels());
+    }
     double[] beta = new double[40];
     Arrays.fill(beta, 0.1);
     for (int k = 0; k < a.size(); k++) {

@@ -151,6 +151,76 @@ class CsrRowsTest {
     return blocks;
   }
 
+  /** The rows by their number of non-zeros, rows of equal length in their order. */
+  private static int[] lengthOrder(Csr csr) {
+    int n = csr.ptr().length - 1;
+    return java.util.stream.IntStream.range(0, n).boxed()
+        .sorted(java.util.Comparator.comparingInt((Integer i) -> csr.ptr()[i + 1] - csr.ptr()[i])
+            .thenComparingInt(i -> i))
+        .mapToInt(Integer::intValue).toArray();
+  }
+
+  /** The rows as a CSR block stores them: {@link #lengthOrder}. */
+  private static Csr byLength(Csr csr) {
+    int[] order = lengthOrder(csr);
+    int[] ptr = new int[order.length + 1];
+    List<Integer> idx = new ArrayList<>();
+    List<Double> val = new ArrayList<>();
+    for (int i = 0; i < order.length; i++) {
+      for (int k = csr.ptr()[order[i]]; k < csr.ptr()[order[i] + 1]; k++) {
+        idx.add(csr.idx()[k]);
+        val.add(csr.val()[k]);
+      }
+      ptr[i + 1] = idx.size();
+    }
+    return new Csr(ptr, idx.stream().mapToInt(Integer::intValue).toArray(),
+        val.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  @Test
+  void aCsrBlockStoresItsRowsByLengthWithTheirLabelsAndWeightsAndUnchangedStatistics() {
+    // 400 rows of 0 to 12 non-zeros among 300 columns.
+    Csr input = random(400, 300, 6, 12, false);
+    int[] order = lengthOrder(input);
+    assertFalse(Arrays.equals(order, java.util.stream.IntStream.range(0, 400).toArray()),
+        "the rows must come in another order than by length");
+    InstanceBlock b = pack(input, 300, false).get(0);
+    assertTrue(b.isSparse());
+    Csr back = readBack(b);
+    for (int i = 0; i < 400; i++) {
+      int r = order[i];
+      assertEquals(input.ptr()[r + 1] - input.ptr()[r], back.ptr()[i + 1] - back.ptr()[i]);
+      assertArrayEquals(Arrays.copyOfRange(input.idx(), input.ptr()[r], input.ptr()[r + 1]),
+          Arrays.copyOfRange(back.idx(), back.ptr()[i], back.ptr()[i + 1]), "row " + r);
+      assertArrayEquals(Arrays.copyOfRange(input.val(), input.ptr()[r], input.ptr()[r + 1]),
+          Arrays.copyOfRange(back.val(), back.ptr()[i], back.ptr()[i + 1]), 0.0, "row " + r);
+      // pack() labels row r with r % 2 and weighs it 1 + r % 3.
+      assertEquals(r % 2, b.labels()[i], 0.0, "label of row " + r);
+      assertEquals(1 + r % 3, b.weights()[i], 0.0, "weight of row " + r);
+    }
+    // The statistics are those of the rows in the order they came, bit for bit.
+    double[] w = new double[400];
+    double wSum = 0;
+    double w2Sum = 0;
+    for (int r = 0; r < 400; r++) {
+      w[r] = 1 + r % 3;
+      wSum += w[r];
+      w2Sum += w[r] * w[r];
+    }
+    double[] mean = new double[300];
+    double[] m2 = new double[300];
+    BlockMoments.sparse(input.ptr(), input.idx(), input.val(), w, wSum, mean, m2);
+    DataSummary expected = new DataSummary();
+    expected.setNumFeatures(300);
+    expected.setRows(400, wSum, w2Sum, 0, mean, m2);
+    assertEquals(wSum, b.summary().weightSum(), 0.0);
+    assertArrayEquals(expected.mean(), b.summary().mean(), 0.0);
+    assertArrayEquals(expected.std(), b.summary().std(), 0.0);
+    // Lengths already in order (and all equal, as one-hot rows) keep the rows where they are.
+    assertEquals(null, BlockBuilder.byLength(new int[] {0, 2, 4, 6, 9}, 4));
+    assertArrayEquals(new int[] {1, 3, 0, 2}, BlockBuilder.byLength(new int[] {0, 2, 3, 5, 6}, 4));
+  }
+
   /** The block's rows read back from its accessors. */
   private static Csr readBack(InstanceBlock b) {
     int[] ptr = b.rowPtr().clone();
@@ -172,9 +242,10 @@ class CsrRowsTest {
     assertTrue(b.isSparse());
     assertEquals(expected, b.csrEncoding());
     Csr back = readBack(b);
-    assertArrayEquals(input.ptr(), back.ptr());
-    assertArrayEquals(input.idx(), back.idx());
-    assertArrayEquals(input.val(), back.val(), 0.0);
+    Csr stored = byLength(input);
+    assertArrayEquals(stored.ptr(), back.ptr());
+    assertArrayEquals(stored.idx(), back.idx());
+    assertArrayEquals(stored.val(), back.val(), 0.0);
     int n = b.numRows();
     assertEquals(4L * (n + 1) + (long) (expected.indexBytes + expected.valueBytes)
         * input.idx().length + 16L * n, b.sizeInBytes());
@@ -299,8 +370,8 @@ class CsrRowsTest {
       assertEquals(e, copy.csrEncoding());
       assertEquals(b.sizeInBytes(), copy.sizeInBytes());
       Csr back = readBack(copy);
-      assertArrayEquals(binary.idx(), back.idx());
-      assertArrayEquals(binary.val(), back.val(), 0.0);
+      assertArrayEquals(byLength(binary).idx(), back.idx());
+      assertArrayEquals(byLength(binary).val(), back.val(), 0.0);
       double[] m = new double[copy.numRows()];
       double[] ref = new double[m.length];
       copy.margins(InstanceBlock.blas(), beta, 0.0, m);

@@ -98,10 +98,22 @@ class HessianPassSparkTest {
     int d = data.x()[0].length;
     for (InstanceBlock b : packed) {
       int n = b.numRows();
+      // A CSR block stores its rows by number of non-zeros (BlockBuilder.byLength): the rebuilt
+      // block takes them in the order of the packer's labels and weights.
+      int[] lengths = new int[n + 1];
+      for (int i = 0; i < n; i++) {
+        lengths[i + 1] = lengths[i] + (int) Arrays.stream(data.x()[start + i])
+            .filter(x -> x != 0.0).count();
+      }
+      int[] order = b.isSparse() ? BlockBuilder.byLength(lengths, n) : null;
+      int[] row = new int[n];
+      for (int i = 0; i < n; i++) {
+        row[i] = start + (order == null ? i : order[i]);
+      }
       if (!sparse) {
         double[] dv = new double[n * d];
         for (int i = 0; i < n; i++) {
-          System.arraycopy(data.x()[start + i], 0, dv, i * d, d);
+          System.arraycopy(data.x()[row[i]], 0, dv, i * d, d);
         }
         Object values = single ? toFloat(dv) : dv;
         blocks.add(InstanceBlock.dense(n, d, b.labels(), b.weights(), b.validationWeights(),
@@ -112,9 +124,9 @@ class HessianPassSparkTest {
         List<Double> val = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           for (int j = 0; j < d; j++) {
-            if (data.x()[start + i][j] != 0.0) {
+            if (data.x()[row[i]][j] != 0.0) {
               idx.add(j);
-              val.add(data.x()[start + i][j]);
+              val.add(data.x()[row[i]][j]);
             }
           }
           ptr[i + 1] = idx.size();
