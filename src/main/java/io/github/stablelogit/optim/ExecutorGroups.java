@@ -13,6 +13,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.PartitionCoalescer;
 import org.apache.spark.rdd.PartitionGroup;
 import org.apache.spark.rdd.RDD;
@@ -102,6 +103,42 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
   }
 
   /**
+   * How the zero of an {@link #aggregate} carries values such as coefficients: on the direct path
+   * inline ({@link InlineBroadcast}), inside the job's closure, which Spark broadcasts once per job
+   * as the task binary; for {@code treeAggregate}, which serializes the zero into every task, as
+   * real broadcasts, destroyed when the job is done.
+   */
+  static final class Shipping {
+    private final JavaSparkContext jsc;
+    private final boolean inline;
+    private final List<Broadcast<?>> broadcasts = new ArrayList<>();
+
+    private Shipping(JavaSparkContext jsc, boolean inline) {
+      this.jsc = jsc;
+      this.inline = inline;
+    }
+
+    /** @return whether values travel inline (the direct path) */
+    boolean inline() {
+      return inline;
+    }
+
+    /**
+     * @param value a value the zero reads as a broadcast
+     * @param <T> its type
+     * @return the value inline, or a broadcast of it that lives as long as the job
+     */
+    <T> Broadcast<T> ship(T value) {
+      if (inline) {
+        return new InlineBroadcast<>(value);
+      }
+      Broadcast<T> b = jsc.broadcast(value);
+      broadcasts.add(b);
+      return b;
+    }
+  }
+
+  /**
    * {@code tasks(blocks, jsc).treeAggregate(zero, add, merge, depth)}, with the same tasks and the
    * same reduction levels, but when the tree has no level between the tasks and the driver (at
    * depth 2: up to 8 tasks, so always with one task per core on a small machine) as one {@code
@@ -109,16 +146,14 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
    * result is the same (the aggregators' merges do not depend on their order); what is saved is
    * {@code treeAggregate}'s cleaning of its Scala closures, which reads and parses Spark's RDD
    * class file with ASM on every call — about 7 ms of driver time per evaluation, measured by
-   * profiling a network fit.
-   *
-   * <p>The zero is asked for with {@code true} on the direct path, where it travels inside the
-   * job's closure, which Spark broadcasts once per job as the task binary, so it may hold large
-   * state (the parameters) itself; with {@code false} for {@code treeAggregate}, which serializes
-   * the zero into every task, so large state belongs in a broadcast.
+   * profiling a network fit — and, with the values the zero carries inline ({@link Shipping}),
+   * writing and removing their broadcasts. The direct job is named after its caller's line, as
+   * {@code treeAggregate}'s are ({@code aggregate at LogitObjective.java:…} in Spark's UI and
+   * listeners), unless the caller has set a call site itself.
    *
    * @param blocks the cached blocks
    * @param jsc their context
-   * @param zeroFor the empty aggregator for the direct path (true) or for treeAggregate (false)
+   * @param zeroFor the empty aggregator, carrying its values as {@link Shipping} ships them
    * @param add adds one block
    * @param merge merges two aggregators
    * @param depth the treeAggregate depth (≥ 1)
@@ -126,10 +161,13 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
    * @return the merged aggregator of all blocks
    */
   static <A extends Serializable> A aggregate(JavaRDD<InstanceBlock> blocks, JavaSparkContext jsc,
-      java.util.function.Function<Boolean, A> zeroFor, Function2<A, InstanceBlock, A> add,
+      java.util.function.Function<Shipping, A> zeroFor, Function2<A, InstanceBlock, A> add,
       Function2<A, A, A> merge, int depth) {
     return aggregateTasks(tasks(blocks, jsc), jsc, zeroFor, add, merge, depth);
   }
+
+  /** The local property in which {@link SparkContext#setCallSite} keeps a job's short name. */
+  private static final String CALL_SITE = "callSite.short";
 
   /**
    * {@link #aggregate} over tasks already grouped by {@link #tasks} (for a caller that also needs
@@ -137,27 +175,32 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
    *
    * @param tasks {@code tasks(blocks, jsc)}
    * @param jsc their context
-   * @param zeroFor the empty aggregator for the direct path (true) or for treeAggregate (false)
+   * @param zeroFor the empty aggregator, carrying its values as {@link Shipping} ships them
    * @param add adds one block
    * @param merge merges two aggregators
    * @param depth the treeAggregate depth (≥ 1)
    * @param <A> the aggregator
    * @return the merged aggregator of all blocks
    */
-  /** The local property in which {@link SparkContext#setCallSite} keeps a job's short name. */
-  private static final String CALL_SITE = "callSite.short";
-
-  @SuppressWarnings("unchecked")
   static <A extends Serializable> A aggregateTasks(JavaRDD<InstanceBlock> tasks,
-      JavaSparkContext jsc, java.util.function.Function<Boolean, A> zeroFor,
+      JavaSparkContext jsc, java.util.function.Function<Shipping, A> zeroFor,
       Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge, int depth) {
     int n = tasks.getNumPartitions();
     // treeAggregate adds a level while n > scale + ⌈n / scale⌉, scale = max(⌈n^(1/depth)⌉, 2).
     int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
-    if (n > scale + (n + scale - 1) / scale) {
-      return tasks.treeAggregate(zeroFor.apply(false), add, merge, depth);
+    Shipping shipping = new Shipping(jsc, n <= scale + (n + scale - 1) / scale);
+    try {
+      return shipping.inline() ? direct(tasks, jsc, zeroFor.apply(shipping), add, merge)
+          : tasks.treeAggregate(zeroFor.apply(shipping), add, merge, depth);
+    } finally {
+      shipping.broadcasts.forEach(Broadcast::destroy);
     }
-    A zero = zeroFor.apply(true);
+  }
+
+  /** The direct path of {@link #aggregateTasks}: one job, results merged in partition order. */
+  @SuppressWarnings("unchecked")
+  private static <A extends Serializable> A direct(JavaRDD<InstanceBlock> tasks,
+      JavaSparkContext jsc, A zero, Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge) {
     scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A> task =
         (scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A>
             & Serializable) (context, it) -> {
@@ -168,8 +211,6 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
           return acc;
         };
     SparkContext sc = jsc.sc();
-    // Named as treeAggregate's jobs are, after the caller's line ("aggregate at
-    // LogitObjective.java:…" in Spark's UI and listeners), unless the caller has named it itself.
     boolean name = sc.getLocalProperty(CALL_SITE) == null;
     if (name) {
       String caller = StackWalker.getInstance().walk(frames -> frames

@@ -52,7 +52,6 @@ public final class LockstepPasses {
   private Object[] answers;
   private int running;
   private int rounds;
-  private long lastJobNanos;
   /** Requests answered from {@link #answered} without a round. */
   private int reused;
   /**
@@ -281,58 +280,42 @@ public final class LockstepPasses {
    * treeAggregate} whose zero holds the coefficients as broadcasts, destroyed after the job.
    */
   private PassSums[] pass(Request[] round) {
-    List<Broadcast<?>> broadcasts = new ArrayList<>();
-    try {
-      double[][] heldOutCoefficients;
-      LogitLoss[] heldOutLosses;
+    double[][] heldOutCoefficients;
+    LogitLoss[] heldOutLosses;
+    synchronized (lock) {
+      boolean carry = deferredCoefficients != null && deferredResult == null;
+      heldOutCoefficients = carry ? deferredCoefficients : null;
+      heldOutLosses = carry ? deferredLosses : null;
+    }
+    long start = System.nanoTime();
+    LockstepRound r = ExecutorGroups.aggregate(blocks, jsc, shipping -> {
+      Function<BlockAggregator.Coefficients, Broadcast<BlockAggregator.Coefficients>> ship =
+          shipping::ship;
+      LockstepRound zero = new LockstepRound(round, ship);
+      if (heldOutCoefficients != null) {
+        zero.heldOut = heldOutZeros(heldOutCoefficients, heldOutLosses, ship);
+      }
+      return zero;
+    }, LockstepRound::add, LockstepRound::merge, aggregationDepth);
+    long end = System.nanoTime();
+    if (r.heldOut != null) {
+      HeldOut[] result = HeldOut.of(r.heldOut);
       synchronized (lock) {
-        boolean carry = deferredCoefficients != null && deferredResult == null;
-        heldOutCoefficients = carry ? deferredCoefficients : null;
-        heldOutLosses = carry ? deferredLosses : null;
-      }
-      long start = System.nanoTime();
-      LockstepRound r = ExecutorGroups.aggregate(blocks, jsc, direct -> {
-        Function<BlockAggregator.Coefficients, Broadcast<BlockAggregator.Coefficients>> ship =
-            c -> {
-              if (direct) {
-                return new InlineBroadcast<>(c);
-              }
-              Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(c);
-              broadcasts.add(bc);
-              return bc;
-            };
-        LockstepRound zero = new LockstepRound(round, ship);
-        if (heldOutCoefficients != null) {
-          zero.heldOut = heldOutZeros(heldOutCoefficients, heldOutLosses, ship);
-        }
-        return zero;
-      }, LockstepRound::add, LockstepRound::merge, aggregationDepth);
-      long end = System.nanoTime();
-      if (r.heldOut != null) {
-        HeldOut[] result = HeldOut.of(r.heldOut);
-        synchronized (lock) {
-          deferredResult = result;
-        }
-      }
-      rounds++;
-      int hessians = 0;
-      for (PassSums q : r.sums) {
-        hessians += q instanceof HessianAggregator ? 1 : 0;
-      }
-      LOG.info(String.format(java.util.Locale.ROOT, "round %d: %d models (%d with Hessian), "
-          + "%.3f s", rounds, count(round), hessians, (end - start) / 1e9));
-      lastJobNanos = end - start;
-      return r.sums;
-    } finally {
-      long t = System.nanoTime();
-      broadcasts.forEach(Broadcast::destroy);
-      if (LOG.isDebugEnabled()) {
-        LOG.debug(String.format(java.util.Locale.ROOT, "round %d: job %.2f ms, destroying "
-            + "%d broadcasts %.2f ms; so far: waiting for requests (the models' steps) %.1f ms",
-            rounds, lastJobNanos / 1e6, broadcasts.size(), (System.nanoTime() - t) / 1e6,
-            waitNanos / 1e6));
+        deferredResult = result;
       }
     }
+    rounds++;
+    int hessians = 0;
+    for (PassSums q : r.sums) {
+      hessians += q instanceof HessianAggregator ? 1 : 0;
+    }
+    LOG.info(String.format(java.util.Locale.ROOT, "round %d: %d models (%d with Hessian), "
+        + "%.3f s", rounds, count(round), hessians, (end - start) / 1e9));
+    if (LOG.isDebugEnabled()) {
+      LOG.debug(String.format(java.util.Locale.ROOT, "round %d: so far waiting for requests (the "
+          + "models' steps) %.1f ms", rounds, waitNanos / 1e6));
+    }
+    return r.sums;
   }
 
   /** Per fold, an aggregator of its held-out rows' loss at its model. */

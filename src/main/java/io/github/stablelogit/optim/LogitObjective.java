@@ -356,7 +356,7 @@ public final class LogitObjective implements HessianObjective {
    * ExecutorGroups}). With no tree level between the tasks and the driver the coefficients ride
    * inline in the job's closure ({@link ExecutorGroups#aggregate}'s direct path: no broadcast to
    * write and remove, no Scala closure to clean, every evaluation); otherwise they are broadcast
-   * for the job's duration.
+   * for the job's duration ({@link ExecutorGroups.Shipping}).
    */
   private <A extends PassSums> A pass(double[] x,
       java.util.function.Function<Broadcast<BlockAggregator.Coefficients>, A> zero,
@@ -367,21 +367,10 @@ public final class LogitObjective implements HessianObjective {
       return lockstep.submit(excludedFold, beta, coef[numFeatures], zero);
     }
     BlockAggregator.Coefficients c = new BlockAggregator.Coefficients(beta, coef[numFeatures]);
-    java.util.List<Broadcast<?>> broadcasts = new java.util.ArrayList<>(1);
-    try {
-      JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
-      lastTasks = tasks.getNumPartitions();
-      return ExecutorGroups.aggregateTasks(tasks, jsc, direct -> {
-        if (direct) {
-          return zero.apply(new InlineBroadcast<>(c));
-        }
-        Broadcast<BlockAggregator.Coefficients> bc = jsc.broadcast(c);
-        broadcasts.add(bc);
-        return zero.apply(bc);
-      }, add, merge, aggregationDepth);
-    } finally {
-      broadcasts.forEach(Broadcast::destroy);
-    }
+    JavaRDD<InstanceBlock> tasks = ExecutorGroups.tasks(blocks, jsc);
+    lastTasks = tasks.getNumPartitions();
+    return ExecutorGroups.aggregateTasks(tasks, jsc, ship -> zero.apply(ship.ship(c)), add, merge,
+        aggregationDepth);
   }
 
 }

@@ -3,11 +3,9 @@ package io.github.stablelogit.optim;
 import io.github.stablelogit.loss.LogitLoss;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 
 /**
  * The training objective of a {@link MlpNetwork} over cached blocks:
@@ -77,25 +75,11 @@ public final class MlpObjective implements Objective {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(blocks.context());
     return new MlpObjective((theta, sampler) -> {
       // θ rides in the job's closure when there is no tree level (Spark broadcasts that once per
-      // job), else in a broadcast of its own, destroyed after the job.
-      AtomicReference<Broadcast<double[]>> bc = new AtomicReference<>();
-      try {
-        return ExecutorGroups.aggregate(blocks, jsc, direct -> direct
-                ? new MlpAggregator(loss, net, theta, rawThreshold, sampler)
-                : new MlpAggregator(loss, net, setAndGet(bc, jsc.broadcast(theta)), rawThreshold,
-                    sampler),
-            MlpAggregator::add, MlpAggregator::merge, aggregationDepth);
-      } finally {
-        if (bc.get() != null) {
-          bc.get().destroy();
-        }
-      }
+      // job), else in a broadcast of its own for the job's duration.
+      return ExecutorGroups.aggregate(blocks, jsc,
+          ship -> new MlpAggregator(loss, net, ship.ship(theta), rawThreshold, sampler),
+          MlpAggregator::add, MlpAggregator::merge, aggregationDepth);
     }, net, summary, standardization, regL2);
-  }
-
-  private static <T> T setAndGet(AtomicReference<T> ref, T value) {
-    ref.set(value);
-    return value;
   }
 
   /** The same objective over blocks held in this JVM, evaluated without Spark (for tests). */

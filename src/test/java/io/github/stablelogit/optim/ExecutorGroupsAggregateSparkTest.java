@@ -1,6 +1,7 @@
 package io.github.stablelogit.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * {@link ExecutorGroups#aggregate}: its direct job (one task per core, merged on the driver) and
  * its treeAggregate path give the bits of a plain {@code treeAggregate} over one task per
  * partition, for a network's sums over blocks where the order of plain double sums matters
- * ({@link TaskGroupingSparkTest#hardBlocks}); and each path asks for the zero it documents. The
+ * ({@link TaskGroupingSparkTest#hardBlocks}); the direct job's zero carries θ inline, the tree's
+ * in a broadcast destroyed after the job. The
  * direct job carries its caller's name in Spark's UI and listeners, as treeAggregate's does.
  */
 class ExecutorGroupsAggregateSparkTest {
@@ -59,11 +62,12 @@ class ExecutorGroupsAggregateSparkTest {
           MlpAggregator::merge, 2);
 
       List<Boolean> asked = new ArrayList<>();
-      MlpAggregator direct = ExecutorGroups.aggregate(perPartition, jsc, d -> {
-        asked.add(d);
-        return new MlpAggregator(loss, net, theta, 0.0, null);
+      MlpAggregator direct = ExecutorGroups.aggregate(perPartition, jsc, ship -> {
+        Broadcast<double[]> b = ship.ship(theta);
+        asked.add(ship.inline() && b instanceof InlineBroadcast);
+        return new MlpAggregator(loss, net, b, 0.0, null);
       }, MlpAggregator::add, MlpAggregator::merge, 2);
-      assertEquals(List.of(true), asked, "local[2]: two tasks, no tree level");
+      assertEquals(List.of(true), asked, "local[2]: two tasks, no tree level: θ inline");
       assertSameBits(reference, direct, "direct job, sparse=" + sparse);
 
       // Without the grouping (as when Spark's API is missing): 16 tasks, and at depth 2 a tree
@@ -71,12 +75,16 @@ class ExecutorGroupsAggregateSparkTest {
       ExecutorGroups.simulatedApiFailure = new NoSuchMethodError("simulated");
       try {
         asked.clear();
-        MlpAggregator tree = ExecutorGroups.aggregate(perPartition, jsc, d -> {
-          asked.add(d);
-          return new MlpAggregator(loss, net, theta, 0.0, null);
+        List<Broadcast<double[]>> shipped = new ArrayList<>();
+        MlpAggregator tree = ExecutorGroups.aggregate(perPartition, jsc, ship -> {
+          Broadcast<double[]> b = ship.ship(theta);
+          shipped.add(b);
+          asked.add(ship.inline() || b instanceof InlineBroadcast);
+          return new MlpAggregator(loss, net, b, 0.0, null);
         }, MlpAggregator::add, MlpAggregator::merge, 2);
         assertEquals(List.of(false), asked, "16 tasks at depth 2: a tree level");
         assertSameBits(reference, tree, "treeAggregate path, sparse=" + sparse);
+        assertFalse(shipped.get(0).isValid(), "the broadcast is destroyed after the job");
       } finally {
         ExecutorGroups.simulatedApiFailure = null;
       }
@@ -104,11 +112,11 @@ class ExecutorGroupsAggregateSparkTest {
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
     jsc.setJobGroup("names", "job names", false);
     try {
-      ExecutorGroups.aggregate(blocks, jsc, d -> new MlpAggregator(loss, net, theta, 0.0, null),
+      ExecutorGroups.aggregate(blocks, jsc, ship -> new MlpAggregator(loss, net, theta, 0.0, null),
           MlpAggregator::add, MlpAggregator::merge, 2);
       assertNull(sc.getLocalProperty("callSite.short"), "the job's name is cleared after it");
       sc.setCallSite("the caller's own name");
-      ExecutorGroups.aggregate(blocks, jsc, d -> new MlpAggregator(loss, net, theta, 0.0, null),
+      ExecutorGroups.aggregate(blocks, jsc, ship -> new MlpAggregator(loss, net, theta, 0.0, null),
           MlpAggregator::add, MlpAggregator::merge, 2);
       assertEquals("the caller's own name", sc.getLocalProperty("callSite.short"),
           "the caller's name is left in place");
