@@ -147,9 +147,9 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
    * {@code treeAggregate}'s cleaning of its Scala closures, which reads and parses Spark's RDD
    * class file with ASM on every call — about 7 ms of driver time per evaluation, measured by
    * profiling a network fit — and, with the values the zero carries inline ({@link Shipping}),
-   * writing and removing their broadcasts. The direct job is named after its caller's line, as
-   * {@code treeAggregate}'s are ({@code aggregate at LogitObjective.java:…} in Spark's UI and
-   * listeners), unless the caller has set a call site itself.
+   * writing and removing their broadcasts. Either way the job is named after its caller's line
+   * ({@code aggregate at LogitObjective.java:…} in Spark's UI and listeners), unless the caller
+   * has set a call site itself.
    *
    * @param blocks the cached blocks
    * @param jsc their context
@@ -189,27 +189,6 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
     // treeAggregate adds a level while n > scale + ⌈n / scale⌉, scale = max(⌈n^(1/depth)⌉, 2).
     int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
     Shipping shipping = new Shipping(jsc, n <= scale + (n + scale - 1) / scale);
-    try {
-      return shipping.inline() ? direct(tasks, jsc, zeroFor.apply(shipping), add, merge)
-          : tasks.treeAggregate(zeroFor.apply(shipping), add, merge, depth);
-    } finally {
-      shipping.broadcasts.forEach(Broadcast::destroy);
-    }
-  }
-
-  /** The direct path of {@link #aggregateTasks}: one job, results merged in partition order. */
-  @SuppressWarnings("unchecked")
-  private static <A extends Serializable> A direct(JavaRDD<InstanceBlock> tasks,
-      JavaSparkContext jsc, A zero, Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge) {
-    scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A> task =
-        (scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A>
-            & Serializable) (context, it) -> {
-          A acc = zero;
-          while (it.hasNext()) {
-            acc = call(add, acc, it.next());
-          }
-          return acc;
-        };
     SparkContext sc = jsc.sc();
     boolean name = sc.getLocalProperty(CALL_SITE) == null;
     if (name) {
@@ -220,14 +199,32 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
           .orElse("aggregate"));
       sc.setCallSite(caller);
     }
-    Object results;
     try {
-      results = sc.runJob(tasks.rdd(), task, ClassTag$.MODULE$.<A>apply(zero.getClass()));
+      return shipping.inline() ? direct(tasks, zeroFor.apply(shipping), add, merge)
+          : tasks.treeAggregate(zeroFor.apply(shipping), add, merge, depth);
     } finally {
       if (name) {
         sc.clearCallSite();
       }
+      shipping.broadcasts.forEach(Broadcast::destroy);
     }
+  }
+
+  /** The direct path of {@link #aggregateTasks}: one job, results merged in partition order. */
+  @SuppressWarnings("unchecked")
+  private static <A extends Serializable> A direct(JavaRDD<InstanceBlock> tasks, A zero,
+      Function2<A, InstanceBlock, A> add, Function2<A, A, A> merge) {
+    scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A> task =
+        (scala.Function2<TaskContext, scala.collection.Iterator<InstanceBlock>, A>
+            & Serializable) (context, it) -> {
+          A acc = zero;
+          while (it.hasNext()) {
+            acc = call(add, acc, it.next());
+          }
+          return acc;
+        };
+    Object results = tasks.context().runJob(tasks.rdd(), task,
+        ClassTag$.MODULE$.<A>apply(zero.getClass()));
     A total = zero;
     for (Object r : (Object[]) results) {
       total = call(merge, total, (A) r);

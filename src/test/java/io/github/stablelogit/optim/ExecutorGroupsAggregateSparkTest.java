@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * its treeAggregate path give the bits of a plain {@code treeAggregate} over one task per
  * partition, for a network's sums over blocks where the order of plain double sums matters
  * ({@link TaskGroupingSparkTest#hardBlocks}); the direct job's zero carries θ inline, the tree's
- * in a broadcast destroyed after the job. The
- * direct job carries its caller's name in Spark's UI and listeners, as treeAggregate's does.
+ * in a broadcast destroyed after the job. On
+ * both paths the job carries its caller's name in Spark's UI and listeners.
  */
 class ExecutorGroupsAggregateSparkTest {
 
@@ -93,7 +93,7 @@ class ExecutorGroupsAggregateSparkTest {
   }
 
   @Test
-  void theDirectJobIsNamedAfterItsCallerUnlessTheCallerNamedIt() throws Exception {
+  void theJobIsNamedAfterItsCallerOnBothPathsUnlessTheCallerNamedIt() throws Exception {
     SparkContext sc = spark.sparkContext();
     List<String> names = new CopyOnWriteArrayList<>();
     SparkListener listener = new SparkListener() {
@@ -105,8 +105,9 @@ class ExecutorGroupsAggregateSparkTest {
       }
     };
     sc.addSparkListener(listener);
-    JavaRDD<InstanceBlock> blocks =
-        jsc.parallelize(TaskGroupingSparkTest.hardBlocks(false, 4, 400, 3, 2), 4).cache();
+    List<InstanceBlock> packed = TaskGroupingSparkTest.hardBlocks(false, 4, 400, 3, 2);
+    JavaRDD<InstanceBlock> blocks = jsc.parallelize(packed, 4).cache();
+    JavaRDD<InstanceBlock> blocks16 = jsc.parallelize(packed, 16).cache();
     MlpNetwork net = new MlpNetwork(3, new int[] {2}, MlpActivation.TANH);
     double[] theta = net.initialParams(1, 0.1);
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
@@ -115,6 +116,16 @@ class ExecutorGroupsAggregateSparkTest {
       ExecutorGroups.aggregate(blocks, jsc, ship -> new MlpAggregator(loss, net, theta, 0.0, null),
           MlpAggregator::add, MlpAggregator::merge, 2);
       assertNull(sc.getLocalProperty("callSite.short"), "the job's name is cleared after it");
+      // The treeAggregate path (16 tasks without the grouping, a tree level at depth 2) too.
+      ExecutorGroups.simulatedApiFailure = new NoSuchMethodError("simulated");
+      try {
+        ExecutorGroups.aggregate(blocks16, jsc,
+            ship -> new MlpAggregator(loss, net, ship.ship(theta), 0.0, null),
+            MlpAggregator::add, MlpAggregator::merge, 2);
+      } finally {
+        ExecutorGroups.simulatedApiFailure = null;
+      }
+      assertNull(sc.getLocalProperty("callSite.short"), "the tree's name is cleared after it");
       sc.setCallSite("the caller's own name");
       ExecutorGroups.aggregate(blocks, jsc, ship -> new MlpAggregator(loss, net, theta, 0.0, null),
           MlpAggregator::add, MlpAggregator::merge, 2);
@@ -126,11 +137,14 @@ class ExecutorGroupsAggregateSparkTest {
       sc.listenerBus().waitUntilEmpty();
       sc.removeSparkListener(listener);
       blocks.unpersist(false);
+      blocks16.unpersist(false);
     }
-    assertEquals(2, names.size(), names.toString());
-    assertTrue(names.get(0).startsWith("aggregate at ExecutorGroupsAggregateSparkTest.java:"),
-        names.get(0));
-    assertEquals("the caller's own name", names.get(1));
+    assertEquals(3, names.size(), names.toString());
+    for (int k = 0; k < 2; k++) {
+      assertTrue(names.get(k).startsWith("aggregate at ExecutorGroupsAggregateSparkTest.java:"),
+          names.get(k));
+    }
+    assertEquals("the caller's own name", names.get(2));
   }
 
   private static void assertSameBits(MlpAggregator want, MlpAggregator got, String what) {
