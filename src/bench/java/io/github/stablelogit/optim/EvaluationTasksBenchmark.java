@@ -11,22 +11,35 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import scala.reflect.ClassTag$;
 
 /**
- * Wall time of one objective evaluation job over cached blocks, with one task per cached partition
- * (as Spark's LogisticRegression evaluates) against {@link ExecutorGroups}' one task per executor
- * core, alternated in one session, on {@code local[2]} and on {@code local-cluster[2,1,1024]} (two
- * executor JVMs with one core each). Small data (20,000 rows × 20 dense features), so the job's
- * fixed costs dominate, as they do for many partitions of any size. Prints medians and ratios and
- * writes {@code target/bench/evaluation-tasks.md}:
+ * Wall time of one objective evaluation job over cached blocks packed from a Dataset (so their
+ * lineage holds Spark SQL's plan, as an estimator's blocks do), three ways, alternated in one
+ * session: one task per cached partition through the blocks RDD (as Spark's LogisticRegression
+ * evaluates), one task per executor core through the blocks RDD ({@code coalesce} without shuffle
+ * and its own grouping,
+ * as evaluations ran before {@link CachedBlocks}), and {@link ExecutorGroups}' tasks, which read
+ * the cached blocks without their lineage; on {@code local[2]} and on {@code
+ * local-cluster[2,1,1024]} (two executor JVMs with one core each). Small data (20,000 rows × 20
+ * dense features), so the job's fixed costs dominate, as they do for many partitions of any size.
+ * Also reports the bytes each task's RDD takes serialized. Prints medians and ratios and writes
+ * {@code target/bench/evaluation-tasks.md}:
  *
  * <pre>
  * mvn -Pbench test-compile exec:exec \
@@ -58,11 +71,14 @@ public final class EvaluationTasksBenchmark {
             + " (known: --partitions, --repeats, --masters)");
       }
     }
-    StringBuilder table = new StringBuilder("## Evaluation job: one task per cached partition vs"
-        + " one per executor core\n\n" + ROWS + " rows × " + FEATURES + " dense features, BCE, "
-        + "medians of " + repeats + " alternated jobs after 10 warm-up rounds.\n\n"
-        + "| master | cached partitions | tasks: per partition / grouped | job ms: per partition"
-        + " | job ms: grouped | per partition ÷ grouped |\n|---|---:|---:|---:|---:|---:|\n");
+    StringBuilder table = new StringBuilder("## Evaluation job: one task per cached partition, "
+        + "one per executor core through the lineage, and the cached blocks without it\n\n"
+        + ROWS + " rows × " + FEATURES + " dense features from a Dataset, BCE, medians of "
+        + repeats + " alternated jobs after 10 warm-up rounds; RDD bytes: the tasks' RDD "
+        + "serialized.\n\n"
+        + "| master | cached partitions | tasks | RDD bytes: lineage / view | job ms: per "
+        + "partition | job ms: per core, lineage | job ms: per core, view | per partition ÷ view "
+        + "| per core, lineage ÷ view |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (String master : masters) {
       boolean cluster = master.equals("local-cluster");
       SparkSession spark = cluster
@@ -101,8 +117,12 @@ public final class EvaluationTasksBenchmark {
       }
       rows.add(RowFactory.create(Vectors.dense(x), (double) rnd.nextInt(2), 1.0));
     }
+    StructType schema = new StructType(new StructField[] {
+        new StructField("features", SQLDataTypes.VectorType(), false, Metadata.empty()),
+        new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),
+        new StructField("weight", DataTypes.DoubleType, false, Metadata.empty())});
     BlockPacker packer = new BlockPacker("features", "label", "weight", 1.0, false);
-    JavaRDD<InstanceBlock> blocks = jsc.parallelize(rows, p)
+    JavaRDD<InstanceBlock> blocks = spark.createDataFrame(rows, schema).repartition(p).javaRDD()
         .mapPartitionsWithIndex(packer::pack, true).persist(StorageLevel.MEMORY_AND_DISK());
     blocks.count();
     double[] beta = new double[FEATURES];
@@ -110,17 +130,26 @@ public final class EvaluationTasksBenchmark {
     Broadcast<BlockAggregator.Coefficients> bc =
         jsc.broadcast(new BlockAggregator.Coefficients(beta, 0.1));
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
-    double[][] ms = new double[2][repeats];
-    int[] tasks = new int[2];
+    double[][] ms = new double[3][repeats];
+    int[] tasks = new int[3];
+    int[] bytes = new int[3];
     for (int r = -10; r < repeats; r++) {
-      for (int mode = 0; mode < 2; mode++) {
+      for (int mode = 0; mode < 3; mode++) {
         long t0 = System.nanoTime();
-        JavaRDD<InstanceBlock> rdd = mode == 0 ? blocks : ExecutorGroups.tasks(blocks, jsc);
+        JavaRDD<InstanceBlock> view = ExecutorGroups.tasks(blocks, jsc);
+        JavaRDD<InstanceBlock> rdd = switch (mode) {
+          case 0 -> blocks;
+          case 1 -> blocks.coalesce(view.getNumPartitions(), false);
+          default -> view;
+        };
         tasks[mode] = rdd.getNumPartitions();
         rdd.treeAggregate(new BlockAggregator(loss, bc, FEATURES, 0.0), BlockAggregator::add,
             BlockAggregator::merge, 2);
         if (r >= 0) {
           ms[mode][r] = (System.nanoTime() - t0) / 1e6;
+        } else {
+          bytes[mode] = SparkEnv.get().closureSerializer().newInstance()
+              .serialize(rdd.rdd(), ClassTag$.MODULE$.apply(RDD.class)).remaining();
         }
       }
     }
@@ -128,9 +157,12 @@ public final class EvaluationTasksBenchmark {
     blocks.unpersist(true);
     double perPartition = median(ms[0]);
     double grouped = median(ms[1]);
-    String line = String.format(Locale.ROOT, "| %s | %d | %d / %d | %.1f | %.1f | %.2f |%n",
+    double view = median(ms[2]);
+    String line = String.format(Locale.ROOT,
+        "| %s | %d | %d / %d / %d | %d / %d | %.1f | %.1f | %.1f | %.2f | %.2f |%n",
         master.equals("local-cluster") ? "local-cluster[2,1,1024]" : master, p, tasks[0], tasks[1],
-        perPartition, grouped, perPartition / grouped);
+        tasks[2], bytes[1], bytes[2], perPartition, grouped, view, perPartition / view,
+        grouped / view);
     System.out.print(line);
     return line;
   }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.spark.Partition;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -14,92 +13,129 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.rdd.PartitionCoalescer;
-import org.apache.spark.rdd.PartitionGroup;
-import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.ExecutorCacheTaskLocation;
 import org.apache.spark.storage.BlockId;
 import org.apache.spark.storage.BlockManagerId;
 import org.apache.spark.storage.RDDBlockId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Option;
 import scala.reflect.ClassTag$;
 
 /**
  * Groups the cached partitions of the training blocks into fewer tasks per evaluation, each task
  * reading only partitions cached on one executor and preferring that executor — so a task reads
  * its blocks from local memory (or local disk) as it would with one task per partition, while
- * Spark's per-task cost is paid once per core instead of once per partition.
+ * Spark's per-task cost is paid once per core instead of once per partition — and reads them
+ * without their lineage ({@link CachedBlocks}), which Spark would otherwise ship and deserialize
+ * in every task.
  *
- * <p>In local mode there is one executor: the partitions are simply read in one task per core.
- * On a cluster the plan is made anew for every evaluation from where the partitions are cached at
- * that moment (asked of Spark's block manager master); when any partition is not cached anywhere
- * (not yet computed, evicted, or lost with an executor) that evaluation keeps one task per
- * partition, so Spark recomputes and caches the missing ones where it schedules them. Executors get
- * about {@code defaultParallelism / executors} tasks each, i.e. one per core when executors are
- * alike.
+ * <p>The plan is made anew for every evaluation from where the partitions are cached at that
+ * moment (asked of Spark's block manager master). When any partition is not cached anywhere (not
+ * yet computed, evicted, or lost with an executor) that evaluation runs over the blocks RDD itself,
+ * one task per partition (in local mode one per core), so Spark recomputes and caches the missing
+ * ones where it schedules them. A block lost after the plan was made fails its task; the job then
+ * runs once more over the blocks RDD itself ({@link #runWithLineageFallback}). Executors get about
+ * {@code defaultParallelism / executors} tasks each, i.e. one per core when executors are alike.
  *
- * <p>The cluster path calls Spark APIs that are {@code private[spark]} (public in bytecode): the
- * block manager master's {@code getLocations} and {@code SparkContext.getExecutorIds}. Should a
- * Spark release change them, the resulting {@link LinkageError} (e.g. {@link NoSuchMethodError})
- * or {@link ReflectiveOperationException} makes every evaluation fall back to one task per
- * partition, with one warning per JVM, instead of failing the fit.
+ * <p>Planning and reading call Spark APIs that are {@code private[spark]} (public in bytecode): the
+ * block manager's {@code get}, its master's {@code getLocations} and {@code
+ * SparkContext.getExecutorIds}. Should a Spark release change them, the resulting {@link
+ * LinkageError} (e.g. {@link NoSuchMethodError}) or {@link ReflectiveOperationException} makes
+ * every evaluation run over the blocks RDD itself (one task per partition, in local mode one per
+ * core), with one warning per JVM, instead of failing the fit.
  *
  * <p>The sums do not depend on the grouping ({@link BlockAggregator}), so neither do the bits.
  */
-final class ExecutorGroups implements PartitionCoalescer, Serializable {
+final class ExecutorGroups {
 
-  private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorGroups.class);
   /** Whether the fallback has been reported in this JVM (package-private for its test). */
   static final AtomicBoolean FALLBACK_REPORTED = new AtomicBoolean();
 
   /**
-   * Tests only: when not null, {@link #tasks} takes the cluster path even in local mode and that
-   * path throws this (a {@link LinkageError} or {@link ReflectiveOperationException}) where it
-   * would first call Spark's private API, as a Spark release without that API would.
+   * Tests only: when not null, {@link #tasks} throws this (a {@link LinkageError} or {@link
+   * ReflectiveOperationException}) where it would first call Spark's private API, as a Spark
+   * release without that API would, and falls back as on a cluster (one task per partition, even
+   * in local mode).
    */
   static volatile Throwable simulatedApiFailure;
 
-  /** Preferred location ({@code executor_host_id}) of each group. */
-  private final String[] locations;
-  /** The parent partition indices of each group. */
-  private final int[][] members;
-
-  private ExecutorGroups(String[] locations, int[][] members) {
-    this.locations = locations;
-    this.members = members;
-  }
+  private ExecutorGroups() {}
 
   /**
    * The blocks as one evaluation reads them.
    *
    * @param blocks the cached blocks, one task per partition
    * @param jsc their context
-   * @return the same RDD, or a coalesced view of it with fewer tasks
+   * @return a {@link CachedBlocks} view of them, or (some partition not cached, or Spark's API
+   *     missing) the blocks RDD itself, in local mode coalesced to one task per core
    */
   static JavaRDD<InstanceBlock> tasks(JavaRDD<InstanceBlock> blocks, JavaSparkContext jsc) {
     int p = blocks.getNumPartitions();
     int slots = jsc.defaultParallelism();
-    if (slots < 1 || p <= 1) {
+    if (slots < 1 || p == 0) {
       return blocks;
     }
     Throwable simulated = simulatedApiFailure;
-    if (jsc.isLocal() && simulated == null) {
-      return p > slots ? blocks.coalesce(slots, false) : blocks;
-    }
+    JavaRDD<InstanceBlock> withLineage = jsc.isLocal() && simulated == null && p > slots
+        ? blocks.coalesce(slots, false) : blocks;
     try {
-      return onCluster(blocks, jsc.sc(), p, slots, simulated);
+      JavaRDD<InstanceBlock> planned = plan(blocks, jsc, p, slots, simulated);
+      return planned != null ? planned : withLineage;
     } catch (LinkageError | ReflectiveOperationException e) {
       if (FALLBACK_REPORTED.compareAndSet(false, true)) {
         LOG.warn("Cannot ask Spark where the cached training blocks are ({}): this Spark version "
             + "lacks an API that the grouping of evaluation tasks uses, so every evaluation reads "
-            + "them in one task per partition (same results, more per-task overhead). Reported "
-            + "once per JVM.", e.toString(), e);
+            + "them through their lineage, on a cluster in one task per partition (same results, "
+            + "more per-task overhead). Reported once per JVM.", e.toString(), e);
       }
-      return blocks;
+      return withLineage;
     }
+  }
+
+  /**
+   * Runs a job over {@code tasks}; when they are a {@link CachedBlocks} view and a task found a
+   * block gone, runs it once more over the blocks RDD itself, which recomputes and caches the
+   * missing partitions. The job must not depend on how the blocks are grouped into tasks.
+   *
+   * @param tasks {@code tasks(blocks, jsc)}
+   * @param job the job
+   * @param <T> its result
+   * @return the job's result
+   */
+  static <T> T runWithLineageFallback(JavaRDD<InstanceBlock> tasks,
+      java.util.function.Function<JavaRDD<InstanceBlock>, T> job) {
+    try {
+      return job.apply(tasks);
+    } catch (Exception e) {
+      if (!(tasks.rdd() instanceof CachedBlocks view) || !CachedBlocks.isBlockGone(e)) {
+        throw ExecutorGroups.<RuntimeException>rethrow(e);
+      }
+      LOG.warn("A cached training block was gone when its task read it (lost with an executor, "
+          + "or removed); this job runs again through the blocks' lineage, which recomputes the "
+          + "missing partitions: {}", e.getMessage());
+      return job.apply(view.source());
+    }
+  }
+
+  /**
+   * {@code job(tasks(blocks, jsc))}, with {@link #runWithLineageFallback}.
+   *
+   * @param blocks the cached blocks
+   * @param jsc their context
+   * @param job the job, which must not depend on how the blocks are grouped into tasks
+   * @param <T> its result
+   * @return the job's result
+   */
+  static <T> T run(JavaRDD<InstanceBlock> blocks, JavaSparkContext jsc,
+      java.util.function.Function<JavaRDD<InstanceBlock>, T> job) {
+    return runWithLineageFallback(tasks(blocks, jsc), job);
+  }
+
+  /** Throws e, checked or not, as it is (Spark's jobs throw the checked SparkException). */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable e) throws E {
+    throw (E) e;
   }
 
   /**
@@ -200,8 +236,9 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
       sc.setCallSite(caller);
     }
     try {
-      return shipping.inline() ? direct(tasks, zeroFor.apply(shipping), add, merge)
-          : tasks.treeAggregate(zeroFor.apply(shipping), add, merge, depth);
+      A zero = zeroFor.apply(shipping);
+      return runWithLineageFallback(tasks, t -> shipping.inline() ? direct(t, zero, add, merge)
+          : t.treeAggregate(zero, add, merge, depth));
     } finally {
       if (name) {
         sc.clearCallSite();
@@ -244,17 +281,19 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
   }
 
   /**
-   * The grouping from where the partitions are cached now.
+   * The grouping from where the partitions are cached now: a {@link CachedBlocks} view, or null
+   * when some partition is cached nowhere.
    *
    * @throws ReflectiveOperationException as Scala code may throw it undeclared, or simulated
    */
-  private static JavaRDD<InstanceBlock> onCluster(JavaRDD<InstanceBlock> blocks, SparkContext sc,
+  private static JavaRDD<InstanceBlock> plan(JavaRDD<InstanceBlock> blocks, JavaSparkContext jsc,
       int p, int slots, Throwable simulated) throws ReflectiveOperationException {
     if (simulated instanceof LinkageError le) {
       throw le;
     } else if (simulated instanceof ReflectiveOperationException re) {
       throw re;
     }
+    CachedBlocks.requireReadApi();
     // Where each partition is cached now, asked of the block manager master in one request (the
     // scheduler's own copy of the cache locations may predate the job that cached the blocks).
     BlockId[] ids = new BlockId[p];
@@ -267,14 +306,15 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
     for (int i = 0; i < p; i++) {
       scala.collection.immutable.Seq<BlockManagerId> holders = where.apply(i);
       if (holders.isEmpty()) {
-        return blocks;
+        return null;
       }
       BlockManagerId holder = holders.head();
       String at = new ExecutorCacheTaskLocation(holder.host(), holder.executorId()).toString();
       byExecutor.computeIfAbsent(at, k -> new ArrayList<>()).add(i);
     }
-    // Cores per executor, assuming alike executors: all of them count, also those without blocks.
-    int executors = sc.getExecutorIds().size();
+    // Cores per executor, assuming alike executors: all of them count, also those without blocks
+    // (local mode has one, the driver, and no executor list to ask).
+    int executors = jsc.isLocal() ? 1 : jsc.sc().getExecutorIds().size();
     int perExecutor = Math.max(1, slots / Math.max(executors, byExecutor.size()));
     List<String> locations = new ArrayList<>();
     List<int[]> members = new ArrayList<>();
@@ -289,26 +329,7 @@ final class ExecutorGroups implements PartitionCoalescer, Serializable {
         members.add(parts.subList(from, to).stream().mapToInt(Integer::intValue).toArray());
       }
     }
-    if (members.size() >= p) {
-      return blocks;
-    }
-    ExecutorGroups plan = new ExecutorGroups(locations.toArray(new String[0]),
-        members.toArray(new int[0][]));
-    RDD<InstanceBlock> grouped =
-        blocks.rdd().coalesce(members.size(), false, Option.apply(plan), null);
-    return JavaRDD.fromRDD(grouped, blocks.classTag());
-  }
-
-  @Override
-  public PartitionGroup[] coalesce(int maxPartitions, RDD<?> parent) {
-    Partition[] parts = parent.partitions();
-    PartitionGroup[] groups = new PartitionGroup[members.length];
-    for (int g = 0; g < members.length; g++) {
-      groups[g] = new PartitionGroup(Option.apply(locations[g]));
-      for (int i : members[g]) {
-        groups[g].partitions().addOne(parts[i]);
-      }
-    }
-    return groups;
+    return JavaRDD.fromRDD(new CachedBlocks(blocks, members.toArray(new int[0][]),
+        locations.toArray(new String[0])), blocks.classTag());
   }
 }

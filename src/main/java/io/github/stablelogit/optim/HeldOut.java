@@ -99,7 +99,7 @@ public final class HeldOut implements Serializable {
           java.util.Arrays.copyOf(c, d), c[d])));
     }
     try {
-      List<HeldOut> parts = ExecutorGroups.tasks(blocks, jsc).mapPartitions(it -> {
+      List<HeldOut> parts = ExecutorGroups.run(blocks, jsc, tasks -> tasks.mapPartitions(it -> {
         List<HeldOut> out = new ArrayList<>();
         while (it.hasNext()) {
           InstanceBlock b = it.next();
@@ -121,7 +121,7 @@ public final class HeldOut implements Serializable {
               scores ? b.weights() : null));
         }
         return out.iterator();
-      }).collect();
+      }).collect());
       HeldOut[] total = new HeldOut[k];
       for (int f = 0; f < k; f++) {
         total[f] = new HeldOut(f, CompensatedSum.zeros(1), null, null, null);

@@ -46,8 +46,12 @@ import org.junit.jupiter.api.Timeout;
  * regenerated rows), and the model must
  * be bit-identical to an undisturbed fit of the same data on the same cluster, since the blocks of
  * a partition are a pure function of its rows and the aggregation does not depend on where or in
- * which order partitions are combined. The standalone Master launches a replacement executor; it
- * and the surviving executor must be gone once the session stops.
+ * which order partitions are combined. Evaluations read the cached blocks without their lineage
+ * (the optim package's CachedBlocks): the evaluation after the kill either finds a lost partition
+ * uncached when it plans its tasks, or its task finds the block gone, fails, and the job runs
+ * again through the lineage; either way only the lost partitions are rebuilt. The standalone
+ * Master launches a replacement executor; it and the surviving executor must be gone once the
+ * session stops.
  *
  * <p>Needs Surefire's launcher environment, as {@link LocalClusterSparkTest} does. Run alone with
  * {@code mvn test -Dtest=ExecutorLossSparkTest}.

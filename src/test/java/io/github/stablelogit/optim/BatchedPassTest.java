@@ -86,7 +86,7 @@ class BatchedPassTest {
   }
 
   /** Every sum of a pass: Xᵀdz, Σdz, loss, validation loss, predicted positive weight. */
-  private static double[] sums(BlockAggregator a) {
+  static double[] sums(BlockAggregator a) {
     double[] g = a.gradientSum();
     double[] out = java.util.Arrays.copyOf(g, g.length + 3);
     out[g.length] = a.lossSum();
@@ -95,7 +95,7 @@ class BatchedPassTest {
     return out;
   }
 
-  private static void assertSameBits(double[] expected, double[] actual, String what) {
+  static void assertSameBits(double[] expected, double[] actual, String what) {
     for (int i = 0; i < expected.length; i++) {
       assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(actual[i]),
           what + " sum " + i + ": " + expected[i] + " vs " + actual[i]);
