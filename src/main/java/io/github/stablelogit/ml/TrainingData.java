@@ -137,8 +137,9 @@ final class TrainingData {
     if (fold != null) {
       packer.withFolds(numFolds);
     }
-    JavaRDD<InstanceBlock> blocks = rows.javaRDD()
-        .mapPartitionsWithIndex(packer::pack, true);
+    // Spark SQL's internal rows, read without decoding them into Rows and vectors first.
+    JavaRDD<InstanceBlock> blocks = rows.queryExecution().toRdd().toJavaRDD()
+        .mapPartitionsWithIndex(packer::packInternal, true);
     blocks.setName(String.format(Locale.ROOT, "stablelogit blocks (maxBlockSizeInMB=%s, %s)", mb,
         p.getPrecision()));
     return blocks.persist(StorageLevel.MEMORY_AND_DISK());
@@ -194,6 +195,10 @@ final class TrainingData {
     describe(s, Problem.FEATURE_NOT_FINITE, problems, "featuresCol '" + p.getFeaturesCol()
         + "' contains NaN or infinite values in %d rows (first: %s). Remove those rows or impute "
         + "the values (e.g. org.apache.spark.ml.feature.Imputer) before fitting.");
+    describe(s, Problem.MALFORMED_VECTOR, problems, "featuresCol '" + p.getFeaturesCol()
+        + "' holds malformed sparse vectors in %d rows (first: %s): a sparse vector's indices must "
+        + "be strictly increasing, in [0, size), one per value. Build the column with "
+        + "Vectors.sparse or a feature transformer such as VectorAssembler.");
     describe(s, Problem.SIZE_MISMATCH, problems, "featuresCol '" + p.getFeaturesCol()
         + "' holds vectors of different sizes in %d rows (first: %s). All feature vectors must "
         + "have the same size; assemble them consistently.");

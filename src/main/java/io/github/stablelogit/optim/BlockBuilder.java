@@ -97,12 +97,14 @@ final class BlockBuilder {
    *
    * @param idx the indices of a sparse vector's values, or null for a dense vector
    * @param values the vector's (finite) values
+   * @param count how many of them there are (the arrays may be longer)
    * @param nonZeros the number of non-zero values
    * @param y the label
    * @param w the training weight (0 on a validation row)
    * @param vw the validation weight (0 on a training row)
    */
-  void append(int[] idx, double[] values, int nonZeros, double y, double w, double vw) {
+  void append(int[] idx, double[] values, int count, int nonZeros, double y, double w,
+      double vw) {
     if (n == 0) {
       startBlock(nonZeros);
     } else if (denseMode && n == denseCap) {
@@ -115,9 +117,9 @@ final class BlockBuilder {
       validation = Arrays.copyOf(validation, 2 * validation.length);
     }
     if (denseMode) {
-      appendDense(idx, values);
+      appendDense(idx, values, count);
     } else {
-      appendCsr(idx, values, nonZeros);
+      appendCsr(idx, values, count, nonZeros);
     }
     nnz += nonZeros;
     labels[n] = y;
@@ -154,7 +156,7 @@ final class BlockBuilder {
     }
   }
 
-  private void appendDense(int[] idx, double[] values) {
+  private void appendDense(int[] idx, double[] values, int count) {
     int d = numFeatures;
     int base = n * d;
     if (singlePrecision) {
@@ -165,7 +167,7 @@ final class BlockBuilder {
         }
       } else {
         Arrays.fill(x, base, base + d, 0f);
-        for (int k = 0; k < values.length; k++) {
+        for (int k = 0; k < count; k++) {
           x[base + idx[k]] = (float) values[k];
         }
       }
@@ -175,14 +177,14 @@ final class BlockBuilder {
         System.arraycopy(values, 0, x, base, d);
       } else {
         Arrays.fill(x, base, base + d, 0.0);
-        for (int k = 0; k < values.length; k++) {
+        for (int k = 0; k < count; k++) {
           x[base + idx[k]] = values[k];
         }
       }
     }
   }
 
-  private void appendCsr(int[] idx, double[] values, int nonZeros) {
+  private void appendCsr(int[] idx, double[] values, int count, int nonZeros) {
     if (n + 2 > rowPtr.length) {
       rowPtr = Arrays.copyOf(rowPtr, Math.max(2 * rowPtr.length, n + 2));
     }
@@ -192,7 +194,7 @@ final class BlockBuilder {
       vals = Arrays.copyOf(vals, cap);
       colIdx = Arrays.copyOf(colIdx, cap);
     }
-    for (int k = 0; k < values.length; k++) {
+    for (int k = 0; k < count; k++) {
       if (values[k] != 0.0) {
         colIdx[at] = idx == null ? k : idx[k];
         vals[at++] = values[k];

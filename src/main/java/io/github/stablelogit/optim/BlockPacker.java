@@ -9,6 +9,8 @@ import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 
 /**
  * Packs one partition's rows into {@link InstanceBlock}s in a single pass: decodes each row,
@@ -21,7 +23,9 @@ import org.apache.spark.sql.Row;
  * <p>Input rows are (features: Vector, label: Double, weight: Double[, validation: Boolean]); nulls
  * in the first three are rejected, a null validation flag means a training row. Validation rows are
  * packed into the same blocks with training weight 0 and their own validation weight, so the
- * validation loss comes out of the same pass as the training objective.
+ * validation loss comes out of the same pass as the training objective. They come as {@link Row}s
+ * ({@link #pack}) or as Spark SQL's internal rows ({@link #packInternal}), whose vector structs are
+ * copied into the block as they are, without becoming {@code Row}s and vectors first.
  *
  * <p>For cross-validation ({@code numFolds} &gt; 0) rows carry one more field, last: their fold id
  * (an Integer or a Long; a null id or one outside [0, numFolds) rejects the row as {@link
@@ -104,12 +108,188 @@ public final class BlockPacker implements Serializable {
    * @return the blocks
    */
   public Iterator<InstanceBlock> pack(int partition, Iterator<Row> rows) {
-    return new PartitionPacker(partition, rows);
+    return new PartitionPacker<>(partition, rows, new RowReader());
   }
 
-  private final class PartitionPacker implements Iterator<InstanceBlock> {
+  /**
+   * {@link #pack} over Spark SQL's internal rows of the same columns ({@code
+   * dataset.queryExecution().toRdd()}), read without converting them: decoding each row into a
+   * {@code Row} and a {@code SparseVector} (which checks its indices again, through a Scala
+   * closure) cost more CPU than reading the internal row. The vector struct's arrays are copied
+   * into the block, with the checks a sparse vector's constructor makes ({@link
+   * Problem#MALFORMED_VECTOR}). The rows may be reused by Spark between calls; nothing is kept of
+   * them.
+   *
+   * @param partition partition index, for messages
+   * @param rows the partition's rows: a features vector struct, label and weight as double, the
+   *     validation flag as boolean, the fold id as long
+   * @return the blocks
+   */
+  public Iterator<InstanceBlock> packInternal(int partition, Iterator<InternalRow> rows) {
+    return new PartitionPacker<>(partition, rows, new InternalRowReader());
+  }
+
+  /**
+   * A row's features vector as read: its size and its {@code count} stored entries, {@code
+   * indices} null for a dense vector. The arrays are the vector's own or a reader's buffers, which
+   * may be longer than {@code count}.
+   */
+  private static final class Features {
+    int size;
+    int count;
+    int[] indices;
+    double[] values;
+    /** Why the vector is malformed, or null. */
+    String malformed;
+  }
+
+  /** How the packer reads one kind of input row. */
+  private interface Reader<R> {
+    /** Reads the row's features into f; false when they are null. */
+    boolean features(R row, Features f);
+
+    boolean isNullAt(R row, int i);
+
+    double getDouble(R row, int i);
+
+    boolean getBoolean(R row, int i);
+
+    /** An integral field as long (a fold id). */
+    long getLong(R row, int i);
+
+    int length(R row);
+  }
+
+  /** Reads {@link Row}s, whose vectors have been checked when they were made. */
+  private static final class RowReader implements Reader<Row> {
+    @Override
+    public boolean features(Row row, Features f) {
+      Object v = row.get(0);
+      if (v instanceof SparseVector sv) {
+        f.indices = sv.indices();
+        f.values = sv.values();
+      } else if (v instanceof DenseVector dv) {
+        f.indices = null;
+        f.values = dv.values();
+      } else {
+        return false;
+      }
+      f.size = ((Vector) v).size();
+      f.count = f.values.length;
+      f.malformed = null;
+      return true;
+    }
+
+    @Override
+    public boolean isNullAt(Row row, int i) {
+      return row.isNullAt(i);
+    }
+
+    @Override
+    public double getDouble(Row row, int i) {
+      return row.getDouble(i);
+    }
+
+    @Override
+    public boolean getBoolean(Row row, int i) {
+      return row.getBoolean(i);
+    }
+
+    @Override
+    public long getLong(Row row, int i) {
+      return ((Number) row.get(i)).longValue();
+    }
+
+    @Override
+    public int length(Row row) {
+      return row.length();
+    }
+  }
+
+  /**
+   * Reads internal rows: the features are {@code VectorUDT}'s struct (type: 0 sparse, 1 dense;
+   * size; indices; values), copied into buffers reused from row to row.
+   */
+  private static final class InternalRowReader implements Reader<InternalRow> {
+    private int[] indices = new int[64];
+    private double[] values = new double[64];
+
+    @Override
+    public boolean features(InternalRow row, Features f) {
+      if (row.isNullAt(0)) {
+        return false;
+      }
+      InternalRow v = row.getStruct(0, 4);
+      ArrayData vals = v.getArray(3);
+      int n = vals.numElements();
+      if (values.length < n) {
+        values = new double[Math.max(n, 2 * values.length)];
+        indices = new int[values.length];
+      }
+      f.malformed = null;
+      if (v.getByte(0) == 0) {
+        int size = v.getInt(1);
+        ArrayData idx = v.getArray(2);
+        if (idx.numElements() != n) {
+          f.malformed = String.format(Locale.ROOT, "%d indices for %d values",
+              idx.numElements(), n);
+        }
+        int last = -1;
+        for (int k = 0; k < n && f.malformed == null; k++) {
+          int j = idx.getInt(k);
+          if (j < 0 || j >= size || j <= last) {
+            f.malformed = String.format(Locale.ROOT, "index %d %s (size %d)", j,
+                j < 0 || j >= size ? "is out of range" : "follows " + last, size);
+          }
+          indices[k] = j;
+          values[k] = vals.getDouble(k);
+          last = j;
+        }
+        f.size = size;
+        f.indices = indices;
+      } else {
+        for (int k = 0; k < n; k++) {
+          values[k] = vals.getDouble(k);
+        }
+        f.size = n;
+        f.indices = null;
+      }
+      f.values = values;
+      f.count = n;
+      return true;
+    }
+
+    @Override
+    public boolean isNullAt(InternalRow row, int i) {
+      return row.isNullAt(i);
+    }
+
+    @Override
+    public double getDouble(InternalRow row, int i) {
+      return row.getDouble(i);
+    }
+
+    @Override
+    public boolean getBoolean(InternalRow row, int i) {
+      return row.getBoolean(i);
+    }
+
+    @Override
+    public long getLong(InternalRow row, int i) {
+      return row.getLong(i);
+    }
+
+    @Override
+    public int length(InternalRow row) {
+      return row.numFields();
+    }
+  }
+
+  private final class PartitionPacker<R> implements Iterator<InstanceBlock> {
     private final int partition;
-    private final Iterator<Row> rows;
+    private final Iterator<R> rows;
+    private final Reader<R> reader;
+    private final Features features = new Features();
     private final DataSummary rejected = new DataSummary();
     /** One builder per fold (one without folds). */
     private final BlockBuilder[] builders = new BlockBuilder[Math.max(numFolds, 1)];
@@ -118,9 +298,10 @@ public final class BlockPacker implements Serializable {
     private boolean emittedRejected;
     private InstanceBlock next;
 
-    PartitionPacker(int partition, Iterator<Row> rows) {
+    PartitionPacker(int partition, Iterator<R> rows, Reader<R> reader) {
       this.partition = partition;
       this.rows = rows;
+      this.reader = reader;
       for (int f = 0; f < builders.length; f++) {
         builders[f] = new BlockBuilder(maxBlockBytes, singlePrecision);
       }
@@ -186,54 +367,56 @@ public final class BlockPacker implements Serializable {
     }
 
     /** Adds a row to its fold's builder; returns that fold, or −1 when the row is not added. */
-    private int accept(Row row) {
+    private int accept(R row) {
       long pos = ((long) partition << 40) | rowIndex;
       long at = rowIndex++;
-      Object f = row.get(0);
-      if (!(f instanceof Vector)) {
+      Features v = features;
+      if (!reader.features(row, v)) {
         reject(Problem.NULL_FEATURES, pos, at, "%s is null", featuresCol);
         return -1;
       }
-      Vector v = (Vector) f;
-      if (row.isNullAt(1)) {
+      if (v.malformed != null) {
+        reject(Problem.MALFORMED_VECTOR, pos, at, "%s: %s", featuresCol, v.malformed);
+        return -1;
+      }
+      if (reader.isNullAt(row, 1)) {
         reject(Problem.BAD_LABEL, pos, at, "%s is null", labelCol);
         return -1;
       }
-      double y = row.getDouble(1);
+      double y = reader.getDouble(row, 1);
       if (!(y >= 0.0 && y <= 1.0)) {
         reject(Problem.BAD_LABEL, pos, at, "%s = %s", labelCol, y);
         return -1;
       }
       double w = 1.0;
       if (weightCol != null) {
-        if (row.isNullAt(2)) {
+        if (reader.isNullAt(row, 2)) {
           reject(Problem.BAD_WEIGHT, pos, at, "%s is null", weightCol);
           return -1;
         }
-        w = row.getDouble(2);
+        w = reader.getDouble(row, 2);
         if (!(w >= 0.0 && w < Double.POSITIVE_INFINITY)) {
           reject(Problem.BAD_WEIGHT, pos, at, "%s = %s", weightCol, w);
           return -1;
         }
       }
       if (numFeatures < 0) {
-        numFeatures = v.size();
+        numFeatures = v.size;
         rejected.setNumFeatures(numFeatures);
         for (BlockBuilder b : builders) {
           b.setNumFeatures(numFeatures);
         }
-      } else if (v.size() != numFeatures) {
+      } else if (v.size != numFeatures) {
         reject(Problem.SIZE_MISMATCH, pos, at, "%s has size %d, but the first row of the partition "
-            + "has size %d", featuresCol, v.size(), numFeatures);
+            + "has size %d", featuresCol, v.size, numFeatures);
         return -1;
       }
-      double[] values = v instanceof SparseVector ? ((SparseVector) v).values()
-          : ((DenseVector) v).values();
+      double[] values = v.values;
       int nonZeros = 0;
-      for (int k = 0; k < values.length; k++) {
+      for (int k = 0; k < v.count; k++) {
         double x = values[k];
         if (!(Math.abs(x) < Double.POSITIVE_INFINITY)) {
-          int j = v instanceof SparseVector ? ((SparseVector) v).indices()[k] : k;
+          int j = v.indices != null ? v.indices[k] : k;
           reject(Problem.FEATURE_NOT_FINITE, pos, at, "%s[%d] = %s", featuresCol, j, x);
           return -1;
         }
@@ -243,12 +426,12 @@ public final class BlockPacker implements Serializable {
       }
       int fold = 0;
       if (numFolds > 0) {
-        int last = row.length() - 1;
-        if (row.isNullAt(last)) {
+        int last = reader.length(row) - 1;
+        if (reader.isNullAt(row, last)) {
           reject(Problem.BAD_FOLD, pos, at, "the fold id is null");
           return -1;
         }
-        long id = ((Number) row.get(last)).longValue();
+        long id = reader.getLong(row, last);
         if (id < 0 || id >= numFolds) {
           reject(Problem.BAD_FOLD, pos, at, "fold id %d", id);
           return -1;
@@ -259,9 +442,9 @@ public final class BlockPacker implements Serializable {
         rejected.countZeroWeightRow();
         return -1;
       }
-      boolean isValidation = hasValidation && !row.isNullAt(3) && row.getBoolean(3);
-      int[] idx = v instanceof SparseVector ? ((SparseVector) v).indices() : null;
-      builders[fold].append(idx, values, nonZeros, y, isValidation ? 0.0 : w,
+      boolean isValidation = hasValidation && !reader.isNullAt(row, 3)
+          && reader.getBoolean(row, 3);
+      builders[fold].append(v.indices, values, v.count, nonZeros, y, isValidation ? 0.0 : w,
           isValidation ? w : 0.0);
       return fold;
     }

@@ -29,7 +29,12 @@ public final class DataSummary implements Serializable {
     /** A null, NaN, infinite or negative weight. */
     BAD_WEIGHT,
     /** A null fold id, or one outside [0, numFolds) (cross-validation with a fold column). */
-    BAD_FOLD
+    BAD_FOLD,
+    /**
+     * A sparse features vector whose indices are not strictly increasing in [0, size), or not as
+     * many as its values: a vector struct that no {@code Vectors.sparse} call made.
+     */
+    MALFORMED_VECTOR
   }
 
   private int numFeatures = -1;

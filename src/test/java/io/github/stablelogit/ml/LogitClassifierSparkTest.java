@@ -484,6 +484,25 @@ class LogitClassifierSparkTest {
         "features[1]");
   }
 
+  /**
+   * A sparse vector struct that no sparse vector's constructor would accept (here made by changing
+   * a vector's own index array after it was built): the rows are read without decoding them into
+   * vectors, so the packer makes the constructor's checks itself.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("estimators")
+  void malformedSparseVectorIsRejected(ClassifierParams<?> clf) {
+    org.apache.spark.ml.linalg.SparseVector bad = (org.apache.spark.ml.linalg.SparseVector)
+        Vectors.sparse(2, new int[] {0, 1}, new double[] {0.9, 2.0});
+    bad.indices()[0] = 1;
+    Dataset<Row> df = small(r -> {
+      r.set(3, new Object[] {1.0, 1.0, bad});
+      return r;
+    });
+    assertMentions(fitFails(clf, df), "featuresCol 'features' holds malformed sparse vectors in 1 "
+        + "rows", "features: index 1 follows 1 (size 2)", "Vectors.sparse");
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("estimators")
   void labelOutsideZeroOneIsRejected(ClassifierParams<?> clf) {
