@@ -5,12 +5,8 @@ import java.io.Serializable;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.NoSuchElementException;
-import org.apache.spark.ml.linalg.DenseVector;
-import org.apache.spark.ml.linalg.SparseVector;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 
 /**
  * Packs one partition's rows into {@link InstanceBlock}s in a single pass: decodes each row,
@@ -24,8 +20,8 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
  * in the first three are rejected, a null validation flag means a training row. Validation rows are
  * packed into the same blocks with training weight 0 and their own validation weight, so the
  * validation loss comes out of the same pass as the training objective. They come as {@link Row}s
- * ({@link #pack}) or as Spark SQL's internal rows ({@link #packInternal}), whose vector structs are
- * copied into the block as they are, without becoming {@code Row}s and vectors first.
+ * ({@link #pack}) or as Spark SQL's internal rows ({@link #packInternal}), read by a {@link
+ * RowReader}.
  *
  * <p>For cross-validation ({@code numFolds} &gt; 0) rows carry one more field, last: their fold id
  * (an Integer or a Long; a null id or one outside [0, numFolds) rejects the row as {@link
@@ -108,7 +104,7 @@ public final class BlockPacker implements Serializable {
    * @return the blocks
    */
   public Iterator<InstanceBlock> pack(int partition, Iterator<Row> rows) {
-    return new PartitionPacker<>(partition, rows, new RowReader());
+    return new PartitionPacker<>(partition, rows, new RowReader.Rows());
   }
 
   /**
@@ -126,170 +122,14 @@ public final class BlockPacker implements Serializable {
    * @return the blocks
    */
   public Iterator<InstanceBlock> packInternal(int partition, Iterator<InternalRow> rows) {
-    return new PartitionPacker<>(partition, rows, new InternalRowReader());
-  }
-
-  /**
-   * A row's features vector as read: its size and its {@code count} stored entries, {@code
-   * indices} null for a dense vector. The arrays are the vector's own or a reader's buffers, which
-   * may be longer than {@code count}.
-   */
-  private static final class Features {
-    int size;
-    int count;
-    int[] indices;
-    double[] values;
-    /** Why the vector is malformed, or null. */
-    String malformed;
-  }
-
-  /** How the packer reads one kind of input row. */
-  private interface Reader<R> {
-    /** Reads the row's features into f; false when they are null. */
-    boolean features(R row, Features f);
-
-    boolean isNullAt(R row, int i);
-
-    double getDouble(R row, int i);
-
-    boolean getBoolean(R row, int i);
-
-    /** An integral field as long (a fold id). */
-    long getLong(R row, int i);
-
-    int length(R row);
-  }
-
-  /** Reads {@link Row}s, whose vectors have been checked when they were made. */
-  private static final class RowReader implements Reader<Row> {
-    @Override
-    public boolean features(Row row, Features f) {
-      Object v = row.get(0);
-      if (v instanceof SparseVector sv) {
-        f.indices = sv.indices();
-        f.values = sv.values();
-      } else if (v instanceof DenseVector dv) {
-        f.indices = null;
-        f.values = dv.values();
-      } else {
-        return false;
-      }
-      f.size = ((Vector) v).size();
-      f.count = f.values.length;
-      f.malformed = null;
-      return true;
-    }
-
-    @Override
-    public boolean isNullAt(Row row, int i) {
-      return row.isNullAt(i);
-    }
-
-    @Override
-    public double getDouble(Row row, int i) {
-      return row.getDouble(i);
-    }
-
-    @Override
-    public boolean getBoolean(Row row, int i) {
-      return row.getBoolean(i);
-    }
-
-    @Override
-    public long getLong(Row row, int i) {
-      return ((Number) row.get(i)).longValue();
-    }
-
-    @Override
-    public int length(Row row) {
-      return row.length();
-    }
-  }
-
-  /**
-   * Reads internal rows: the features are {@code VectorUDT}'s struct (type: 0 sparse, 1 dense;
-   * size; indices; values), copied into buffers reused from row to row.
-   */
-  private static final class InternalRowReader implements Reader<InternalRow> {
-    private int[] indices = new int[64];
-    private double[] values = new double[64];
-
-    @Override
-    public boolean features(InternalRow row, Features f) {
-      if (row.isNullAt(0)) {
-        return false;
-      }
-      InternalRow v = row.getStruct(0, 4);
-      ArrayData vals = v.getArray(3);
-      int n = vals.numElements();
-      if (values.length < n) {
-        values = new double[Math.max(n, 2 * values.length)];
-        indices = new int[values.length];
-      }
-      f.malformed = null;
-      if (v.getByte(0) == 0) {
-        int size = v.getInt(1);
-        ArrayData idx = v.getArray(2);
-        if (idx.numElements() != n) {
-          f.malformed = String.format(Locale.ROOT, "%d indices for %d values",
-              idx.numElements(), n);
-        }
-        int last = -1;
-        for (int k = 0; k < n && f.malformed == null; k++) {
-          int j = idx.getInt(k);
-          if (j < 0 || j >= size || j <= last) {
-            f.malformed = String.format(Locale.ROOT, "index %d %s (size %d)", j,
-                j < 0 || j >= size ? "is out of range" : "follows " + last, size);
-          }
-          indices[k] = j;
-          values[k] = vals.getDouble(k);
-          last = j;
-        }
-        f.size = size;
-        f.indices = indices;
-      } else {
-        for (int k = 0; k < n; k++) {
-          values[k] = vals.getDouble(k);
-        }
-        f.size = n;
-        f.indices = null;
-      }
-      f.values = values;
-      f.count = n;
-      return true;
-    }
-
-    @Override
-    public boolean isNullAt(InternalRow row, int i) {
-      return row.isNullAt(i);
-    }
-
-    @Override
-    public double getDouble(InternalRow row, int i) {
-      return row.getDouble(i);
-    }
-
-    @Override
-    public boolean getBoolean(InternalRow row, int i) {
-      return row.getBoolean(i);
-    }
-
-    @Override
-    public long getLong(InternalRow row, int i) {
-      return row.getLong(i);
-    }
-
-    @Override
-    public int length(InternalRow row) {
-      return row.numFields();
-    }
+    return new PartitionPacker<>(partition, rows, new RowReader.InternalRows());
   }
 
   private final class PartitionPacker<R> implements Iterator<InstanceBlock> {
     private final int partition;
     private final Iterator<R> rows;
-    private final Reader<R> reader;
-    private final Features features = new Features();
+    private final RowReader<R> reader;
+    private final RowReader.Features features = new RowReader.Features();
     private final DataSummary rejected = new DataSummary();
     /** One builder per fold (one without folds). */
     private final BlockBuilder[] builders = new BlockBuilder[Math.max(numFolds, 1)];
@@ -298,7 +138,7 @@ public final class BlockPacker implements Serializable {
     private boolean emittedRejected;
     private InstanceBlock next;
 
-    PartitionPacker(int partition, Iterator<R> rows, Reader<R> reader) {
+    PartitionPacker(int partition, Iterator<R> rows, RowReader<R> reader) {
       this.partition = partition;
       this.rows = rows;
       this.reader = reader;
@@ -370,7 +210,7 @@ public final class BlockPacker implements Serializable {
     private int accept(R row) {
       long pos = ((long) partition << 40) | rowIndex;
       long at = rowIndex++;
-      Features v = features;
+      RowReader.Features v = features;
       if (!reader.features(row, v)) {
         reject(Problem.NULL_FEATURES, pos, at, "%s is null", featuresCol);
         return -1;
