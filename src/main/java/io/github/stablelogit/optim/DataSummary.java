@@ -32,7 +32,8 @@ public final class DataSummary implements Serializable {
     BAD_FOLD,
     /**
      * A sparse features vector whose indices are not strictly increasing in [0, size), or not as
-     * many as its values: a vector struct that no {@code Vectors.sparse} call made.
+     * many as its values, or a vector struct with a null field: a struct that no {@code Vectors}
+     * call made.
      */
     MALFORMED_VECTOR
   }

@@ -104,6 +104,11 @@ interface RowReader<R> {
         return false;
       }
       InternalRow v = row.getStruct(0, 4);
+      boolean sparse = !v.isNullAt(0) && v.getByte(0) == 0;
+      if (v.isNullAt(0) || v.isNullAt(3) || sparse && (v.isNullAt(1) || v.isNullAt(2))) {
+        f.malformed = "a vector struct with a null type, size, indices or values";
+        return true;
+      }
       ArrayData vals = v.getArray(3);
       int n = vals.numElements();
       if (values.length < n) {
@@ -111,7 +116,7 @@ interface RowReader<R> {
         indices = new int[values.length];
       }
       f.malformed = null;
-      if (v.getByte(0) == 0) {
+      if (sparse) {
         int size = v.getInt(1);
         ArrayData idx = v.getArray(2);
         if (idx.numElements() != n) {

@@ -177,9 +177,10 @@ class InternalRowPackingSparkTest {
     }
   }
 
+  /** A sparse vector's struct as VectorUDT stores it; null idx makes that field null. */
   private static InternalRow sparseStruct(int size, int[] idx, double[] val) {
     InternalRow vector = new GenericInternalRow(new Object[] {(byte) 0, size,
-        new GenericArrayData(idx), new GenericArrayData(val)});
+        idx == null ? null : new GenericArrayData(idx), new GenericArrayData(val)});
     return new GenericInternalRow(new Object[] {vector, 1.0, 1.0});
   }
 
@@ -192,6 +193,7 @@ class InternalRowPackingSparkTest {
         sparseStruct(5, new int[] {2, 2}, new double[] {1.0, 2.0}),
         sparseStruct(5, new int[] {-1, 2}, new double[] {1.0, 2.0}),
         sparseStruct(5, new int[] {1, 2, 3}, new double[] {1.0, 2.0}),
+        sparseStruct(5, null, new double[] {1.0, 2.0}),
         sparseStruct(5, new int[] {4}, new double[] {3.0}));
     List<InstanceBlock> blocks = new ArrayList<>();
     new BlockPacker("features", "label", "weight", 1.0, false).packInternal(0, rows.iterator())
@@ -203,12 +205,13 @@ class InternalRowPackingSparkTest {
       kept += b.numRows();
     }
     assertEquals(2, kept, "the two well-formed rows");
-    assertEquals(5, s.problemCount(Problem.MALFORMED_VECTOR));
+    assertEquals(6, s.problemCount(Problem.MALFORMED_VECTOR));
     assertEquals("row 1 of partition 0: features: index 1 follows 3 (size 5)",
         s.problemExample(Problem.MALFORMED_VECTOR));
     // The other messages, one by one.
     String[] expected = {"index 5 is out of range (size 5)", "index 2 follows 2 (size 5)",
-        "index -1 is out of range (size 5)", "3 indices for 2 values"};
+        "index -1 is out of range (size 5)", "3 indices for 2 values",
+        "a vector struct with a null type, size, indices or values"};
     for (int k = 0; k < expected.length; k++) {
       DataSummary one = new DataSummary();
       new BlockPacker("features", "label", "weight", 1.0, false)
