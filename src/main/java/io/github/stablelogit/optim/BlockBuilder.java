@@ -8,9 +8,12 @@ import java.util.Arrays;
  * straight into the array the block will hold, sized for a full block; CSR rows into growable
  * buffers; at most one switch to the other representation when it becomes cheaper), its size
  * against the limit, and, when the block is closed, the choice of its final representation (dense
- * or CSR, whichever is smaller with the CSR encoding {@link CsrRows#smallest} picks; double or
- * float values) and the statistics of its rows, computed while it is hot in cache (the column
- * moments by {@link BlockMoments}). Where a block ends is decided with CSR counted at 4-byte
+ * or CSR, whichever is smaller with the CSR encoding {@link CsrRows#smallest} would pick, known
+ * without a pass over the block: the largest column and the kind of values are kept as rows are
+ * appended; double or float values) and the statistics of its rows, computed from the buffers
+ * while they are hot in cache (the column moments by {@link BlockMoments}, by its shorter loop
+ * when every value is 1.0); the block's arrays are then copied out once, in their final order
+ * and encoding ({@link CsrRows#gather}). Where a block ends is decided with CSR counted at 4-byte
  * indices and stored values, whatever its final encoding, so it depends only on the rows. A CSR
  * block stores its rows by number of non-zeros ({@link #byLength}), each with its label and
  * weights; its statistics are those of the rows in the order they came.
@@ -42,6 +45,12 @@ final class BlockBuilder {
   private double[] validation = new double[64];
   private int validationCount;
   private double[] widened = new double[0];
+  // What the CSR buffers hold, kept as rows are appended (CSR mode only), so that choosing the
+  // encoding needs no pass over them: the largest column, whether every stored value is 1.0, and
+  // whether every one is a float.
+  private int csrMaxColumn;
+  private boolean csrOnes;
+  private boolean csrFloats;
 
   /**
    * For tests: the encoding of every CSR block (it must represent the block exactly), or null for
@@ -143,6 +152,9 @@ final class BlockBuilder {
       allocateDense(denseCap);
     }
     rowPtr[0] = 0;
+    csrMaxColumn = 0;
+    csrOnes = true;
+    csrFloats = true;
   }
 
   private void allocateDense(int cap) {
@@ -194,13 +206,26 @@ final class BlockBuilder {
       vals = Arrays.copyOf(vals, cap);
       colIdx = Arrays.copyOf(colIdx, cap);
     }
+    int maxColumn = csrMaxColumn;
+    boolean ones = csrOnes;
+    boolean floats = csrFloats;
     for (int k = 0; k < count; k++) {
-      if (values[k] != 0.0) {
-        colIdx[at] = idx == null ? k : idx[k];
-        vals[at++] = values[k];
+      double v = values[k];
+      if (v != 0.0) {
+        int j = idx == null ? k : idx[k];
+        // Stored as the block will hold it: rounded to float in single precision.
+        double x = singlePrecision ? (float) v : v;
+        colIdx[at] = j;
+        vals[at++] = x;
+        maxColumn = Math.max(maxColumn, j);
+        ones &= x == 1.0;
+        floats &= (float) x == x;
       }
     }
     rowPtr[n + 1] = at;
+    csrMaxColumn = maxColumn;
+    csrOnes = ones;
+    csrFloats = floats;
   }
 
   /** Moves the dense rows of the block into the CSR buffers and continues in CSR mode. */
@@ -214,6 +239,9 @@ final class BlockBuilder {
       colIdx = Arrays.copyOf(colIdx, nnz);
     }
     int at = 0;
+    int maxColumn = 0;
+    boolean ones = true;
+    boolean floats = true;
     for (int i = 0; i < n; i++) {
       int base = i * d;
       for (int j = 0; j < d; j++) {
@@ -221,10 +249,16 @@ final class BlockBuilder {
         if (x != 0.0) {
           colIdx[at] = j;
           vals[at++] = x;
+          maxColumn = j > maxColumn ? j : maxColumn;
+          ones &= x == 1.0;
+          floats &= (float) x == x;
         }
       }
       rowPtr[i + 1] = at;
     }
+    csrMaxColumn = maxColumn;
+    csrOnes = ones;
+    csrFloats = floats;
     denseMode = false;
   }
 
@@ -285,15 +319,10 @@ final class BlockBuilder {
       if (denseMode) {
         toCsr();
       }
-      int[] ptr = Arrays.copyOf(rowPtr, n + 1);
-      int[] idx = Arrays.copyOf(colIdx, nnz);
-      double[] val = Arrays.copyOf(vals, nnz);
-      if (singlePrecision) {
-        for (int k = 0; k < nnz; k++) {
-          val[k] = (float) val[k];
-        }
-      }
-      BlockMoments.sparse(ptr, idx, val, w, wSum, mean, m2);
+      // The statistics and the block's arrays are read straight from the buffers (values already
+      // rounded in single precision), which stay the builder's.
+      int[] ptr = rowPtr;
+      BlockMoments.sparse(ptr, colIdx, vals, n, w, wSum, mean, m2, csrOnes);
       double work = 0;
       for (int i = 0; i < n; i++) {
         if (w[i] > 0) {
@@ -306,26 +335,18 @@ final class BlockBuilder {
       // change): see byLength.
       int[] order = byLength(ptr, n);
       if (order != null) {
-        int[] sortedPtr = new int[n + 1];
-        int[] sortedIdx = new int[nnz];
-        double[] sortedVal = new double[nnz];
-        for (int i = 0; i < n; i++) {
-          int r = order[i];
-          int len = ptr[r + 1] - ptr[r];
-          System.arraycopy(idx, ptr[r], sortedIdx, sortedPtr[i], len);
-          System.arraycopy(val, ptr[r], sortedVal, sortedPtr[i], len);
-          sortedPtr[i + 1] = sortedPtr[i] + len;
-        }
-        ptr = sortedPtr;
-        idx = sortedIdx;
-        val = sortedVal;
         y = permuted(y, order);
         w = permuted(w, order);
         vw = vw == null ? null : permuted(vw, order);
       }
       CsrRows.Encoding forced = forcedEncoding;
-      CsrRows csr = CsrRows.encode(ptr, idx, val,
-          forced != null ? forced : CsrRows.smallest(ptr, idx, val));
+      CsrRows.Encoding encoding = CsrRows.Encoding.of(csrMaxColumn <= CsrRows.MAX_CHAR_COLUMN,
+          csrOnes ? 0 : csrFloats ? 4 : 8);
+      if (forced != null) {
+        CsrRows.requireHolds(colIdx, vals, nnz, forced);
+        encoding = forced;
+      }
+      CsrRows csr = CsrRows.gather(ptr, colIdx, vals, n, order, encoding);
       block = InstanceBlock.csr(n, d, y, w, vw, csr, summary);
     } else {
       if (!denseMode) {
@@ -426,12 +447,9 @@ final class BlockBuilder {
         }
       }
     } else {
-      for (int k = 0; k < nnz; k++) {
-        double x = singlePrecision ? (float) vals[k] : vals[k];
-        maxColumn = Math.max(maxColumn, colIdx[k]);
-        ones &= x == 1.0;
-        floats &= (float) x == x;
-      }
+      maxColumn = csrMaxColumn;
+      ones = csrOnes;
+      floats = csrFloats;
     }
     int indexBytes = maxColumn <= CsrRows.MAX_CHAR_COLUMN ? 2 : 4;
     int bytes = ones ? 0 : floats ? 4 : 8;

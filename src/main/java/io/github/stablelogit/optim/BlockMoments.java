@@ -75,53 +75,93 @@ final class BlockMoments {
   /**
    * Moments of a CSR block; implicit zeros count as values.
    *
-   * @param ptr row pointers (length rows + 1)
+   * @param ptr row pointers (at least rows + 1)
    * @param idx column indices
    * @param val stored values
+   * @param rows number of rows
    * @param w row weights
    * @param wSum Σw
    * @param mean output, zeros on entry (length d): the weighted column means
    * @param m2 output, zeros on entry (length d): Σ w (x − mean)² per column
+   * @param ones whether every stored value is 1.0 (binary and one-hot features): the same
+   *     arithmetic with the products w·1.0 = w and the comparisons with the first value left out,
+   *     so the same bits
    */
-  static void sparse(int[] ptr, int[] idx, double[] val, double[] w, double wSum,
-      double[] mean, double[] m2) {
+  static void sparse(int[] ptr, int[] idx, double[] val, int rows, double[] w, double wSum,
+      double[] mean, double[] m2, boolean ones) {
     if (wSum == 0) {
       return;
     }
-    double[] wNonZero = new double[mean.length];
+    int d = mean.length;
+    double[] wNonZero;
     // As in dense: a column equal on every weighted row gets exactly its value as the
     // mean and M2 = 0. Stored entries of weighted rows: how many, the first value, any other?
     int weightedRows = 0;
-    int[] stored = new int[mean.length];
-    double[] first = new double[mean.length];
-    boolean[] varies = new boolean[mean.length];
-    for (int i = 0; i + 1 < ptr.length; i++) {
-      boolean weighted = w[i] > 0;
-      weightedRows += weighted ? 1 : 0;
-      for (int k = ptr[i]; k < ptr[i + 1]; k++) {
-        int j = idx[k];
-        mean[j] += w[i] * val[k];
-        wNonZero[j] += w[i];
-        if (weighted) {
-          if (stored[j]++ == 0) {
-            first[j] = val[k];
-          } else {
-            varies[j] |= val[k] != first[j];
+    int[] stored = new int[d];
+    double[] first = new double[d];
+    boolean[] varies = new boolean[d];
+    if (ones) {
+      // Σ w·1.0 is Σ w: the means' sums and the weights of the stored entries are the same sums.
+      for (int i = 0; i < rows; i++) {
+        double wi = w[i];
+        int weighted = wi > 0 ? 1 : 0;
+        weightedRows += weighted;
+        for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
+          int j = idx[k];
+          mean[j] += wi;
+          stored[j] += weighted;
+        }
+      }
+      wNonZero = mean.clone();
+      for (int j = 0; j < d; j++) {
+        first[j] = 1.0;
+      }
+    } else {
+      wNonZero = new double[d];
+      for (int i = 0; i < rows; i++) {
+        double wi = w[i];
+        boolean weighted = wi > 0;
+        weightedRows += weighted ? 1 : 0;
+        for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
+          int j = idx[k];
+          mean[j] += wi * val[k];
+          wNonZero[j] += wi;
+          if (weighted) {
+            if (stored[j]++ == 0) {
+              first[j] = val[k];
+            } else {
+              varies[j] |= val[k] != first[j];
+            }
           }
         }
       }
     }
-    for (int j = 0; j < mean.length; j++) {
+    for (int j = 0; j < d; j++) {
       mean[j] /= wSum;
     }
-    for (int i = 0; i + 1 < ptr.length; i++) {
-      for (int k = ptr[i]; k < ptr[i + 1]; k++) {
-        double dev = val[k] - mean[idx[k]];
-        m2[idx[k]] += w[i] * dev * dev;
+    if (ones) {
+      double[] dev = new double[d];
+      for (int j = 0; j < d; j++) {
+        dev[j] = 1.0 - mean[j];
+      }
+      for (int i = 0; i < rows; i++) {
+        double wi = w[i];
+        for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
+          int j = idx[k];
+          m2[j] += wi * dev[j] * dev[j];
+        }
+      }
+    } else {
+      for (int i = 0; i < rows; i++) {
+        double wi = w[i];
+        for (int k = ptr[i], end = ptr[i + 1]; k < end; k++) {
+          double dev = val[k] - mean[idx[k]];
+          m2[idx[k]] += wi * dev * dev;
+        }
       }
     }
     // Implicit zeros each deviate by −mean.
-    for (int j = 0; j < mean.length; j++) {
+    for (int j = 0; j < d; j++) {
       m2[j] += (wSum - wNonZero[j]) * mean[j] * mean[j];
       boolean allStored = stored[j] == weightedRows;
       if (!varies[j] && (allStored || stored[j] == 0 || first[j] == 0.0)) {

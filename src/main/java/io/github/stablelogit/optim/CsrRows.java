@@ -1,7 +1,6 @@
 package io.github.stablelogit.optim;
 
 import java.io.Serializable;
-import java.util.Arrays;
 
 /**
  * The rows of a sparse {@link InstanceBlock} in CSR form, in the smallest of six encodings that
@@ -74,24 +73,61 @@ final class CsrRows implements Serializable {
   /** Values in double precision, or null (also when the values are implied ones). */
   private final double[] doubleValues;
 
-  private CsrRows(Encoding encoding, int[] rowPtr, int[] idx, double[] values) {
-    int nnz = rowPtr[rowPtr.length - 1];
+  private CsrRows(Encoding encoding, int[] rowPtr, char[] charIdx, int[] intIdx,
+      float[] floatValues, double[] doubleValues) {
     this.encoding = encoding;
     this.rowPtr = rowPtr;
-    boolean chars = encoding.indexBytes == 2;
-    this.charIdx = chars ? new char[nnz] : null;
-    this.intIdx = chars ? null : (idx.length == nnz ? idx : Arrays.copyOf(idx, nnz));
-    this.floatValues = encoding.valueBytes == 4 ? new float[nnz] : null;
-    this.doubleValues = encoding.valueBytes == 8
-        ? (values.length == nnz ? values : Arrays.copyOf(values, nnz)) : null;
-    for (int k = 0; k < nnz; k++) {
-      if (chars) {
-        charIdx[k] = (char) idx[k];
+    this.charIdx = charIdx;
+    this.intIdx = intIdx;
+    this.floatValues = floatValues;
+    this.doubleValues = doubleValues;
+  }
+
+  /**
+   * Rows in the given encoding, copied from a builder's buffers (which stay the caller's) in one
+   * pass: the rows in the given order, only the arrays the encoding keeps. The caller has checked
+   * that the encoding represents every index and value exactly ({@link #smallest}, or {@link
+   * #encode}'s checks).
+   *
+   * @param ptr row pointers into idx and values, length at least n + 1
+   * @param idx column indices (may be longer than the non-zeros)
+   * @param values their values (may be longer)
+   * @param n number of rows
+   * @param order old row index per new position, or null to keep the order
+   * @param encoding the encoding
+   * @return the rows, owning fresh arrays
+   */
+  static CsrRows gather(int[] ptr, int[] idx, double[] values, int n, int[] order,
+      Encoding encoding) {
+    int nnz = ptr[n];
+    int[] rowPtr = new int[n + 1];
+    char[] c = encoding.indexBytes == 2 ? new char[nnz] : null;
+    int[] ix = c == null ? new int[nnz] : null;
+    float[] f = encoding.valueBytes == 4 ? new float[nnz] : null;
+    double[] v = encoding.valueBytes == 8 ? new double[nnz] : null;
+    int at = 0;
+    for (int i = 0; i < n; i++) {
+      int r = order == null ? i : order[i];
+      int from = ptr[r];
+      int len = ptr[r + 1] - from;
+      if (c != null) {
+        for (int k = 0; k < len; k++) {
+          c[at + k] = (char) idx[from + k];
+        }
+      } else {
+        System.arraycopy(idx, from, ix, at, len);
       }
-      if (floatValues != null) {
-        floatValues[k] = (float) values[k];
+      if (f != null) {
+        for (int k = 0; k < len; k++) {
+          f[at + k] = (float) values[from + k];
+        }
+      } else if (v != null) {
+        System.arraycopy(values, from, v, at, len);
       }
+      at += len;
+      rowPtr[i + 1] = at;
     }
+    return new CsrRows(encoding, rowPtr, c, ix, f, v);
   }
 
   /**
@@ -123,17 +159,26 @@ final class CsrRows implements Serializable {
   }
 
   /**
-   * Encodes rows in the given encoding.
+   * Encodes rows in the given encoding, after checking that it holds them.
    *
-   * @param rowPtr row pointers, length n + 1 (kept)
-   * @param idx column indices of the rowPtr[n] non-zeros (kept for the int encodings)
-   * @param values their values (kept for the double encodings)
+   * @param rowPtr row pointers, length n + 1
+   * @param idx column indices of the rowPtr[n] non-zeros
+   * @param values their values
    * @param encoding the encoding, which must represent every index and value exactly
    * @return the rows
    * @throws IllegalArgumentException when the encoding would lose an index or a value
    */
   static CsrRows encode(int[] rowPtr, int[] idx, double[] values, Encoding encoding) {
-    int nnz = rowPtr[rowPtr.length - 1];
+    requireHolds(idx, values, rowPtr[rowPtr.length - 1], encoding);
+    return gather(rowPtr, idx, values, rowPtr.length - 1, null, encoding);
+  }
+
+  /**
+   * Checks that an encoding represents the first nnz indices and values exactly.
+   *
+   * @throws IllegalArgumentException when it would lose an index or a value
+   */
+  static void requireHolds(int[] idx, double[] values, int nnz, Encoding encoding) {
     if (encoding.indexBytes == 2 && maxColumn(idx, nnz) > MAX_CHAR_COLUMN) {
       throw new IllegalArgumentException(encoding + " cannot hold column "
           + maxColumn(idx, nnz));
@@ -144,7 +189,6 @@ final class CsrRows implements Serializable {
         throw new IllegalArgumentException(encoding + " cannot hold value " + v);
       }
     }
-    return new CsrRows(encoding, rowPtr, idx, values);
   }
 
   private static int maxColumn(int[] idx, int nnz) {

@@ -209,7 +209,7 @@ class CsrRowsTest {
     }
     double[] mean = new double[300];
     double[] m2 = new double[300];
-    BlockMoments.sparse(input.ptr(), input.idx(), input.val(), w, wSum, mean, m2);
+    BlockMoments.sparse(input.ptr(), input.idx(), input.val(), 400, w, wSum, mean, m2, false);
     DataSummary expected = new DataSummary();
     expected.setNumFeatures(300);
     expected.setRows(400, wSum, w2Sum, 0, mean, m2);
@@ -342,6 +342,80 @@ class CsrRowsTest {
     // Merged summaries add their work.
     assertEquals(expected + 300 * 81.0,
         new DataSummary().merge(csr.summary()).merge(dense.summary()).hessianWork(), 0.0);
+  }
+
+  @Test
+  void binaryRowsGetTheMomentsOfTheGeneralLoopBitForBit() {
+    // Binary rows with weights that are not 1 (the products w·1.0 the ones loop leaves out), zero
+    // weights (validation rows), a column every row stores (σ = 0: mean 1, M2 0), one stored by
+    // zero-weight rows only, and columns no row stores.
+    int n = 500;
+    int d = 300;
+    Csr binary = random(n, d, 7, 13, true);
+    int[] ptr = new int[n + 1];
+    List<Integer> idx = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      idx.add(0);
+      for (int k = binary.ptr()[i]; k < binary.ptr()[i + 1]; k++) {
+        if (binary.idx()[k] > 1) {
+          idx.add(binary.idx()[k]);
+        }
+      }
+      ptr[i + 1] = idx.size();
+    }
+    SplittableRandom r = new SplittableRandom(14);
+    double[] w = new double[n];
+    double wSum = 0;
+    for (int i = 0; i < n; i++) {
+      w[i] = i % 9 == 0 ? 0.0 : 0.1 + 3 * r.nextDouble();
+      wSum += w[i];
+    }
+    // Column 1 only in rows of weight 0.
+    List<Integer> withOne = new ArrayList<>();
+    int[] ptr1 = new int[n + 1];
+    for (int i = 0; i < n; i++) {
+      withOne.addAll(idx.subList(ptr[i], ptr[i] + 1));
+      if (w[i] == 0.0) {
+        withOne.add(1);
+      }
+      withOne.addAll(idx.subList(ptr[i] + 1, ptr[i + 1]));
+      ptr1[i + 1] = withOne.size();
+    }
+    int[] cols = withOne.stream().mapToInt(Integer::intValue).toArray();
+    double[] ones = new double[cols.length];
+    Arrays.fill(ones, 1.0);
+    double[] mean = new double[d];
+    double[] m2 = new double[d];
+    BlockMoments.sparse(ptr1, cols, ones, n, w, wSum, mean, m2, false);
+    double[] fastMean = new double[d];
+    double[] fastM2 = new double[d];
+    BlockMoments.sparse(ptr1, cols, ones, n, w, wSum, fastMean, fastM2, true);
+    assertArrayEquals(mean, fastMean, 0.0);
+    assertArrayEquals(m2, fastM2, 0.0);
+    assertEquals(1.0, fastMean[0], 0.0);
+    assertEquals(0.0, fastM2[0], 0.0);
+    assertEquals(0.0, fastMean[1], 0.0);
+    assertTrue(fastM2[2] > 0.0 && fastMean[2] > 0.0 && fastMean[2] < 1.0);
+    // The packer takes that loop for binary rows: its statistics are these.
+    InstanceBlock b = pack(new Csr(ptr1, cols, ones), d, false).get(0);
+    assertEquals(CsrRows.Encoding.CHAR_ONES, b.csrEncoding());
+    // pack() weighs row i 1 + i % 3.
+    double[] packW = new double[n];
+    double packWSum = 0;
+    double packW2Sum = 0;
+    for (int i = 0; i < n; i++) {
+      packW[i] = 1 + i % 3;
+      packWSum += packW[i];
+      packW2Sum += packW[i] * packW[i];
+    }
+    double[] packedMean = new double[d];
+    double[] packedM2 = new double[d];
+    BlockMoments.sparse(ptr1, cols, ones, n, packW, packWSum, packedMean, packedM2, false);
+    DataSummary expected = new DataSummary();
+    expected.setNumFeatures(d);
+    expected.setRows(n, packWSum, packW2Sum, 0, packedMean, packedM2);
+    assertArrayEquals(expected.mean(), b.summary().mean(), 0.0);
+    assertArrayEquals(expected.std(), b.summary().std(), 0.0);
   }
 
   @Test
