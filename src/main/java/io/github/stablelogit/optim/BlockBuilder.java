@@ -293,7 +293,7 @@ final class BlockBuilder {
     double[] y = Arrays.copyOf(labels, n);
     double[] w = Arrays.copyOf(weights, n);
     double[] vw = validationCount > 0 ? Arrays.copyOf(validation, n) : null;
-    boolean sparse = smallestCsrBytes() < (long) valueBytes * n * d;
+    boolean sparse = csrIsSmaller((long) valueBytes * n * d);
     DataSummary summary = new DataSummary();
     summary.setNumFeatures(numFeatures);
     double wSum = 0;
@@ -427,30 +427,40 @@ final class BlockBuilder {
   }
 
   /**
-   * The bytes of the block's rows in the smallest CSR encoding (row pointers, indices, values),
-   * from the buffers of its current representation.
+   * Whether the block's rows take fewer bytes in the smallest CSR encoding (row pointers, indices,
+   * values) than {@code denseBytes}. In CSR mode the encoding is known. Dense rows are scanned for
+   * it, and the scan stops once the rest cannot change the answer: when every column fits 16
+   * bits only the kind of values is open, and once one value is not 1.0, and one is not a float
+   * or float values would not be smaller either, the block stays dense.
    */
-  private long smallestCsrBytes() {
+  private boolean csrIsSmaller(long denseBytes) {
+    if (!denseMode) {
+      return encodedCsrBytes(csrMaxColumn, csrOnes, csrFloats) < denseBytes;
+    }
+    int d = numFeatures;
+    boolean charIndices = d - 1 <= CsrRows.MAX_CHAR_COLUMN;
+    boolean floatsSmaller = 6L * nnz + 4L * (n + 1) < denseBytes;
     int maxColumn = 0;
     boolean ones = true;
     boolean floats = true;
-    if (denseMode) {
-      int d = numFeatures;
-      for (int i = 0; i < n; i++) {
-        for (int j = 0, at = i * d; j < d; j++, at++) {
-          double x = singlePrecision ? denseF[at] : denseD[at];
-          if (x != 0.0) {
-            maxColumn = Math.max(maxColumn, j);
-            ones &= x == 1.0;
-            floats &= (float) x == x;
-          }
+    for (int i = 0; i < n; i++) {
+      for (int j = 0, at = i * d; j < d; j++, at++) {
+        double x = singlePrecision ? denseF[at] : denseD[at];
+        if (x != 0.0) {
+          maxColumn = Math.max(maxColumn, j);
+          ones &= x == 1.0;
+          floats &= (float) x == x;
         }
       }
-    } else {
-      maxColumn = csrMaxColumn;
-      ones = csrOnes;
-      floats = csrFloats;
+      if (charIndices && !ones && (!floats || !floatsSmaller)) {
+        break;
+      }
     }
+    return encodedCsrBytes(maxColumn, ones, floats) < denseBytes;
+  }
+
+  /** The bytes of the block's rows as CSR with these indices and values. */
+  private long encodedCsrBytes(int maxColumn, boolean ones, boolean floats) {
     int indexBytes = maxColumn <= CsrRows.MAX_CHAR_COLUMN ? 2 : 4;
     int bytes = ones ? 0 : floats ? 4 : 8;
     return (long) (indexBytes + bytes) * nnz + 4L * (n + 1);

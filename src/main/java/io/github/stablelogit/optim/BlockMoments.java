@@ -46,17 +46,23 @@ final class BlockMoments {
     // value of the first weighted row and whether any other weighted row differs from it.
     double[] first = new double[d];
     boolean[] varies = new boolean[d];
+    // Columns not yet seen to vary: once there are none (after a few rows, for most data), the
+    // comparisons stop.
+    int steady = d;
     int firstRow = -1;
     for (int i = 0; i < rows; i++) {
       int base = i * d;
       double wi = w[i];
-      if (wi > 0) {
+      if (wi > 0 && steady > 0) {
         if (firstRow < 0) {
           firstRow = i;
           System.arraycopy(x, base, first, 0, d);
         }
         for (int j = 0; j < d; j++) {
-          varies[j] |= x[base + j] != first[j];
+          if (!varies[j] && x[base + j] != first[j]) {
+            varies[j] = true;
+            steady--;
+          }
         }
       }
       for (int j = 0; j < d; j++) {

@@ -310,6 +310,19 @@ class CsrRowsTest {
     List<InstanceBlock> dense = pack(new Csr(ptr, idx.stream().mapToInt(Integer::intValue)
         .toArray(), twos), d, false);
     assertFalse(dense.get(0).isSparse());
+    // Counts (floats, not all 1.0) are CSR too: 6·36 + 4 bytes against 320; a single value that is
+    // not a float, in the last row, makes the block dense.
+    int[] cols = idx.stream().mapToInt(Integer::intValue).toArray();
+    double[] counts = new double[cols.length];
+    for (int k = 0; k < counts.length; k++) {
+      counts[k] = 1 + k % 5;
+    }
+    assertSmallest(new Csr(ptr, cols, counts), d, false, CsrRows.Encoding.CHAR_FLOAT);
+    counts[counts.length - 1] = 0.1;
+    assertFalse(pack(new Csr(ptr, cols, counts), d, false).get(0).isSparse());
+    double[] lastNotOne = ones.clone();
+    lastNotOne[lastNotOne.length - 1] = 0.1;
+    assertFalse(pack(new Csr(ptr, cols, lastNotOne), d, false).get(0).isSparse());
   }
 
   @Test
