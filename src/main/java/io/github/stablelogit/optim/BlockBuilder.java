@@ -340,8 +340,7 @@ final class BlockBuilder {
         vw = vw == null ? null : permuted(vw, order);
       }
       CsrRows.Encoding forced = forcedEncoding;
-      CsrRows.Encoding encoding = CsrRows.Encoding.of(csrMaxColumn <= CsrRows.MAX_CHAR_COLUMN,
-          csrOnes ? 0 : csrFloats ? 4 : 8);
+      CsrRows.Encoding encoding = CsrRows.Encoding.smallest(csrMaxColumn, csrOnes, csrFloats);
       if (forced != null) {
         CsrRows.requireHolds(colIdx, vals, nnz, forced);
         encoding = forced;
@@ -459,11 +458,10 @@ final class BlockBuilder {
     return encodedCsrBytes(maxColumn, ones, floats) < denseBytes;
   }
 
-  /** The bytes of the block's rows as CSR with these indices and values. */
+  /** The bytes of the block's rows in the smallest CSR encoding of rows like these. */
   private long encodedCsrBytes(int maxColumn, boolean ones, boolean floats) {
-    int indexBytes = maxColumn <= CsrRows.MAX_CHAR_COLUMN ? 2 : 4;
-    int bytes = ones ? 0 : floats ? 4 : 8;
-    return (long) (indexBytes + bytes) * nnz + 4L * (n + 1);
+    CsrRows.Encoding e = CsrRows.Encoding.smallest(maxColumn, ones, floats);
+    return (long) (e.indexBytes + e.valueBytes) * nnz + 4L * (n + 1);
   }
 
   /** The first len values widened to double, in a reused scratch array. */

@@ -60,6 +60,16 @@ final class CsrRows implements Serializable {
       }
       throw new IllegalArgumentException("no encoding with " + valueBytes + "-byte values");
     }
+
+    /**
+     * @param maxColumn the largest column index of the rows
+     * @param ones whether every value is 1.0
+     * @param floats whether every value is a float
+     * @return the smallest encoding that holds such rows exactly
+     */
+    static Encoding smallest(int maxColumn, boolean ones, boolean floats) {
+      return of(maxColumn <= MAX_CHAR_COLUMN, ones ? 0 : floats ? 4 : 8);
+    }
   }
 
   private final Encoding encoding;
