@@ -254,9 +254,10 @@ public final class InstanceBlock implements Serializable {
    * is in cache. Each model's arithmetic is the one of its own pass ({@code models = 1}), in the
    * same order, whatever the other models: its results are bit for bit those of its own pass.
    *
-   * <p>Single-precision blocks: values are widened to double (exactly) before any arithmetic, a
-   * chunk at a time for dense blocks (into scratch that stays in cache, once for all models) and a
-   * value at a time in the CSR loops, so the arithmetic is that of the double path on the rounded
+   * <p>Single-precision blocks: values are widened to double (exactly) before any arithmetic: as
+   * they are read by the dense products where {@link RowProducts#readsFloats} (else a chunk at a
+   * time, into scratch that stays in cache, once for all models) and a value at a time in the CSR
+   * loops, so the arithmetic is that of the double path on the rounded
    * values: the objective is as smooth in β as with double storage (float sums would add rounding
    * noise of order 2⁻²⁴ that the line search sees near the optimum). The only difference to double
    * storage is the rounding of each stored value, |δx| ≤ 2⁻²⁴|x|: |δz_i| ≤ 2⁻²⁴ Σ_j |x_ij β_j| and
@@ -279,7 +280,10 @@ public final class InstanceBlock implements Serializable {
     boolean sparse = csr != null;
     int chunk = sparse ? Math.min(numRows, MAX_CHUNK_ROWS) : denseChunkRows();
     double[] z = ws.z(chunk);
-    double[] widened = denseFloat != null ? ws.rows(chunk * d) : null;
+    RowProducts products = RowProducts.INSTANCE;
+    // Single precision: read directly where the products can, else widened a chunk at a time.
+    float[] floats = denseFloat != null && products.readsFloats() ? denseFloat : null;
+    double[] widened = denseFloat != null && floats == null ? ws.rows(chunk * d) : null;
     for (int from = 0; from < numRows; ) {
       int to = sparse ? csrChunkEnd(from) : from + Math.min(chunk, numRows - from);
       int len = to - from;
@@ -295,15 +299,19 @@ public final class InstanceBlock implements Serializable {
           csrMargins(betas[m], offsets[m], from, to, z);
         } else {
           Arrays.fill(z, 0, len, offsets[m]);
-          if (d > 0) {
-            RowProducts.INSTANCE.addDots(a, at, d, len, betas[m], z);
+          if (d > 0 && floats != null) {
+            products.addDots(floats, at, d, len, betas[m], z);
+          } else if (d > 0) {
+            products.addDots(a, at, d, len, betas[m], z);
           }
         }
         kernel.apply(m, from, len, z);
         if (sparse) {
           csrAddTransposed(z, from, to, gradients[m]);
+        } else if (d > 0 && floats != null) {
+          products.addTransposed(floats, at, d, len, z, gradients[m]);
         } else if (d > 0) {
-          RowProducts.INSTANCE.addTransposed(a, at, d, len, z, gradients[m]);
+          products.addTransposed(a, at, d, len, z, gradients[m]);
         }
       }
       from = to;

@@ -17,6 +17,12 @@ package io.github.stablelogit.optim;
  * it is used when the module is present and the hardware has at least 256-bit vectors, this
  * scalar form otherwise. {@code RowProductsTest} checks both against each other and against a
  * 50-digit reference.
+ *
+ * <p>Single-precision rows (blocks packed with {@code precision = "float"}) have the same two
+ * products on their values widened to double, which is exact. Where the implementation {@link
+ * #readsFloats}, it reads the floats directly and widens each value as it is read (half the bytes,
+ * no widened copy); elsewhere callers widen a chunk and use the double products. Either way the
+ * bits are those of the double products on the widened rows.
  */
 abstract class RowProducts {
 
@@ -46,6 +52,59 @@ abstract class RowProducts {
    * @param g d sums, added to
    */
   abstract void addTransposed(double[] a, int at, int d, int len, double[] v, double[] g);
+
+  /**
+   * @return whether {@link #addDots(float[], int, int, int, double[], double[])} and {@link
+   *     #addTransposed(float[], int, int, int, double[], double[])} read single-precision rows
+   *     directly, faster than widening them first
+   */
+  boolean readsFloats() {
+    return false;
+  }
+
+  /**
+   * {@link #addDots(double[], int, int, int, double[], double[])} of single-precision rows: by
+   * definition on the rows widened to double. This form widens a copy; implementations that
+   * {@link #readsFloats} override it with the same bits.
+   *
+   * @param a row-major rows of d values
+   * @param at offset of the first row
+   * @param d columns
+   * @param len rows
+   * @param beta d coefficients
+   * @param z len margins, added to
+   */
+  void addDots(float[] a, int at, int d, int len, double[] beta, double[] z) {
+    addDots(widened(a, at, d, len), 0, d, len, beta, z);
+  }
+
+  /**
+   * {@link #addTransposed(double[], int, int, int, double[], double[])} of single-precision rows,
+   * as {@link #addDots(float[], int, int, int, double[], double[])}.
+   *
+   * @param a row-major rows of d values
+   * @param at offset of the first row
+   * @param d columns
+   * @param len rows
+   * @param v len per-row factors
+   * @param g d sums, added to
+   */
+  void addTransposed(float[] a, int at, int d, int len, double[] v, double[] g) {
+    addTransposed(widened(a, at, d, len), 0, d, len, v, g);
+  }
+
+  /** As {@link #addTransposedLaneWise(double[], int, int, int, double[], double[])}. */
+  void addTransposedLaneWise(float[] a, int at, int d, int len, double[] v, double[] g) {
+    addTransposedLaneWise(widened(a, at, d, len), 0, d, len, v, g);
+  }
+
+  private static double[] widened(float[] a, int at, int d, int len) {
+    double[] w = new double[len * d];
+    for (int k = 0; k < w.length; k++) {
+      w[k] = a[at + k];
+    }
+    return w;
+  }
 
   /**
    * {@link #addTransposed} in this implementation's lane-wise form, whether or not the loss kernel
@@ -81,21 +140,22 @@ abstract class RowProducts {
           s6 = Math.fma(a[row + j + 6], beta[j + 6], s6);
           s7 = Math.fma(a[row + j + 7], beta[j + 7], s7);
         }
-        z[i] += tail(a, row, full, d, beta, s0, s1, s2, s3, s4, s5, s6, s7);
+        z[i] += tail(a, null, row, full, d, beta, s0, s1, s2, s3, s4, s5, s6, s7);
       }
     }
 
     @Override
     void addTransposed(double[] a, int at, int d, int len, double[] v, double[] g) {
-      transposed(a, at, d, len, v, g);
+      transposed(a, null, at, d, len, v, g);
     }
   }
 
   /**
    * The gradient product of both forms: four rows per sweep over g (the nested fma keep each
-   * g_j's rows in order), a loop C2 vectorizes lane-wise, so it needs no vector form of its own.
+   * g_j's rows in order). The rows are {@code a}, or {@code f} when a is null: C2 takes the test
+   * out of the loop, which runs as fast as one written for either type.
    */
-  static void transposed(double[] a, int at, int d, int len, double[] v, double[] g) {
+  static void transposed(double[] a, float[] f, int at, int d, int len, double[] v, double[] g) {
     int i = 0;
     for (; i + 3 < len; i += 4) {
       double v0 = v[i];
@@ -107,56 +167,63 @@ abstract class RowProducts {
       int r2 = r1 + d;
       int r3 = r2 + d;
       for (int j = 0; j < d; j++) {
-        g[j] = Math.fma(v3, a[r3 + j],
-            Math.fma(v2, a[r2 + j], Math.fma(v1, a[r1 + j], Math.fma(v0, a[r0 + j], g[j]))));
+        g[j] = Math.fma(v3, value(a, f, r3 + j), Math.fma(v2, value(a, f, r2 + j),
+            Math.fma(v1, value(a, f, r1 + j), Math.fma(v0, value(a, f, r0 + j), g[j]))));
       }
     }
-    columns(a, at, d, i, len, v, g, 0);
+    columns(a, f, at, d, i, len, v, g, 0);
+  }
+
+  /** Element k of the rows: {@code a[k]}, or {@code f[k]} widened when a is null. */
+  private static double value(double[] a, float[] f, int k) {
+    return a != null ? a[k] : f[k];
   }
 
   /**
    * The gradient product, one row at a time, on rows {@code firstRow} … len − 1 (in order) and
    * columns j ≥ {@code fromColumn}: the last rows of {@link #transposed}'s four-row sweeps, and
-   * the vector form's last columns, fewer than a vector.
+   * the vector form's last columns, fewer than a vector. The rows are {@code a}, or {@code f} when
+   * a is null.
    */
-  static void columns(double[] a, int at, int d, int firstRow, int len, double[] v, double[] g,
-      int fromColumn) {
+  static void columns(double[] a, float[] f, int at, int d, int firstRow, int len, double[] v,
+      double[] g, int fromColumn) {
     for (int i = firstRow, row = at + firstRow * d; i < len; i++, row += d) {
       double vi = v[i];
       for (int j = fromColumn; j < d; j++) {
-        g[j] = Math.fma(vi, a[row + j], g[j]);
+        g[j] = Math.fma(vi, value(a, f, row + j), g[j]);
       }
     }
   }
 
   /**
    * Adds the elements j ≥ {@code from} (fewer than eight) to their partial sums j mod 8 and ends
-   * the dot product: (t_0 + t_1) + (t_2 + t_3) with t_k = s_k + s_{k+4}.
+   * the dot product: (t_0 + t_1) + (t_2 + t_3) with t_k = s_k + s_{k+4}. The rows are {@code a},
+   * or {@code f} when a is null.
    */
-  static double tail(double[] a, int row, int from, int d, double[] beta, double s0, double s1,
-      double s2, double s3, double s4, double s5, double s6, double s7) {
+  static double tail(double[] a, float[] f, int row, int from, int d, double[] beta, double s0,
+      double s1, double s2, double s3, double s4, double s5, double s6, double s7) {
     int rest = d - from;
     int j = from;
     if (rest > 0) {
-      s0 = Math.fma(a[row + j], beta[j], s0);
+      s0 = Math.fma(value(a, f, row + j), beta[j], s0);
     }
     if (rest > 1) {
-      s1 = Math.fma(a[row + j + 1], beta[j + 1], s1);
+      s1 = Math.fma(value(a, f, row + j + 1), beta[j + 1], s1);
     }
     if (rest > 2) {
-      s2 = Math.fma(a[row + j + 2], beta[j + 2], s2);
+      s2 = Math.fma(value(a, f, row + j + 2), beta[j + 2], s2);
     }
     if (rest > 3) {
-      s3 = Math.fma(a[row + j + 3], beta[j + 3], s3);
+      s3 = Math.fma(value(a, f, row + j + 3), beta[j + 3], s3);
     }
     if (rest > 4) {
-      s4 = Math.fma(a[row + j + 4], beta[j + 4], s4);
+      s4 = Math.fma(value(a, f, row + j + 4), beta[j + 4], s4);
     }
     if (rest > 5) {
-      s5 = Math.fma(a[row + j + 5], beta[j + 5], s5);
+      s5 = Math.fma(value(a, f, row + j + 5), beta[j + 5], s5);
     }
     if (rest > 6) {
-      s6 = Math.fma(a[row + j + 6], beta[j + 6], s6);
+      s6 = Math.fma(value(a, f, row + j + 6), beta[j + 6], s6);
     }
     return ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7));
   }

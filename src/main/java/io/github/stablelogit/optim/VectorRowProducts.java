@@ -2,6 +2,9 @@ package io.github.stablelogit.optim;
 
 import io.github.stablelogit.loss.LogitLoss;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,6 +25,16 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link LogitLoss#laneWise()}: after the kernel's warm-up, or from the start with {@code
  * -Dstablelogit.kernel.lanes=always}), and the scalar sweep before. Same bits either way.
  *
+ * <p>Single-precision rows are read directly where the widest vectors hold eight doubles and are
+ * the preferred width ({@link #readsFloats}; elsewhere the caller widens a chunk first): each
+ * vector of doubles is loaded as eight floats and converted, exactly, into {@code SPECIES_MAX},
+ * the one float-to-double conversion {@link VectorFloatWidening} makes too. A second conversion
+ * of another shape in the same JVM (from 128-bit floats into 256-bit doubles, say) made C2
+ * compile whichever ran second with boxed vectors, 5 to 30 times slower per row. The margins keep
+ * a row's eight partial sums in the lanes of one vector, four rows at a time; the gradient is
+ * the double form's, on converted vectors, and the scalar sweep of floats while the kernel is not
+ * lane-wise.
+ *
  * <p>Loaded by name only when the module is present.
  */
 final class VectorRowProducts extends RowProducts {
@@ -31,6 +44,12 @@ final class VectorRowProducts extends RowProducts {
       DoubleVector.SPECIES_MAX.length() == 8 || DoubleVector.SPECIES_MAX.length() == 4
           ? DoubleVector.SPECIES_MAX : DoubleVector.SPECIES_256;
   private static final int L = S.length();
+  /** As many floats as {@link #S} has doubles. */
+  private static final VectorSpecies<Float> SF =
+      VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+  /** Whether single-precision rows are read directly (see the class documentation). */
+  private static final boolean READS_FLOATS = L == 8
+      && S.vectorBitSize() == DoubleVector.SPECIES_PREFERRED.vectorBitSize();
 
   /** Public no-arg constructor, for loading by name. */
   public VectorRowProducts() {}
@@ -80,7 +99,7 @@ final class VectorRowProducts extends RowProducts {
 
   private static double end(double[] a, int row, int full, int d, double[] beta, DoubleVector lo,
       DoubleVector hi) {
-    return tail(a, row, full, d, beta, lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3),
+    return tail(a, null, row, full, d, beta, lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3),
         hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3));
   }
 
@@ -92,7 +111,7 @@ final class VectorRowProducts extends RowProducts {
     if (LogitLoss.laneWise()) {
       addTransposedLaneWise(a, at, d, len, v, g);
     } else {
-      transposed(a, at, d, len, v, g);
+      transposed(a, null, at, d, len, v, g);
     }
   }
 
@@ -111,7 +130,7 @@ final class VectorRowProducts extends RowProducts {
       j += L;
     }
     if (j < d) {
-      columns(a, at, d, 0, len, v, g, j);
+      columns(a, null, at, d, 0, len, v, g, j);
     }
   }
 
@@ -157,5 +176,145 @@ final class VectorRowProducts extends RowProducts {
       g0 = DoubleVector.fromArray(S, a, row).fma(DoubleVector.broadcast(S, v[i]), g0);
     }
     g0.intoArray(g, j);
+  }
+
+  // Single-precision rows (only where READS_FLOATS; else the widening forms of RowProducts). The
+  // loops are the double ones with another load, written out again: one method choosing its load
+  // by testing which array is null merges two vectors at the test, and C2 compiled the merged
+  // vectors as boxed objects (margins of both types in one JVM: 43 and 121 ns per row at d = 50
+  // and 200, against 7 and 17 for these loops).
+
+  @Override
+  boolean readsFloats() {
+    return READS_FLOATS;
+  }
+
+  @Override
+  void addDots(float[] a, int at, int d, int len, double[] beta, double[] z) {
+    if (!READS_FLOATS) {
+      super.addDots(a, at, d, len, beta, z);
+      return;
+    }
+    int full = d & ~7;
+    int i = 0;
+    // four rows at a time, the eight partial sums of each in one vector
+    for (; i + 3 < len; i += 4) {
+      int r0 = at + i * d;
+      int r1 = r0 + d;
+      int r2 = r1 + d;
+      int r3 = r2 + d;
+      DoubleVector s0 = DoubleVector.zero(S);
+      DoubleVector s1 = DoubleVector.zero(S);
+      DoubleVector s2 = DoubleVector.zero(S);
+      DoubleVector s3 = DoubleVector.zero(S);
+      for (int j = 0; j < full; j += 8) {
+        DoubleVector b = DoubleVector.fromArray(S, beta, j);
+        s0 = widened(a, r0 + j).fma(b, s0);
+        s1 = widened(a, r1 + j).fma(b, s1);
+        s2 = widened(a, r2 + j).fma(b, s2);
+        s3 = widened(a, r3 + j).fma(b, s3);
+      }
+      z[i] += end(a, r0, full, d, beta, s0);
+      z[i + 1] += end(a, r1, full, d, beta, s1);
+      z[i + 2] += end(a, r2, full, d, beta, s2);
+      z[i + 3] += end(a, r3, full, d, beta, s3);
+    }
+    for (; i < len; i++) {
+      int row = at + i * d;
+      DoubleVector s0 = DoubleVector.zero(S);
+      for (int j = 0; j < full; j += 8) {
+        s0 = widened(a, row + j).fma(DoubleVector.fromArray(S, beta, j), s0);
+      }
+      z[i] += end(a, row, full, d, beta, s0);
+    }
+  }
+
+  private static double end(float[] a, int row, int full, int d, double[] beta, DoubleVector s) {
+    return tail(null, a, row, full, d, beta, s.lane(0), s.lane(1), s.lane(2), s.lane(3),
+        s.lane(4), s.lane(5), s.lane(6), s.lane(7));
+  }
+
+  @Override
+  void addTransposed(float[] a, int at, int d, int len, double[] v, double[] g) {
+    if (!READS_FLOATS) {
+      super.addTransposed(a, at, d, len, v, g);
+    } else if (LogitLoss.laneWise()) {
+      addTransposedLaneWise(a, at, d, len, v, g);
+    } else {
+      transposed(null, a, at, d, len, v, g);
+    }
+  }
+
+  @Override
+  void addTransposedLaneWise(float[] a, int at, int d, int len, double[] v, double[] g) {
+    if (!READS_FLOATS) {
+      super.addTransposedLaneWise(a, at, d, len, v, g);
+      return;
+    }
+    int j = 0;
+    for (; j + 4 * L <= d; j += 4 * L) {
+      columns4(a, at + j, d, len, v, g, j);
+    }
+    if (j + 2 * L <= d) {
+      columns2(a, at + j, d, len, v, g, j);
+      j += 2 * L;
+    }
+    if (j + L <= d) {
+      columns1(a, at + j, d, len, v, g, j);
+      j += L;
+    }
+    if (j < d) {
+      columns(null, a, at, d, 0, len, v, g, j);
+    }
+  }
+
+  /** {@link #columns4(double[], int, int, int, double[], double[], int)} of floats. */
+  private static void columns4(float[] a, int first, int d, int len, double[] v, double[] g,
+      int j) {
+    DoubleVector g0 = DoubleVector.fromArray(S, g, j);
+    DoubleVector g1 = DoubleVector.fromArray(S, g, j + L);
+    DoubleVector g2 = DoubleVector.fromArray(S, g, j + 2 * L);
+    DoubleVector g3 = DoubleVector.fromArray(S, g, j + 3 * L);
+    for (int i = 0, row = first; i < len; i++, row += d) {
+      DoubleVector vi = DoubleVector.broadcast(S, v[i]);
+      g0 = widened(a, row).fma(vi, g0);
+      g1 = widened(a, row + L).fma(vi, g1);
+      g2 = widened(a, row + 2 * L).fma(vi, g2);
+      g3 = widened(a, row + 3 * L).fma(vi, g3);
+    }
+    g0.intoArray(g, j);
+    g1.intoArray(g, j + L);
+    g2.intoArray(g, j + 2 * L);
+    g3.intoArray(g, j + 3 * L);
+  }
+
+  /** {@link #columns2(double[], int, int, int, double[], double[], int)} of floats. */
+  private static void columns2(float[] a, int first, int d, int len, double[] v, double[] g,
+      int j) {
+    DoubleVector g0 = DoubleVector.fromArray(S, g, j);
+    DoubleVector g1 = DoubleVector.fromArray(S, g, j + L);
+    for (int i = 0, row = first; i < len; i++, row += d) {
+      DoubleVector vi = DoubleVector.broadcast(S, v[i]);
+      g0 = widened(a, row).fma(vi, g0);
+      g1 = widened(a, row + L).fma(vi, g1);
+    }
+    g0.intoArray(g, j);
+    g1.intoArray(g, j + L);
+  }
+
+  /** {@link #columns1(double[], int, int, int, double[], double[], int)} of floats. */
+  private static void columns1(float[] a, int first, int d, int len, double[] v, double[] g,
+      int j) {
+    DoubleVector g0 = DoubleVector.fromArray(S, g, j);
+    for (int i = 0, row = first; i < len; i++, row += d) {
+      g0 = widened(a, row).fma(DoubleVector.broadcast(S, v[i]), g0);
+    }
+    g0.intoArray(g, j);
+  }
+
+  /** L doubles converted from the L floats at {@code off}. */
+  private static DoubleVector widened(float[] a, int off) {
+    return (DoubleVector) FloatVector.fromArray(SF, a, off)
+        .convertShape(VectorOperators.F2D, S, 0);
   }
 }

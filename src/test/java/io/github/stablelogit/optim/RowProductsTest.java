@@ -56,6 +56,53 @@ class RowProductsTest {
     }
   }
 
+  /**
+   * Single-precision rows: the products read directly (where {@link RowProducts#readsFloats}, as on
+   * machines whose vectors hold eight doubles), the widening forms and the scalar sweep all give
+   * the bits of the double products on the widened rows.
+   */
+  @Test
+  void singlePrecisionRowsGiveTheBitsOfTheirWidenedRows() {
+    SplittableRandom r = new SplittableRandom(21);
+    for (int d = 1; d <= 70; d++) {
+      for (int len : new int[] {1, 3, 4, 9, 17}) {
+        int at = r.nextInt(5);
+        float[] f = new float[at + len * d + 3];
+        for (int k = 0; k < f.length; k++) {
+          f[k] = r.nextInt(10) == 0 ? 0.0f
+              : (float) Math.scalb(r.nextDouble() - 0.5, r.nextInt(40) - 20);
+        }
+        // a subnormal float, exact in double as every float is
+        f[at] = r.nextBoolean() ? Float.MIN_VALUE * 3 : f[at];
+        double[] wide = new double[len * d];
+        for (int k = 0; k < wide.length; k++) {
+          wide[k] = f[at + k];
+        }
+        double[] beta = gaussian(r, d);
+        double[] v = gaussian(r, len);
+        double[] z1 = gaussian(r, len);
+        double[] z2 = z1.clone();
+        double[] z3 = z1.clone();
+        SCALAR.addDots(wide, 0, d, len, beta, z1);
+        RowProducts.INSTANCE.addDots(f, at, d, len, beta, z2);
+        SCALAR.addDots(f, at, d, len, beta, z3);
+        assertArrayEquals(bits(z1), bits(z2), "margins d=" + d + " len=" + len);
+        assertArrayEquals(bits(z1), bits(z3), "scalar margins d=" + d + " len=" + len);
+        double[] g1 = gaussian(r, d);
+        double[] g2 = g1.clone();
+        double[] g3 = g1.clone();
+        double[] g4 = g1.clone();
+        SCALAR.addTransposed(wide, 0, d, len, v, g1);
+        RowProducts.INSTANCE.addTransposed(f, at, d, len, v, g2);
+        RowProducts.INSTANCE.addTransposedLaneWise(f, at, d, len, v, g3);
+        RowProducts.transposed(null, f, at, d, len, v, g4);
+        assertArrayEquals(bits(g1), bits(g2), "gradient d=" + d + " len=" + len);
+        assertArrayEquals(bits(g1), bits(g3), "lane-wise gradient d=" + d + " len=" + len);
+        assertArrayEquals(bits(g1), bits(g4), "scalar sweep d=" + d + " len=" + len);
+      }
+    }
+  }
+
   @Test
   void bothProductsAreWithinTheirRoundingBoundOfExactSums() {
     SplittableRandom r = new SplittableRandom(8);
