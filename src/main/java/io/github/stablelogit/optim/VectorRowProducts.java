@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
  * vector of doubles is loaded as eight floats and converted, exactly, into {@code SPECIES_MAX},
  * the one float-to-double conversion {@link VectorFloatWidening} makes too. A second conversion
  * of another shape in the same JVM (from 128-bit floats into 256-bit doubles, say) made C2
- * compile whichever ran second with boxed vectors, 5 to 30 times slower per row. The margins keep
+ * compile whichever ran second with boxed vectors, 6 to 20 times slower per row. The margins keep
  * a row's eight partial sums in the lanes of one vector, four rows at a time; the gradient is
  * the double form's, on converted vectors, and the scalar sweep of floats while the kernel is not
  * lane-wise.
