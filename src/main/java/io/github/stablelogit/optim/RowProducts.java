@@ -100,9 +100,7 @@ abstract class RowProducts {
 
   private static double[] widened(float[] a, int at, int d, int len) {
     double[] w = new double[len * d];
-    for (int k = 0; k < w.length; k++) {
-      w[k] = a[at + k];
-    }
+    FloatWidening.widen(a, at, w, w.length);
     return w;
   }
 
