@@ -137,6 +137,10 @@ public final class CpuTimeBenchmark {
         ops.add(new Op("hessian " + shape + ": Gram, dgemm panels", chunkRows,
             () -> bb.gramPanels(s)));
         ops.add(new Op("hessian " + shape + ": Gram, dsyrk", chunkRows, () -> bb.gramSyrk(s)));
+        ops.add(new Op("products " + shape + ": margins Xβ", chunkRows,
+            () -> bb.marginsProduct(s)));
+        ops.add(new Op("products " + shape + ": margins Xβ, float rows", chunkRows,
+            () -> bb.marginsProductFloat(s)));
         ops.add(new Op("products " + shape + ": gradient Xᵀv, scalar sweep", chunkRows,
             () -> bb.gradientScalar(s)));
         ops.add(new Op("products " + shape + ": gradient Xᵀv, lane-wise", chunkRows,

@@ -88,6 +88,8 @@ public class BlockAggregationBenchmark {
     HessianAggregator hessianAgg;
     /** A chunk's worth of rows as a column-major d×len matrix, for the Gram alone. */
     double[] chunk;
+    /** The chunk's values rounded to single precision. */
+    float[] chunkFloat;
     double[] gram;
     int chunkRows;
     LogitLoss loss = LogitLoss.bce(1.0, 0.0);
@@ -148,6 +150,10 @@ public class BlockAggregationBenchmark {
       chunk = new double[chunkRows * d];
       for (int i = 0; i < chunk.length; i++) {
         chunk[i] = r.nextGaussian();
+      }
+      chunkFloat = new float[chunk.length];
+      for (int i = 0; i < chunk.length; i++) {
+        chunkFloat[i] = (float) chunk[i];
       }
       gram = new double[d * d];
       margins = InstanceBlock.class.getDeclaredMethod("margins", BLAS.class, double[].class,
@@ -356,6 +362,20 @@ public class BlockAggregationBenchmark {
     RowProducts.INSTANCE.addTransposedLaneWise(s.chunk, 0, s.beta.length, s.chunkRows,
         s.margins0, s.gram);
     return s.gram[0];
+  }
+
+  /** The margins product z += Xβ of one chunk's rows in this JVM's form (dense shapes). */
+  @Benchmark
+  public double marginsProduct(Blocks s) {
+    RowProducts.INSTANCE.addDots(s.chunk, 0, s.beta.length, s.chunkRows, s.beta, s.buf);
+    return s.buf[0];
+  }
+
+  /** The same product of the chunk's single-precision rows (read directly where they can be). */
+  @Benchmark
+  public double marginsProductFloat(Blocks s) {
+    RowProducts.INSTANCE.addDots(s.chunkFloat, 0, s.beta.length, s.chunkRows, s.beta, s.buf);
+    return s.buf[0];
   }
 
   /** margins = Xβ + b. */

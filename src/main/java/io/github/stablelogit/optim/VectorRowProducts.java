@@ -25,15 +25,16 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link LogitLoss#laneWise()}: after the kernel's warm-up, or from the start with {@code
  * -Dstablelogit.kernel.lanes=always}), and the scalar sweep before. Same bits either way.
  *
- * <p>Single-precision rows are read directly where the widest vectors hold eight doubles and are
- * the preferred width ({@link #readsFloats}; elsewhere the caller widens a chunk first): each
- * vector of doubles is loaded as eight floats and converted, exactly, into {@code SPECIES_MAX},
- * the one float-to-double conversion {@link VectorFloatWidening} makes too. A second conversion
- * of another shape in the same JVM (from 128-bit floats into 256-bit doubles, say) made C2
- * compile whichever ran second with boxed vectors, 6 to 20 times slower per row. The margins keep
- * a row's eight partial sums in the lanes of one vector, four rows at a time; the gradient is
- * the double form's, on converted vectors, and the scalar sweep of floats while the kernel is not
- * lane-wise.
+ * <p>Single-precision rows are read directly where the widest vectors hold eight or four doubles
+ * (AVX-512, AVX2) and are the preferred width ({@link #readsFloats}; elsewhere the caller widens a
+ * chunk first): each vector of doubles is loaded as as many floats and converted, exactly, into
+ * {@code SPECIES_MAX}, the one float-to-double conversion {@link VectorFloatWidening} makes too. A
+ * second conversion of another shape in the same JVM (from 128-bit floats into 256-bit doubles
+ * next to 256 into 512, say) made C2 compile whichever ran second with boxed vectors, 6 to 20
+ * times slower per row. With eight lanes the margins keep a row's eight partial sums in the lanes
+ * of one vector, four rows at a time; with four, in two vectors, two rows at a time (the double
+ * form's loop). The gradient is the double form's, on converted vectors, and the scalar sweep of
+ * floats while the kernel is not lane-wise.
  *
  * <p>Loaded by name only when the module is present.
  */
@@ -48,7 +49,7 @@ final class VectorRowProducts extends RowProducts {
   private static final VectorSpecies<Float> SF =
       VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
   /** Whether single-precision rows are read directly (see the class documentation). */
-  private static final boolean READS_FLOATS = L == 8
+  private static final boolean READS_FLOATS = (L == 8 || L == 4)
       && S.vectorBitSize() == DoubleVector.SPECIES_PREFERRED.vectorBitSize();
 
   /** Public no-arg constructor, for loading by name. */
@@ -195,6 +196,10 @@ final class VectorRowProducts extends RowProducts {
       super.addDots(a, at, d, len, beta, z);
       return;
     }
+    if (L == 4) {
+      dotsOfFloats4(a, at, d, len, beta, z);
+      return;
+    }
     int full = d & ~7;
     int i = 0;
     // four rows at a time, the eight partial sums of each in one vector
@@ -227,6 +232,50 @@ final class VectorRowProducts extends RowProducts {
       }
       z[i] += end(a, row, full, d, beta, s0);
     }
+  }
+
+  /**
+   * The margins of single-precision rows with 4-lane vectors (256-bit, AVX2): the double form's
+   * loop, the eight partial sums of a row in two vectors, two rows at a time.
+   */
+  private static void dotsOfFloats4(float[] a, int at, int d, int len, double[] beta,
+      double[] z) {
+    int full = d & ~7;
+    int i = 0;
+    for (; i + 1 < len; i += 2) {
+      int row = at + i * d;
+      int next = row + d;
+      DoubleVector lo = DoubleVector.zero(S);
+      DoubleVector hi = DoubleVector.zero(S);
+      DoubleVector lo2 = DoubleVector.zero(S);
+      DoubleVector hi2 = DoubleVector.zero(S);
+      for (int j = 0; j < full; j += 8) {
+        DoubleVector b0 = DoubleVector.fromArray(S, beta, j);
+        DoubleVector b1 = DoubleVector.fromArray(S, beta, j + 4);
+        lo = widened(a, row + j).fma(b0, lo);
+        hi = widened(a, row + j + 4).fma(b1, hi);
+        lo2 = widened(a, next + j).fma(b0, lo2);
+        hi2 = widened(a, next + j + 4).fma(b1, hi2);
+      }
+      z[i] += end(a, row, full, d, beta, lo, hi);
+      z[i + 1] += end(a, next, full, d, beta, lo2, hi2);
+    }
+    for (; i < len; i++) {
+      int row = at + i * d;
+      DoubleVector lo = DoubleVector.zero(S);
+      DoubleVector hi = DoubleVector.zero(S);
+      for (int j = 0; j < full; j += 8) {
+        lo = widened(a, row + j).fma(DoubleVector.fromArray(S, beta, j), lo);
+        hi = widened(a, row + j + 4).fma(DoubleVector.fromArray(S, beta, j + 4), hi);
+      }
+      z[i] += end(a, row, full, d, beta, lo, hi);
+    }
+  }
+
+  private static double end(float[] a, int row, int full, int d, double[] beta, DoubleVector lo,
+      DoubleVector hi) {
+    return tail(null, a, row, full, d, beta, lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3),
+        hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3));
   }
 
   private static double end(float[] a, int row, int full, int d, double[] beta, DoubleVector s) {

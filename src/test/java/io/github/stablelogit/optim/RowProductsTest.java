@@ -58,8 +58,10 @@ class RowProductsTest {
 
   /**
    * Single-precision rows: the products read directly (where {@link RowProducts#readsFloats}, as on
-   * machines whose vectors hold eight doubles), the widening forms and the scalar sweep all give
-   * the bits of the double products on the widened rows.
+   * machines whose vectors hold eight or four doubles; the 4-lane form runs here in a JVM started
+   * with {@code -XX:MaxVectorSize=32}, and in {@code SameBitsAcrossJitTiersTest}'s 256-bit run),
+   * the widening forms and the scalar sweep all give the bits of the double products on the
+   * widened rows.
    */
   @Test
   void singlePrecisionRowsGiveTheBitsOfTheirWidenedRows() {

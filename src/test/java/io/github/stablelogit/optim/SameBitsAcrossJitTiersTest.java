@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * every run prints the same hash of all result bits. The probe's linear passes over dense blocks
  * use the vector form of {@link RowProducts} in the JVMs with the module and the scalar form in
  * the others; one more C2 run limits vectors to 256 bits ({@code -XX:MaxVectorSize=32}), so
- * that on wider hardware the 4-lane forms are compared with the 8-lane ones. Three C2 runs print
+ * that on wider hardware the 4-lane forms (of the kernel, of the gradient product and of the
+ * products reading single-precision rows directly) are compared with the 8-lane ones and with the
+ * widened rows of the JVMs without the module. Three C2 runs print
  * their compilations, to check that the kernel (scalar, and lane-wise), the vector row products
  * and the network's pass really were compiled at tier 4.
  */
@@ -63,8 +65,8 @@ class SameBitsAcrossJitTiersTest {
     lanesC2.addAll(lanes);
     lanesC2.add("-XX:+PrintCompilation");
     runs.put("C2 + lanes", lanesC2);
-    // 256-bit vectors on a machine with wider ones: the gradient product's 4-lane form (and the
-    // kernel's) against the 8-lane form above.
+    // 256-bit vectors on a machine with wider ones: the 4-lane forms of the gradient product, of
+    // the float rows' products and of the kernel against the 8-lane forms above.
     List<String> narrow = new ArrayList<>(lanesC2);
     narrow.add("-XX:MaxVectorSize=32");
     runs.put("C2 + lanes, 256-bit vectors", narrow);
