@@ -15,6 +15,8 @@ public final class LogitTrainingSummary implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
+  // Both lists are unmodifiable lists of the JDK (Stream.toList, List.copyOf), which serialize.
+  @SuppressWarnings("serial")
   private final List<LogitIteration> history;
   private final boolean converged;
   private final String convergenceReason;
@@ -27,6 +29,7 @@ public final class LogitTrainingSummary implements Serializable {
   private final int numFeatures;
   private final double posWeightUsed;
   private final double predictedPositiveFraction;
+  @SuppressWarnings("serial")
   private final List<String> warnings;
   private final String solver;
   private final int objectiveEvaluations;

@@ -19,7 +19,7 @@ public final class HeldOut implements Serializable {
   private static final long serialVersionUID = 1L;
   private final int fold;
   private final double[] lossSum;
-  private final List<double[]> scores = new ArrayList<>();
+  private final ArrayList<double[]> scores = new ArrayList<>();
 
   HeldOut(int fold, double[] lossSum, double[] margins, double[] labels, double[] weights) {
     this.fold = fold;

@@ -16,6 +16,8 @@ import scala.reflect.ClassTag$;
 final class InlineBroadcast<T> extends Broadcast<T> {
 
   private static final long serialVersionUID = 1L;
+  /** Serialized with the broadcast, as a real broadcast's value would be: a serializable value. */
+  @SuppressWarnings("serial")
   private final T inline;
 
   @SuppressWarnings("unchecked")

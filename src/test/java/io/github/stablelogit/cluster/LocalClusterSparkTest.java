@@ -162,7 +162,6 @@ class LocalClusterSparkTest {
         (System.nanoTime() - t0) / 1e9);
   }
 
-  /** Estimator and model persistence, then the loaded model's transform on the executors. */
   /**
    * The fitted model (with its training summary) is Java-serializable, as Spark's models are:
    * broadcast it, and capture it in a closure, and score rows inside mapPartitions on the executor
@@ -201,6 +200,7 @@ class LocalClusterSparkTest {
     }
   }
 
+  /** Estimator and model persistence, then the loaded model's transform on the executors. */
   private static void saveLoadAndTransform(Dataset<Row> df, LogitClassificationModel model,
       Path tmp) throws java.io.IOException {
     String estimatorDir = tmp.resolve("estimator").toString();
