@@ -105,8 +105,8 @@ abstract class RowProducts {
   }
 
   /**
-   * {@link #addTransposed} in this implementation's lane-wise form, whether or not the loss kernel
-   * runs lane-wise now (for tests and benchmarks; the scalar form has none).
+   * {@link #addTransposed} in this implementation's lane-wise form, whether or not {@link
+   * #addTransposed} uses it in this JVM (for tests and benchmarks; the scalar form has none).
    */
   void addTransposedLaneWise(double[] a, int at, int d, int len, double[] v, double[] g) {
     addTransposed(a, at, d, len, v, g);

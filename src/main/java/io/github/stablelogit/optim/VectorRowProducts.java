@@ -21,9 +21,14 @@ import jdk.incubator.vector.VectorSpecies;
  * hold 8 or 4 doubles, else 256-bit. Once compiled it takes less than half the scalar sweep's
  * time per row at d = 200 ({@code CpuTimeBenchmark --filter products}); but until C2 has compiled
  * it, vector code runs far slower than the scalar loop (a first evaluation of 250k × 200 rows
- * took 0.38 s instead of 0.03), so it runs only while the loss kernel runs lane-wise
- * ({@link LogitLoss#laneWise()}: after the kernel's warm-up, or from the start with {@code
- * -Dstablelogit.kernel.lanes=always}), and the scalar sweep before. Same bits either way.
+ * took 0.38 s instead of 0.03), so it runs only in a JVM whose loss kernel is lane-wise from the
+ * start ({@link LogitLoss#laneWise()} when this class loads: {@code
+ * -Dstablelogit.kernel.lanes=always}), and the scalar sweep otherwise, even after the kernel's
+ * warm-up has switched it. Switched on there, mid-run in a JVM busy with fits, the lane-wise
+ * gradient ran for many evaluations in code that performs its vector operations as objects (the
+ * API's fallback: gigabytes of boxed vectors, a collection in most fits): the task CPU of a 1M × 50
+ * evaluation was 70–135 ms for float rows and up to 154 ms for double rows, against 55–59 and
+ * 69–75 with the scalar sweep, and nothing was gained at d = 200. Same bits either way.
  *
  * <p>Single-precision rows are read directly where the widest vectors hold eight or four doubles
  * (AVX-512, AVX2) and are the preferred width ({@link #readsFloats}; elsewhere the caller widens a
@@ -33,8 +38,8 @@ import jdk.incubator.vector.VectorSpecies;
  * next to 256 into 512, say) made C2 compile whichever ran second with boxed vectors, 6 to 20
  * times slower per row. With eight lanes the margins keep a row's eight partial sums in the lanes
  * of one vector, four rows at a time; with four, in two vectors, two rows at a time (the double
- * form's loop). The gradient is the double form's, on converted vectors, and the scalar sweep of
- * floats while the kernel is not lane-wise.
+ * form's loop). The gradient is the double form's, on converted vectors, where the double
+ * gradient is lane-wise, and the scalar sweep of floats elsewhere.
  *
  * <p>Loaded by name only when the module is present.
  */
@@ -51,6 +56,12 @@ final class VectorRowProducts extends RowProducts {
   /** Whether single-precision rows are read directly (see the class documentation). */
   private static final boolean READS_FLOATS = (L == 8 || L == 4)
       && S.vectorBitSize() == DoubleVector.SPECIES_PREFERRED.vectorBitSize();
+
+  /**
+   * Whether the gradient product runs lane-wise in this JVM: fixed when the class loads (see the
+   * class documentation).
+   */
+  private static final boolean GRADIENT_LANE_WISE = LogitLoss.laneWise();
 
   /** Public no-arg constructor, for loading by name. */
   public VectorRowProducts() {}
@@ -109,7 +120,7 @@ final class VectorRowProducts extends RowProducts {
 
   @Override
   void addTransposed(double[] a, int at, int d, int len, double[] v, double[] g) {
-    if (LogitLoss.laneWise()) {
+    if (GRADIENT_LANE_WISE) {
       addTransposedLaneWise(a, at, d, len, v, g);
     } else {
       transposed(a, null, at, d, len, v, g);
@@ -287,7 +298,7 @@ final class VectorRowProducts extends RowProducts {
   void addTransposed(float[] a, int at, int d, int len, double[] v, double[] g) {
     if (!READS_FLOATS) {
       super.addTransposed(a, at, d, len, v, g);
-    } else if (LogitLoss.laneWise()) {
+    } else if (GRADIENT_LANE_WISE) {
       addTransposedLaneWise(a, at, d, len, v, g);
     } else {
       transposed(null, a, at, d, len, v, g);

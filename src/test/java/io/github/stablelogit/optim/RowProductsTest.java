@@ -46,7 +46,7 @@ class RowProductsTest {
         SCALAR.addTransposed(a, at, d, len, v, g1);
         RowProducts.INSTANCE.addTransposed(a, at, d, len, v, g2);
         assertArrayEquals(bits(g1), bits(g2), "gradient d=" + d + " len=" + len);
-        // the vector gradient runs in fits only while the loss kernel is lane-wise
+        // the lane-wise gradient, which fits run where the loss kernel is lane-wise from the start
         double[] g3 = gaussian(r, d);
         double[] g4 = g3.clone();
         SCALAR.addTransposed(a, at, d, len, v, g3);
