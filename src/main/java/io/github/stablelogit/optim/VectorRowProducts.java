@@ -25,10 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  * start ({@link LogitLoss#laneWise()} when this class loads: {@code
  * -Dstablelogit.kernel.lanes=always}), and the scalar sweep otherwise, even after the kernel's
  * warm-up has switched it. Switched on there, mid-run in a JVM busy with fits, the lane-wise
- * gradient ran for many evaluations in code that performs its vector operations as objects (the
- * API's fallback: gigabytes of boxed vectors, a collection in most fits): the task CPU of a 1M × 50
- * evaluation was 70–135 ms for float rows and up to 154 ms for double rows, against 55–59 and
- * 69–75 with the scalar sweep, and nothing was gained at d = 200. Same bits either way.
+ * gradient often ran for many evaluations in code that performs its vector operations as objects
+ * (the API's fallback: gigabytes of boxed vectors, a collection in most fits): in three of four
+ * runs the task CPU of 1M × 50 evaluations reached 120–135 ms for float rows or 142–154 ms for
+ * double rows, against 55–61 and 65–89 with the scalar sweep; where it did not (d = 200, and one
+ * run at d = 50), float evaluations took about 23 % less and double ones the same. Same bits either
+ * way.
  *
  * <p>Single-precision rows are read directly where the widest vectors hold eight or four doubles
  * (AVX-512, AVX2) and are the preferred width ({@link #readsFloats}; elsewhere the caller widens a
