@@ -140,8 +140,9 @@ public final class LogitLoss implements Serializable {
    * {@code jdk.incubator.vector} in this JVM now: with {@code -Dstablelogit.kernel.lanes=always}
    * from the start, by default once its warm-up found it faster than the scalar loops. Code
    * around the kernel with a lane-wise form of its own (the gradient product of dense chunks)
-   * uses it only where the kernel is lane-wise from the start, so that no JVM runs vector code the
-   * JIT has not compiled yet. Either way every result has the same bits.
+   * uses it only where the kernel is lane-wise from the start, never switching to it mid-run, where
+   * a cold vector path ran as boxed objects for many evaluations. Either way every result has the
+   * same bits.
    *
    * @return whether the lane-wise kernel is in use
    */
