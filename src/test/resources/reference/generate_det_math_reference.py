@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """High-precision reference values for io.github.stablelogit.loss.DetMath.
 
-Writes det_math_reference.csv next to this script: for exp, log, log1p and pow,
+Writes det_math_reference.csv next to this script: for exp, log, log1p, pow and
+logOneToTwo (the loss kernel's log on [1, 2]),
 arguments sampled over each function's whole double domain (uniform in the bit
 pattern, i.e. in sign, exponent and mantissa, which weighs every binade alike)
 plus the hard cases (around 1, around the overflow and underflow thresholds,
@@ -10,7 +11,8 @@ ends of the table intervals), and the exact result evaluated with mpmath at
 300 bits.
 
 Columns: fn, x, y, ref, frac
-  fn   exp | log | log1p | pow   (y is used by pow only, 0 otherwise)
+  fn   exp | log | log1p | pow | logOneToTwo   (y is used by pow only, 0 otherwise;
+       logOneToTwo is the loss kernel's log u for u in [1, 2])
   ref  the exact result rounded to the nearest double (subnormals included,
        +-inf beyond the range)
   frac (exact - ref) / ulp(ref), in [-0.5, 0.5], with ulp as Java's Math.ulp:
@@ -28,7 +30,7 @@ import mpmath
 
 mpmath.mp.prec = 300
 SEED = 20261205
-COUNTS = {"exp": 6000, "log": 6000, "log1p": 3000, "pow": 3000}
+COUNTS = {"exp": 6000, "log": 6000, "log1p": 3000, "pow": 3000, "logOneToTwo": 4000}
 CSV_NAME = "det_math_reference.csv"
 
 TWO = mpmath.mpf(2)
@@ -141,6 +143,21 @@ def pow_args(rng):
     return args
 
 
+def log_one_to_two_args(rng):
+    args = [1.0, math.nextafter(1.0, 2.0), 2.0, math.nextafter(2.0, 1.0)]
+    for i in range(129):  # table interval ends and centres
+        args += neighbours(1.0 + i / 128.0, 1)
+        args.append(1.0 + (i + 0.5) / 128.0)
+    for k in range(1, 53):
+        args.append(1.0 + 2.0 ** -k)
+    args = [a for a in args if 1.0 <= a <= 2.0]
+    while len(args) < COUNTS["logOneToTwo"] // 2:
+        args.append(1.0 + 2.0 ** -rng.uniform(7.0, 53.0))  # 1 + e^(-|z|) for large |z|
+    while len(args) < COUNTS["logOneToTwo"]:
+        args.append(rng.uniform(1.0, 2.0))
+    return [(x, 0.0) for x in args]
+
+
 def hexd(d):
     """float.hex(), with Java's spelling of the infinities."""
     return math.copysign(1.0, d) < 0 and "-Infinity" or "Infinity" if math.isinf(d) else d.hex()
@@ -150,7 +167,7 @@ def exact(fn, x, y):
     mx = mpmath.mpf(x)
     if fn == "exp":
         return mpmath.exp(mx)
-    if fn == "log":
+    if fn in ("log", "logOneToTwo"):
         return mpmath.log(mx)
     if fn == "log1p":
         return mpmath.log1p(mx)
@@ -161,10 +178,10 @@ def main():
     rng = random.Random(SEED)
     rows = []
     for fn, gen in (("exp", exp_args), ("log", log_args), ("log1p", log1p_args),
-                    ("pow", pow_args)):
+                    ("pow", pow_args), ("logOneToTwo", log_one_to_two_args)):
         for x, y in gen(rng):
             v = exact(fn, x, y)
-            if fn in ("log", "log1p") and v == 0:
+            if fn in ("log", "log1p", "logOneToTwo") and v == 0:
                 ref, frac = 0.0, 0.0
             else:
                 ref = to_double(v)

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 abstract class BceLanes {
 
   /**
-   * Rows a JVM evaluates with the scalar loops before it warms the lane-wise kernel up: ≈ 7 s of
-   * CPU at 13 ns a row, about what the warm-up costs (4.7–6 s of process CPU).
+   * Rows a JVM evaluates with the scalar loops before it warms the lane-wise kernel up: ≈ 5 s of
+   * CPU at 10 ns a BCE row, about what the warm-up costs (4.7–6 s of process CPU).
    */
   static final long WARM_UP_AFTER_ROWS = 500_000_000L;
   /** Thread CPU the warm-up spends at most before it leaves the kernel scalar. */

@@ -23,6 +23,9 @@ import java.math.MathContext;
  * double-double. The two intervals next to 1 use 1/c = 1, so that log x ≈ x − 1 has no
  * cancellation. The tables are computed once at class initialization in {@link BigDecimal}
  * arithmetic (exact, hence the same on every JVM) and rounded to double-double.
+ *
+ * <p>The loss kernel's log(1 + e^(−|z|)) takes {@link #logOneToTwo} instead of {@link #log}: the
+ * same table method on [1, 2] only, without the double-double sums, within 1.5 ulps.
  */
 public final class DetMath {
 
@@ -51,6 +54,10 @@ public final class DetMath {
   /** Where {@link #expNonPositive} clamps: e^x is 0 in double precision below −745.14. */
   static final double EXP_CLAMP = -746.0;
   static final long LOG_OFF = 0x3fe6000000000000L;
+  /** Per interval i of [1, 2] ({@link #logOneToTwo}): 1/c and log c; entry N is u = 2. */
+  static final double[] UNIT_INVC = new double[N + 1];
+  static final double[] UNIT_LOGC = new double[N + 1];
+  static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
 
   static {
     BigDecimal ln2 = lnNearOne(BigDecimal.valueOf(2));
@@ -79,6 +86,13 @@ public final class DetMath {
       LOG_INVC[i] = invc;
       LOG_C_HI[i] = logc.doubleValue();
       LOG_C_LO[i] = logc.subtract(new BigDecimal(LOG_C_HI[i])).doubleValue();
+    }
+    for (int i = 0; i <= N; i++) {
+      // Interval i is [1 + i/N, 1 + (i + 1)/N), c its centre; 1/c = 1 on the first (no
+      // cancellation next to 1), 1/2 for u = 2.
+      double invc = i == 0 ? 1.0 : i == N ? 0.5 : 2.0 / (2.0 + (2 * i + 1) / (double) N);
+      UNIT_INVC[i] = invc;
+      UNIT_LOGC[i] = lnNearOne(new BigDecimal(invc)).negate().doubleValue();
     }
   }
 
@@ -156,14 +170,26 @@ public final class DetMath {
   }
 
   /**
-   * log x for a positive normal finite x without a branch, for the loss kernel: the arithmetic of
-   * {@link #log}, so the same bits.
+   * log u for u in [1, 2], without a branch and without {@link #log}'s double-double sums: the
+   * loss kernel's log(1 + e^(−|z|)), where a few ulps are far inside its 1e-12, for about 2 ns a
+   * row less than {@link #log}. u is in one of N intervals of width 1/N with centre c (the first
+   * with 1/c = 1, so log u = u − 1 − … has no cancellation next to 1; u = 2 an interval of its
+   * own), log u = log c + log1p(r) with r = u·(1/c) − 1 by one fma (|r| ≤ 1/N) and log1p(r) by its
+   * degree-8 Taylor polynomial (truncation &lt; 2⁻⁵⁹ relative), log c rounded to a double from
+   * {@link BigDecimal}. Within 1.5 ulps against the mpmath reference ({@code
+   * DetMathReferenceTest}: 1.001 at most over 4,000 arguments).
    *
-   * @param x a positive normal finite double
-   * @return log x
+   * @param u a double in [1, 2]; any other argument gives a meaningless result (NaN for NaN), not
+   *     an exception
+   * @return log u
    */
-  static double logNormal(double x) {
-    return logCore(Double.doubleToRawLongBits(x), 0, false);
+  static double logOneToTwo(double u) {
+    int i = (int) Math.min((Double.doubleToRawLongBits(u) - ONE_BITS) >>> (52 - BITS), N);
+    double r = Math.fma(u, UNIT_INVC[i], -1.0);
+    double r2 = r * r;
+    double p = r2 * (-0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6
+        + r * (1.0 / 7 + r * -0.125))))));
+    return UNIT_LOGC[i] + (r + p);
   }
 
   /** e^(x + tail), |tail| ≤ ulp(x). */

@@ -92,7 +92,7 @@ final class LogitLossKernel {
       double u = 1.0 + ek;
       double iu = 1.0 / u;
       inv[k] = iu;
-      l1p[k] = DetMath.logNormal(u) - ((u - 1.0) - ek) * iu;
+      l1p[k] = DetMath.logOneToTwo(u) - ((u - 1.0) - ek) * iu;
     }
   }
 
@@ -212,13 +212,14 @@ final class LogitLossKernel {
    */
   static double row(LogitLoss loss, double z, double y, double[] d, double[] c, int i) {
     // One exp, one log and one division serve softplus(±z) and σ(±z), the exp and log of DetMath
-    // (same bits in every JIT tier). log1p(e) comes from log as in DetMath.log1p, sharing its
-    // division: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly, and log(1 + e) =
-    // log(u) − δ/u up to δ²/u² ≤ 2⁻¹⁰⁶, so the result is as accurate as log1p.
+    // (same bits in every JIT tier). log1p(e) comes from log u, u in [1, 2], as in DetMath.log1p,
+    // sharing its division: u = fl(1 + e) is off by δ = (u − 1) − e, computed exactly, and
+    // log(1 + e) = log(u) − δ/u up to δ²/u² ≤ 2⁻¹⁰⁶, so the result is as accurate as log u (a
+    // few ulps: DetMath.logOneToTwo).
     double e = DetMath.expNonPositive(-Math.abs(z));
     double u = 1.0 + e;
     double inv = 1.0 / u;
-    double l1p = DetMath.logNormal(u) - ((u - 1.0) - e) * inv;
+    double l1p = DetMath.logOneToTwo(u) - ((u - 1.0) - e) * inv;
     return afterLog(loss, z, y, e, inv, l1p, d, c, i);
   }
 

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link BceLanes} with {@code jdk.incubator.vector}: {@link LogitLossKernel#bceRows} with {@link
- * DetMath#expNonPositive} and {@link DetMath#logNormal} inlined, lane by lane, in the same
+ * DetMath#expNonPositive} and {@link DetMath#logOneToTwo} inlined, lane by lane, in the same
  * operations in the same order (no fused multiply-add where the scalar code has none, table reads
  * as gathers), so each lane's bits are the row's bits. The weighted losses of a vector are added
  * to the running sum one lane after the other, in row order. Rows past the last full vector go
@@ -288,7 +288,7 @@ final class VectorBceKernel extends BceLanes {
 
   /**
    * inv = 1/u and l1p = log u − ((u − 1) − e)·inv with u = 1 + e, as in the scalar kernel; log u
-   * is DetMath.logCore lane-wise (kAdjust 0, no tail), written out in the loop.
+   * is DetMath.logOneToTwo lane-wise, written out in the loop.
    */
   private static void logPass(double[] e, double[] inv, double[] l1p, int m, int[] index) {
     DoubleVector minusOne = DoubleVector.broadcast(D, -1.0);
@@ -298,36 +298,21 @@ final class VectorBceKernel extends BceLanes {
       DoubleVector invk = DoubleVector.broadcast(D, 1.0).div(u);
       invk.intoArray(inv, k);
       LongVector ix = (LongVector) u.convertShape(VectorOperators.REINTERPRET_D2L, L, 0);
-      LongVector tmp = ix.sub(DetMath.LOG_OFF);
-      tmp.lanewise(VectorOperators.LSHR, 52 - DetMath.BITS).and(DetMath.N - 1)
-          .convertShape(VectorOperators.L2I, I, 0).reinterpretAsInts().intoArray(index, 0);
-      DoubleVector z = (DoubleVector) ix.sub(tmp.and(EXPONENT))
-          .convertShape(VectorOperators.REINTERPRET_L2D, D, 0);
-      DoubleVector invc = DoubleVector.fromArray(D, DetMath.LOG_INVC, 0, index, 0);
-      DoubleVector logc = DoubleVector.fromArray(D, DetMath.LOG_C_HI, 0, index, 0);
-      DoubleVector logcTail = DoubleVector.fromArray(D, DetMath.LOG_C_LO, 0, index, 0);
-      DoubleVector r = z.fma(invc, minusOne);
-      DoubleVector kd = (DoubleVector) tmp.lanewise(VectorOperators.ASHR, 52)
-          .convertShape(VectorOperators.L2D, D, 0);
-      DoubleVector kl = kd.mul(DetMath.LN2_HI);
-      DoubleVector t1 = kl.add(logc);
-      DoubleVector e1 = kl.sub(t1).add(logc);
-      DoubleVector t2 = t1.add(r);
-      DoubleVector e2 = t1.sub(t2).add(r);
-      DoubleVector ar = r.mul(-0.5);
-      DoubleVector ar2 = ar.mul(r);
-      DoubleVector e3 = ar.fma(r, ar2.neg());
-      DoubleVector hi = t2.add(ar2);
-      DoubleVector e4 = t2.sub(hi).add(ar2);
-      DoubleVector poly = r.mul(0.25).add(-2.0 / 7);
+      ix.sub(DetMath.ONE_BITS).lanewise(VectorOperators.LSHR, 52 - DetMath.BITS)
+          .min((long) DetMath.N).convertShape(VectorOperators.L2I, I, 0).reinterpretAsInts()
+          .intoArray(index, 0);
+      DoubleVector invc = DoubleVector.fromArray(D, DetMath.UNIT_INVC, 0, index, 0);
+      DoubleVector logc = DoubleVector.fromArray(D, DetMath.UNIT_LOGC, 0, index, 0);
+      DoubleVector r = u.fma(invc, minusOne);
+      DoubleVector r2 = r.mul(r);
+      DoubleVector poly = r.mul(-0.125).add(1.0 / 7);
+      poly = r.mul(poly).add(-1.0 / 6);
+      poly = r.mul(poly).add(0.2);
+      poly = r.mul(poly).add(-0.25);
       poly = r.mul(poly).add(1.0 / 3);
-      poly = r.mul(poly).add(-2.0 / 5);
-      poly = r.mul(poly).add(0.5);
-      poly = r.mul(poly).add(-2.0 / 3);
-      DoubleVector p = ar2.mul(r).mul(poly);
-      DoubleVector lo = kd.mul(DetMath.LN2_LO).add(logcTail).add(e1).add(e2).add(e3).add(e4)
-          .add(p);
-      hi.add(lo).sub(u.sub(1.0).sub(ek).mul(invk)).intoArray(l1p, k);
+      poly = r.mul(poly).add(-0.5);
+      DoubleVector p = r2.mul(poly);
+      logc.add(r.add(p)).sub(u.sub(1.0).sub(ek).mul(invk)).intoArray(l1p, k);
     }
   }
 
