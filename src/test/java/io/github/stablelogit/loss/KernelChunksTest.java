@@ -8,11 +8,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The batch loops of {@link LogitLossKernel} run in chunks, one pass for the exp and one for the
- * log of a whole chunk before the rest of each row; they must give, bit for bit, what {@link
+ * log of a whole chunk before the rest of each row (the focal passes split the rest into passes
+ * too, handing some rows to the row code); they must give, bit for bit, what {@link
  * LogitLossKernel#row} gives row after row: every derivative, curvature and second-weight sum,
  * and the weighted sum added in row order. For every loss of the grid tests, row counts below, at
  * and across the chunk, weights and curvatures present or not, outputs in place of the margins or
- * not, logits from 0 to saturation and ±∞.
+ * not, logits from 0 to saturation, where e^(−|z|) is subnormal, and ±∞.
  */
 class KernelChunksTest {
 
@@ -32,6 +33,8 @@ class KernelChunksTest {
       for (int i = 0; i < n; i++) {
         z[i] = i % 13 == 0 ? LogitLossTest.LOGITS[i % LogitLossTest.LOGITS.length]
             : i % 29 == 0 ? (i % 2 == 0 ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY)
+            // e^(−|z|) subnormal, σ not: the focal row code forms r in another way there.
+            : i % 17 == 0 ? (i % 2 == 0 ? 1 : -1) * rnd.nextDouble(708.5, 744.5)
             : rnd.nextDouble(-60, 60);
       }
       for (int i = 0; i < n + from; i++) {
@@ -74,9 +77,9 @@ class KernelChunksTest {
       }
     }
     // The BCE loop, the same in two calls split at a row inside the first chunk (as the lane-wise
-    // kernel calls it for its last rows), and the general loop.
-    for (int path = 0; path < 3; path++) {
-      if (path < 2 && loss.isFocal()) {
+    // kernel calls it for its last rows), the general loop, and the focal passes (γ > 0).
+    for (int path = 0; path < 4; path++) {
+      if (path < 2 && loss.isFocal() || path == 3 && !(loss.gamma() > 0.0)) {
         continue;
       }
       double[] margins = z.clone();
@@ -88,9 +91,13 @@ class KernelChunksTest {
           ? LogitLossKernel.bceRows(loss, margins, from, y, weights, derivatives, curvatures,
               split, n, LogitLossKernel.bceRows(loss, margins, from, y, weights, derivatives,
                   curvatures, 0, split, 0.0))
-          : LogitLossKernel.rows(loss, margins, from, y, weights, other, otherSum, derivatives,
-              curvatures, n);
-      String where = what + (path < 2 ? ", bceRows split at " + split : ", rows");
+          : path == 2
+          ? LogitLossKernel.rows(loss, margins, from, y, weights, other, otherSum, derivatives,
+              curvatures, n)
+          : LogitLossKernel.focalPasses(loss, margins, from, y, weights, derivatives, curvatures,
+              n);
+      String where = what + (path < 2 ? ", bceRows split at " + split
+          : path == 2 ? ", rows" : ", focalPasses");
       assertBits(expSum, sum, where + ": sum");
       if (path == 2) {
         assertBits(expOther, otherSum[0], where + ": second-weight sum");
