@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The batch loss kernels, BCE and focal, evaluated several rows at a time with {@code
  * jdk.incubator.vector} ({@link VectorBceKernel}), when the module is present: the formulas of
- * {@link LogitLossKernel#bceRows} and of {@link LogitLossKernel#row} for focal loss operation for
+ * {@link KernelChunks#bceRows} and of {@link LogitLossKernel#row} for focal loss operation for
  * operation in every lane ({@code + − × ÷}, fma, square root, exact bit operations and table
  * reads are correctly rounded or exact lane-wise), the weighted losses added in row order, so
  * the bits are those of the scalar loops whichever runs. Focal rows outside the range of the
@@ -76,11 +76,11 @@ abstract class BceLanes {
     return lanes != null;
   }
 
-  /** As {@link LogitLossKernel#bceBatch}. */
+  /** As {@link KernelChunks#bceBatch}. */
   abstract double bce(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n);
 
-  /** As {@link LogitLossKernel#focalBatch}, for γ &gt; 0. */
+  /** As {@link KernelChunks#focalBatch}, for γ &gt; 0. */
   abstract double focal(LogitLoss loss, double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n);
 
@@ -127,8 +127,8 @@ abstract class BceLanes {
       }
       long t1 = threads.getCurrentThreadCpuTime();
       for (int k = 0; k < 64; k++) {
-        sink = LogitLossKernel.bceRows(loss, z, 0, y, null, d, null, 0, n, 0.0);
-        sink = LogitLossKernel.rows(focal[k & 1], z, 0, y, null, null, null, d, null, n);
+        sink = KernelChunks.bceRows(loss, z, 0, y, null, d, null, 0, n, 0.0);
+        sink = KernelChunks.rows(focal[k & 1], z, 0, y, null, null, null, d, null, n);
       }
       long t2 = threads.getCurrentThreadCpuTime();
       if (t1 - t0 < t2 - t1) {

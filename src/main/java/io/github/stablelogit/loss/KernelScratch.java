@@ -2,13 +2,13 @@ package io.github.stablelogit.loss;
 
 /**
  * The scratch arrays of the batch loss kernels, one set per thread: both kernels ({@link
- * LogitLossKernel}'s loops and the lane-wise {@link VectorBceKernel}) evaluate a batch in chunks of
+ * KernelChunks}' loops and the lane-wise {@link VectorBceKernel}) evaluate a batch in chunks of
  * {@link #CHUNK} rows, one simple pass after the other over the chunk (exp; the division and
  * log1p; the rest), keeping each pass's results here. Allocated per call, the arrays cost ≈ 0.45
  * µs a call, ≈ 3 ns a row in the 163-row calls of a dense pass over 50 features. Every array is
  * written before it is read within a call. The row loops have arrays of their own: the lane-wise
  * kernel hands single vectors to the row code in the middle of a chunk. The scalar focal passes
- * ({@link LogitLossKernel#focalPasses}) use the row loops' arrays for the exp and log and the
+ * ({@link KernelChunks#focalPasses}) use the row loops' arrays for the exp and log and the
  * lane-wise kernel's for the rest: the two focal kernels never run inside one another, and the
  * rows they hand on go to the row code, which needs no scratch.
  */

@@ -270,9 +270,9 @@ public final class LogitLoss implements Serializable {
   public double valueAndDerivatives(double[] margins, int from, double[] labels, double[] weights,
       double[] derivatives, int n) {
     if (!focal) {
-      return LogitLossKernel.bceBatch(this, margins, from, labels, weights, derivatives, null, n);
+      return KernelChunks.bceBatch(this, margins, from, labels, weights, derivatives, null, n);
     }
-    return LogitLossKernel.focalBatch(this, margins, from, labels, weights, derivatives, null, n);
+    return KernelChunks.focalBatch(this, margins, from, labels, weights, derivatives, null, n);
   }
 
   /**
@@ -295,10 +295,10 @@ public final class LogitLoss implements Serializable {
   public double valueDerivativesAndCurvatures(double[] margins, int from, double[] labels,
       double[] weights, double[] derivatives, double[] curvatures, int n) {
     if (!focal) {
-      return LogitLossKernel.bceBatch(this, margins, from, labels, weights, derivatives,
+      return KernelChunks.bceBatch(this, margins, from, labels, weights, derivatives,
           curvatures, n);
     }
-    return LogitLossKernel.focalBatch(this, margins, from, labels, weights, derivatives,
+    return KernelChunks.focalBatch(this, margins, from, labels, weights, derivatives,
         curvatures, n);
   }
 
@@ -321,7 +321,7 @@ public final class LogitLoss implements Serializable {
    */
   public double valueAndDerivatives(double[] margins, int from, double[] labels, double[] weights,
       double[] otherWeights, double[] otherSum, double[] derivatives, int n) {
-    return LogitLossKernel.rows(this, margins, from, labels, weights, otherWeights, otherSum,
+    return KernelChunks.rows(this, margins, from, labels, weights, otherWeights, otherSum,
         derivatives, null, n);
   }
 

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link BceLanes} with {@code jdk.incubator.vector}: {@link LogitLossKernel#bceRows} with {@link
+ * {@link BceLanes} with {@code jdk.incubator.vector}: {@link KernelChunks#bceRows} with {@link
  * DetMath#expNonPositive} and {@link DetMath#logOneToTwo} inlined, lane by lane, in the same
  * operations in the same order (no fused multiply-add where the scalar code has none, table reads
  * as gathers), so each lane's bits are the row's bits. The weighted losses of a vector are added
@@ -54,7 +54,7 @@ final class VectorBceKernel extends BceLanes {
       sum = combine(loss, margins, from, labels, weights, derivatives, curvatures, c, m, s.e,
           s.inv, s.l1p, s.terms(D.length()), sum);
     }
-    return LogitLossKernel.bceRows(loss, margins, from, labels, weights, derivatives, curvatures,
+    return KernelChunks.bceRows(loss, margins, from, labels, weights, derivatives, curvatures,
         upper, n, sum);
   }
 
@@ -81,7 +81,7 @@ final class VectorBceKernel extends BceLanes {
       sum = focalCombine(loss, margins, from, labels, weights, derivatives, curvatures, c, len,
           m, e, l1p, s.alphaT, s.bracket, curvBracket, s.terms(D.length()), sum);
     }
-    return LogitLossKernel.focalRows(loss, margins, from, labels, weights, derivatives,
+    return KernelChunks.focalRows(loss, margins, from, labels, weights, derivatives,
         curvatures, upper, n, sum);
   }
 
@@ -234,7 +234,7 @@ final class VectorBceKernel extends BceLanes {
     for (int k = 0; k < len; k += D.length()) {
       int i = c + k;
       if (!DoubleVector.fromArray(D, m, k).compare(VectorOperators.GE, floor).allTrue()) {
-        sum = LogitLossKernel.focalRows(loss, margins, from, labels, weights, derivatives,
+        sum = KernelChunks.focalRows(loss, margins, from, labels, weights, derivatives,
             curvatures, i, i + D.length(), sum);
         continue;
       }

@@ -7,7 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The batch loops of {@link LogitLossKernel} run in chunks, one pass for the exp and one for the
+ * The batch loops of {@link KernelChunks} run in chunks, one pass for the exp and one for the
  * log of a whole chunk before the rest of each row (the focal passes split the rest into passes
  * too, handing some rows to the row code); they must give, bit for bit, what {@link
  * LogitLossKernel#row} gives row after row: every derivative, curvature and second-weight sum,
@@ -88,13 +88,13 @@ class KernelChunksTest {
       double[] otherSum = {Double.NaN};
       int split = path == 1 ? n / 3 : 0;
       double sum = path < 2
-          ? LogitLossKernel.bceRows(loss, margins, from, y, weights, derivatives, curvatures,
-              split, n, LogitLossKernel.bceRows(loss, margins, from, y, weights, derivatives,
+          ? KernelChunks.bceRows(loss, margins, from, y, weights, derivatives, curvatures,
+              split, n, KernelChunks.bceRows(loss, margins, from, y, weights, derivatives,
                   curvatures, 0, split, 0.0))
           : path == 2
-          ? LogitLossKernel.rows(loss, margins, from, y, weights, other, otherSum, derivatives,
+          ? KernelChunks.rows(loss, margins, from, y, weights, other, otherSum, derivatives,
               curvatures, n)
-          : LogitLossKernel.focalPasses(loss, margins, from, y, weights, derivatives, curvatures,
+          : KernelChunks.focalPasses(loss, margins, from, y, weights, derivatives, curvatures,
               n);
       String where = what + (path < 2 ? ", bceRows split at " + split
           : path == 2 ? ", rows" : ", focalPasses");

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The kernel's branch-free exp gives the bits of {@link DetMath#exp}, its log on [1, 2] is exact at
  * the ends and total, and the lane-wise BCE kernel ({@link VectorBceKernel}) gives the bits of the
- * row-by-row loop ({@link LogitLossKernel#bceRows}) for every combination of its inputs, and so
- * does the lane-wise focal kernel (that of {@link LogitLossKernel#rows}).
+ * row-by-row loop ({@link KernelChunks#bceRows}) for every combination of its inputs, and so
+ * does the lane-wise focal kernel (that of {@link KernelChunks#rows}).
  */
 class KernelLanesTest {
 
@@ -77,7 +77,7 @@ class KernelLanesTest {
             String what = loss + " n=" + n + " weights=" + (weights != null) + " curv=" + curv;
             double[] d1 = new double[n];
             double[] c1 = curv ? new double[n] : null;
-            double s1 = LogitLossKernel.bceRows(loss, z, from, y, weights, d1, c1, 0, n, 0.0);
+            double s1 = KernelChunks.bceRows(loss, z, from, y, weights, d1, c1, 0, n, 0.0);
             double[] d2 = new double[n];
             double[] c2 = curv ? new double[n] : null;
             double s2 = lanes.bce(loss, z, from, y, weights, d2, c2, n);
@@ -152,7 +152,7 @@ class KernelLanesTest {
     int n = z.length;
     double[] d1 = new double[n];
     double[] c1 = curv ? new double[n] : null;
-    double s1 = LogitLossKernel.rows(loss, z, from, y, weights, null, null, d1, c1, n);
+    double s1 = KernelChunks.rows(loss, z, from, y, weights, null, null, d1, c1, n);
     double[] d2 = new double[n];
     double[] c2 = curv ? new double[n] : null;
     double s2 = lanes.focal(loss, z, from, y, weights, d2, c2, n);

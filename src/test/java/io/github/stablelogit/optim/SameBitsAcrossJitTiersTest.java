@@ -79,7 +79,7 @@ class SameBitsAcrossJitTiersTest {
       hashes.put(run.getKey(), bits.get(0));
       if (run.getKey().equals("tiered C2")) {
         Pattern tier4 = Pattern.compile(
-            "\\s4\\s+io\\.github\\.stablelogit\\.loss\\.LogitLossKernel::(bceRows|rows)\\b");
+            "\\s4\\s+io\\.github\\.stablelogit\\.loss\\.KernelChunks::(bceRows|rows)\\b");
         assertTrue(out.lines().anyMatch(l -> tier4.matcher(l).find()),
             "the kernel was not compiled by C2 in the tiered run");
         Pattern network = Pattern.compile("\\s4\\s+io\\.github\\.stablelogit\\.optim\\."
