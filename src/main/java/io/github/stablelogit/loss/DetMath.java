@@ -184,12 +184,24 @@ public final class DetMath {
    * @return log u
    */
   static double logOneToTwo(double u) {
-    int i = (int) Math.min((Double.doubleToRawLongBits(u) - ONE_BITS) >>> (52 - BITS), N);
-    double r = Math.fma(u, UNIT_INVC[i], -1.0);
+    int i = unitInterval(u);
+    return unitLog(UNIT_LOGC[i], Math.fma(u, UNIT_INVC[i], -1.0));
+  }
+
+  /**
+   * The interval of u in {@link #logOneToTwo}'s table, in [0, N] for every argument (N for u = 2
+   * and beyond, or NaN).
+   */
+  static int unitInterval(double u) {
+    return (int) Math.min((Double.doubleToRawLongBits(u) - ONE_BITS) >>> (52 - BITS), N);
+  }
+
+  /** log c + log1p(r) of {@link #logOneToTwo}, r = u·(1/c) − 1. */
+  static double unitLog(double logc, double r) {
     double r2 = r * r;
     double p = r2 * (-0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6
         + r * (1.0 / 7 + r * -0.125))))));
-    return UNIT_LOGC[i] + (r + p);
+    return logc + (r + p);
   }
 
   /** e^(x + tail), |tail| ≤ ulp(x). */
@@ -210,28 +222,86 @@ public final class DetMath {
 
   /** e^(x + tail) for x in [−746, 709.8], |tail| ≤ ulp(x); no branch. */
   private static double expCore(double x, double tail) {
-    // kd = k = round(x·N/ln 2), read off the bits of the shifted sum (exact: the sum lies in
-    // [2^52, 2^53), where the bits differ from SHIFT's by k).
-    double shifted = x * INV_LN2_N + SHIFT;
-    int k = (int) (Double.doubleToRawLongBits(shifted) - SHIFT_BITS);
-    double kd = shifted - SHIFT;
-    // x − kd·ln2/N: the first fma is exact (|r| < 2⁻⁸, and x and kd·LN2_N_HI have no bits
-    // below 2⁻⁶¹ when kd ≠ 0), the second adds the low part of ln2/N.
-    double r = Math.fma(kd, -LN2_N_HI, x);
-    r = Math.fma(kd, -LN2_N_LO, r) + tail;
+    double shifted = expShifted(x);
+    int k = expK(shifted);
+    double r = expReduced(x, shifted, tail);
     int j = k & (N - 1);
     int top = k >> BITS;
-    double th = EXP2_HI[j];
-    double tl = EXP2_LO[j];
-    double r2 = r * r;
-    double p = r + r2 * (0.5 + r * (1.0 / 6) + r2 * (1.0 / 24 + r * (1.0 / 120)));
-    double y = th + Math.fma(th, p, tl);
+    double y = expScaled(r, EXP2_HI[j], EXP2_LO[j]);
     // y·2^top in two steps, 2^(top >> 1) then 2^(top − (top >> 1)), both normal for top in
     // [−1078, 1024]: the first product is exact, so the result is rounded once, also when it is
     // subnormal or overflows.
     int half = top >> 1;
     return y * Double.longBitsToDouble((long) (half + 1023) << 52)
         * Double.longBitsToDouble((long) (top - half + 1023) << 52);
+  }
+
+  /**
+   * The first step of {@link #expCore}: x·N/ln 2 + 0x1.8p52, whose bits differ from {@link
+   * #SHIFT}'s by k = round(x·N/ln 2) ({@link #expK}); exact, the sum lying in [2^52, 2^53).
+   */
+  static double expShifted(double x) {
+    return x * INV_LN2_N + SHIFT;
+  }
+
+  /** k = round(x·N/ln 2) from {@link #expShifted}; e^x = 2^(k/N)·e^r. */
+  static int expK(double shifted) {
+    return (int) (Double.doubleToRawLongBits(shifted) - SHIFT_BITS);
+  }
+
+  /**
+   * r = x − k·ln2/N + tail, k from {@link #expShifted}: the first fma is exact (|r| &lt; 2⁻⁸, and x
+   * and k·LN2_N_HI have no bits below 2⁻⁶¹ when k ≠ 0), the second adds the low part of ln2/N.
+   */
+  static double expReduced(double x, double shifted, double tail) {
+    double kd = shifted - SHIFT;
+    double r = Math.fma(kd, -LN2_N_HI, x);
+    return Math.fma(kd, -LN2_N_LO, r) + tail;
+  }
+
+  /** 2^(j/N)·e^r from the table entry 2^(j/N) = hi + lo, e^r − 1 by its degree-5 polynomial. */
+  static double expScaled(double r, double hi, double lo) {
+    double r2 = r * r;
+    double p = r + r2 * (0.5 + r * (1.0 / 6) + r2 * (1.0 / 24 + r * (1.0 / 120)));
+    return hi + Math.fma(hi, p, lo);
+  }
+
+  /**
+   * e[k] = {@link #expNonPositive}(−|z[from + k]|) for k &lt; len, the same bits, in three passes
+   * over the rows: the reduction, which reads no table; the table entries and the powers of two;
+   * the polynomial and the product. Without the table reads in them, the first and the last pass
+   * are loops C2 vectorizes; the results are the same bits in every tier, as every operation is
+   * correctly rounded wherever it runs. 2^top is applied as 2^(top + 60) (normal for every top of
+   * x ≥ −746, so the product is exact) and then 2⁻⁶⁰, which rounds once, as {@link #expCore}'s two
+   * steps do ({@code KernelLanesTest} compares the two).
+   *
+   * @param z the arguments' negated magnitudes are the exponents
+   * @param from the first argument
+   * @param len how many
+   * @param e the results (len)
+   * @param r scratch of at least len
+   * @param scale scratch of at least len
+   * @param hi scratch of at least len
+   * @param lo scratch of at least len
+   */
+  static void expNonPositive(double[] z, int from, int len, double[] e, double[] r,
+      double[] scale, double[] hi, double[] lo) {
+    for (int k = 0; k < len; k++) {
+      double x = Math.max(-Math.abs(z[from + k]), EXP_CLAMP);
+      double shifted = expShifted(x);
+      r[k] = expReduced(x, shifted, 0.0);
+      scale[k] = shifted;
+    }
+    for (int k = 0; k < len; k++) {
+      int kk = expK(scale[k]);
+      int j = kk & (N - 1);
+      hi[k] = EXP2_HI[j];
+      lo[k] = EXP2_LO[j];
+      scale[k] = Double.longBitsToDouble((long) ((kk >> BITS) + 60 + 1023) << 52);
+    }
+    for (int k = 0; k < len; k++) {
+      e[k] = expScaled(r[k], hi[k], lo[k]) * scale[k] * 0x1p-60;
+    }
   }
 
   /** log x (tail false), or the double-double tail of the computed log x (tail true). */

@@ -4,8 +4,10 @@ package io.github.stablelogit.loss;
  * The scratch arrays of the batch loss kernels, one set per thread: both kernels ({@link
  * KernelChunks}' loops and the lane-wise {@link VectorBceKernel}) evaluate a batch in chunks of
  * {@link #CHUNK} rows, one simple pass after the other over the chunk (exp; the division and
- * log1p; the rest), keeping each pass's results here. Allocated per call, the arrays cost ≈ 0.45
- * µs a call, ≈ 3 ns a row in the 163-row calls of a dense pass over 50 features. Every array is
+ * log1p; the rest; the row loops split the exp and the log further, into the passes that read
+ * their tables and those that do not), keeping each pass's results here. Allocated per call, the
+ * arrays cost ≈ 0.45 µs a call, ≈ 3 ns a row in the 163-row calls of a dense pass over 50
+ * features. Every array is
  * written before it is read within a call. The row loops have arrays of their own: the lane-wise
  * kernel hands single vectors to the row code in the middle of a chunk. The scalar focal passes
  * ({@link KernelChunks#focalPasses}) use the row loops' arrays for the exp and log and the
@@ -15,9 +17,10 @@ package io.github.stablelogit.loss;
 final class KernelScratch {
 
   /**
-   * Rows per chunk. Small enough that the arrays (three for BCE, seven for focal loss) and the
-   * chunk's inputs and outputs stay in a 32 KiB L1 data cache; with 512 rows the focal ones alone
-   * filled it and the lane-wise kernels were 5–15 % slower per row.
+   * Rows per chunk. Small enough that the arrays (lane-wise three for BCE, seven for focal loss;
+   * the row loops five, the scalar focal passes five more) and the chunk's inputs and outputs stay
+   * in a 32 KiB L1 data cache; with 512 rows the focal ones alone filled it and the lane-wise
+   * kernels were 5–15 % slower per row.
    */
   static final int CHUNK = 256;
 
@@ -44,6 +47,13 @@ final class KernelScratch {
   final double[] rowInv = new double[CHUNK];
   /** Row loops: log(1 + e). */
   final double[] rowL1p = new double[CHUNK];
+  /**
+   * Row loops' exp and log passes ({@link KernelChunks#expLogPass}): table entries, 2^(j/N) (hi)
+   * and then 1/c.
+   */
+  final double[] tableA = new double[CHUNK];
+  /** Row loops' exp and log passes: table entries, 2^(j/N) (lo) and then log c. */
+  final double[] tableB = new double[CHUNK];
   /** Lane-wise kernel: table indices of one vector. */
   private int[] index;
   /** Lane-wise kernel: the weighted losses of one vector. */
