@@ -59,8 +59,8 @@ final class KernelChunks {
    * For k &lt; len: e = e^(−|z|) of margins[start + k], 1/(1 + e) and log(1 + e) into the row
    * loops' scratch arrays, as {@link LogitLossKernel#row} forms them ({@link
    * DetMath#expNonPositive(double)}, {@link DetMath#logOneToTwo}), in passes with independent
-   * iterations: the exp's three ({@link DetMath#expNonPositive(double[], int, int, double[],
-   * double[], double[], double[], double[])}); the log's table entries; the division and the rest
+   * iterations: the exp's three ({@link DetMath#expNonPositive(double[], int, double[], double[],
+   * double[], double[], double[])}); the log's table entries; the division and the rest
    * of the log. The passes without table reads are loops C2 vectorizes, with the same bits, every
    * operation being correctly rounded however it runs (one loop each for the exp and the log
    * before: a BCE row 13.3–13.6 → 7.1–9.7 ns, README "The exp and log in passes").
@@ -71,8 +71,11 @@ final class KernelChunks {
     double[] l1p = s.rowL1p;
     double[] invc = s.tableA;
     double[] logc = s.tableB;
-    // inv and l1p hold the exp's reduced arguments and powers of two until the last pass.
-    DetMath.expNonPositive(margins, start, len, e, inv, l1p, invc, logc);
+    // Every pass reads and writes from index 0 (DetMath.expNonPositive says why): the margins go
+    // to e, which the exp overwrites; inv and l1p hold its reduced arguments and powers of two
+    // until the last pass.
+    System.arraycopy(margins, start, e, 0, len);
+    DetMath.expNonPositive(e, len, e, inv, l1p, invc, logc);
     for (int k = 0; k < len; k++) {
       int i = DetMath.unitInterval(1.0 + e[k]);
       invc[k] = DetMath.UNIT_INVC[i];

@@ -150,10 +150,18 @@ abstract class RowProducts {
 
   /**
    * The gradient product of both forms: four rows per sweep over g (the nested fma keep each
-   * g_j's rows in order). The rows are {@code a}, or {@code f} when a is null: C2 takes the test
-   * out of the loop, which runs as fast as one written for either type.
+   * g_j's rows in order). The rows are {@code a}, or {@code f} when a is null. Each sweep first
+   * copies its four rows (widened, for f) into arrays of their own and then reads them, and g,
+   * from index 0: C2 in JDK 17 vectorizes no operation of a loop whose arrays start at different
+   * offsets, as rows read in place do (one thread, d = 200: 48 → 31 ns a row). The copies are
+   * exact, so the bits are those of the rows read in place.
    */
   static void transposed(double[] a, float[] f, int at, int d, int len, double[] v, double[] g) {
+    double[][] rows = SweepRows.get(d);
+    double[] x0 = rows[0];
+    double[] x1 = rows[1];
+    double[] x2 = rows[2];
+    double[] x3 = rows[3];
     int i = 0;
     for (; i + 3 < len; i += 4) {
       double v0 = v[i];
@@ -161,15 +169,43 @@ abstract class RowProducts {
       double v2 = v[i + 2];
       double v3 = v[i + 3];
       int r0 = at + i * d;
-      int r1 = r0 + d;
-      int r2 = r1 + d;
-      int r3 = r2 + d;
+      copy(a, f, r0, x0, d);
+      copy(a, f, r0 + d, x1, d);
+      copy(a, f, r0 + 2 * d, x2, d);
+      copy(a, f, r0 + 3 * d, x3, d);
       for (int j = 0; j < d; j++) {
-        g[j] = Math.fma(v3, value(a, f, r3 + j), Math.fma(v2, value(a, f, r2 + j),
-            Math.fma(v1, value(a, f, r1 + j), Math.fma(v0, value(a, f, r0 + j), g[j]))));
+        g[j] = Math.fma(v3, x3[j], Math.fma(v2, x2[j], Math.fma(v1, x1[j],
+            Math.fma(v0, x0[j], g[j]))));
       }
     }
     columns(a, f, at, d, i, len, v, g, 0);
+  }
+
+  /** d elements of the rows from {@code from} into x: {@code a}'s, or {@code f}'s widened. */
+  private static void copy(double[] a, float[] f, int from, double[] x, int d) {
+    if (a != null) {
+      System.arraycopy(a, from, x, 0, d);
+    } else {
+      FloatWidening.widen(f, from, x, d);
+    }
+  }
+
+  /** Four rows of scratch per thread for {@link #transposed}, grown to the widest d seen. */
+  private static final class SweepRows {
+    private static final ThreadLocal<double[][]> PER_THREAD =
+        ThreadLocal.withInitial(() -> new double[4][0]);
+
+    private SweepRows() {}
+
+    static double[][] get(int d) {
+      double[][] rows = PER_THREAD.get();
+      if (rows[0].length < d) {
+        for (int k = 0; k < 4; k++) {
+          rows[k] = new double[d];
+        }
+      }
+      return rows;
+    }
   }
 
   /** Element k of the rows: {@code a[k]}, or {@code f[k]} widened when a is null. */

@@ -34,27 +34,30 @@ class KernelLanesTest {
   @Test
   void theExpPassesGiveTheBitsOfTheScalarExp() {
     // Arguments of either sign (the passes take −|z|), where e^x is subnormal, at and beyond the
-    // clamp, the infinities and NaN; from an offset, with stale scratch.
+    // clamp, the infinities and NaN; with stale scratch, and in place.
     double[] edges = {-0.0, 0.0, Double.MIN_VALUE, -1e-300, 0x1p-60, -1.0, 708.0, -708.4, 709.0,
         -744.44, 745.0, -745.13, 745.14, -745.2, 746.0, -800.0, 1e300, Double.NEGATIVE_INFINITY,
         Double.POSITIVE_INFINITY, Double.NaN, Double.longBitsToDouble(0xfff8000000000001L)};
     SplittableRandom r = new SplittableRandom(7);
-    double[] z = new double[3 + edges.length + 100_000];
-    System.arraycopy(edges, 0, z, 3, edges.length);
-    for (int i = 3 + edges.length; i < z.length; i++) {
+    double[] z = new double[edges.length + 100_000];
+    System.arraycopy(edges, 0, z, 0, edges.length);
+    for (int i = edges.length; i < z.length; i++) {
       double m = i % 3 == 0 ? 750.0 * r.nextDouble() : Math.scalb(r.nextDouble(), -r.nextInt(60));
       z[i] = r.nextBoolean() ? m : -m;
     }
-    int len = z.length - 3;
-    double[] e = new double[len];
+    int len = z.length;
     double[][] scratch = new double[4][len];
     for (double[] a : scratch) {
       Arrays.fill(a, Double.NaN);
     }
-    DetMath.expNonPositive(z, 3, len, e, scratch[0], scratch[1], scratch[2], scratch[3]);
+    double[] e = new double[len];
+    double[] inPlace = z.clone();
+    DetMath.expNonPositive(z, len, e, scratch[0], scratch[1], scratch[2], scratch[3]);
+    DetMath.expNonPositive(inPlace, len, inPlace, scratch[0], scratch[1], scratch[2], scratch[3]);
     for (int k = 0; k < len; k++) {
-      double x = -Math.abs(z[3 + k]);
+      double x = -Math.abs(z[k]);
       assertBits(DetMath.expNonPositive(x), e[k], "exp(" + x + ")");
+      assertBits(e[k], inPlace[k], "exp(" + x + ") in place");
     }
   }
 

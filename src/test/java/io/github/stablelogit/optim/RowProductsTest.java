@@ -106,6 +106,41 @@ class RowProductsTest {
   }
 
   @Test
+  void theScalarSweepIsTheFormulaRowByRow() {
+    // g_j = fma(v_i, x_ij, g_j) over the rows in order, one at a time, against the sweep's copied
+    // rows; widths up and down again, so that the sweep's scratch holds longer, older rows.
+    SplittableRandom r = new SplittableRandom(11);
+    for (int step = 0; step < 140; step++) {
+      int d = step < 70 ? step + 1 : 140 - step;
+      for (int len : new int[] {1, 4, 7, 17}) {
+        int at = r.nextInt(5);
+        double[] a = gaussian(r, at + len * d + 3);
+        float[] f = new float[a.length];
+        for (int k = 0; k < a.length; k++) {
+          f[k] = (float) a[k];
+        }
+        double[] v = gaussian(r, len);
+        double[] g = gaussian(r, d);
+        double[] wantDouble = g.clone();
+        double[] wantFloat = g.clone();
+        for (int i = 0; i < len; i++) {
+          for (int j = 0; j < d; j++) {
+            int k = at + i * d + j;
+            wantDouble[j] = Math.fma(v[i], a[k], wantDouble[j]);
+            wantFloat[j] = Math.fma(v[i], f[k], wantFloat[j]);
+          }
+        }
+        double[] gotDouble = g.clone();
+        double[] gotFloat = g.clone();
+        RowProducts.transposed(a, null, at, d, len, v, gotDouble);
+        RowProducts.transposed(null, f, at, d, len, v, gotFloat);
+        assertArrayEquals(bits(wantDouble), bits(gotDouble), "double rows d=" + d + " len=" + len);
+        assertArrayEquals(bits(wantFloat), bits(gotFloat), "float rows d=" + d + " len=" + len);
+      }
+    }
+  }
+
+  @Test
   void bothProductsAreWithinTheirRoundingBoundOfExactSums() {
     SplittableRandom r = new SplittableRandom(8);
     MathContext mc = new MathContext(60);
