@@ -270,13 +270,13 @@ public final class DetMath {
    * e[k] = {@link #expNonPositive}(−|z[k]|) for k &lt; len, the same bits, in three passes over
    * the rows: the reduction, which reads no table; the table entries and the powers of two; the
    * polynomial and the product. Without the table reads in them, the first and the last pass are
-   * loops C2 vectorizes (as long as every array is read and written from index 0: C2 in JDK 17
-   * vectorizes none of a loop's operations when its arrays start at different offsets, and the
-   * exp and log of a BCE row took 6.0 instead of 4.8 ns with z read from an offset); the results
-   * are the same bits in every tier, as every operation is correctly rounded wherever it runs.
-   * 2^top is applied as 2^(top + 60) (normal for every top of x ≥ −746, so the product is exact)
-   * and then 2⁻⁶⁰, which rounds once, as {@link #expCore}'s two steps do ({@code KernelLanesTest}
-   * compares the two).
+   * loops C2 vectorizes, as long as every array is read and written from index 0: C2 in JDK 17
+   * vectorized loops whose arrays start at different offsets in part or not at all (with z
+   * read from an offset, a BCE row took 7.0–7.7 ns instead of 6.3–6.5, README "Passes that read
+   * from index 0"). The results are the same bits in every tier, as every operation is correctly
+   * rounded wherever it runs. 2^top is applied as 2^(top + 60) (normal for every top of x ≥ −746,
+   * so the product is exact) and then 2⁻⁶⁰, which rounds once, as {@link #expCore}'s two steps do
+   * ({@code KernelLanesTest} compares the two).
    *
    * @param z the arguments' negated magnitudes are the exponents; may be {@code e} itself
    * @param len how many

@@ -152,9 +152,10 @@ abstract class RowProducts {
    * The gradient product of both forms: four rows per sweep over g (the nested fma keep each
    * g_j's rows in order). The rows are {@code a}, or {@code f} when a is null. Each sweep first
    * copies its four rows (widened, for f) into arrays of their own and then reads them, and g,
-   * from index 0: C2 in JDK 17 vectorizes no operation of a loop whose arrays start at different
-   * offsets, as rows read in place do (one thread, d = 200: 48 → 31 ns a row). The copies are
-   * exact, so the bits are those of the rows read in place.
+   * from index 0: C2 in JDK 17 vectorized the loop only in part with the rows read in place, at
+   * four different offsets (one thread, d = 200: 55–60 → 39–45 ns a row, {@code CpuTimeBenchmark
+   * --filter products}). The copies are exact, so the bits are those of the rows
+   * read in place.
    */
   static void transposed(double[] a, float[] f, int at, int d, int len, double[] v, double[] g) {
     double[][] rows = SweepRows.get(d);
