@@ -15,7 +15,7 @@ import java.util.Arrays;
  * when every value is 1.0); the block's arrays are then copied out once, in their final order
  * and encoding ({@link CsrRows#gather}). Where a block ends is decided with CSR counted at 4-byte
  * indices and stored values, whatever its final encoding, so it depends only on the rows. A CSR
- * block stores its rows by number of non-zeros ({@link #byLength}), each with its label and
+ * block stores its rows by number of non-zeros ({@link CsrRows#byLength}), each with its label and
  * weights; its statistics are those of the rows in the order they came.
  *
  * <p>Rows arrive already decoded and validated ({@link BlockPacker}); nothing here rejects a row.
@@ -332,8 +332,8 @@ final class BlockBuilder {
       }
       summary.setHessianWork(work);
       // Stored by length (the statistics above are of the rows as they came, so they do not
-      // change): see byLength.
-      int[] order = byLength(ptr, n);
+      // change): see CsrRows.byLength.
+      int[] order = CsrRows.byLength(ptr, n);
       if (order != null) {
         y = permuted(y, order);
         w = permuted(w, order);
@@ -378,43 +378,6 @@ final class BlockBuilder {
     nnz = 0;
     validationCount = 0;
     return block;
-  }
-
-  /**
-   * The order in which a CSR block stores its rows: by number of non-zeros, rows of equal length in
-   * the order they came (a stable counting sort), or null when they already are. The CSR loops run
-   * one inner loop per row, whose end the processor predicts from the lengths it has seen: with
-   * lengths that vary from row to row (w8a-like rows: 4 to 20 non-zeros) it mispredicts about once
-   * a row in each loop, which cost more than the loops' arithmetic; in runs of equal length it
-   * predicts them. Rows whose lengths are all equal (one-hot groups) keep their order.
-   *
-   * @param ptr row pointers of n rows
-   * @param n rows
-   * @return old row index per new position, or null for the identity
-   */
-  static int[] byLength(int[] ptr, int n) {
-    int longest = 0;
-    boolean sorted = true;
-    for (int i = 0; i < n; i++) {
-      int len = ptr[i + 1] - ptr[i];
-      sorted &= len >= longest;
-      longest = Math.max(longest, len);
-    }
-    if (sorted) {
-      return null;
-    }
-    int[] start = new int[longest + 2];
-    for (int i = 0; i < n; i++) {
-      start[ptr[i + 1] - ptr[i] + 1]++;
-    }
-    for (int len = 0; len <= longest; len++) {
-      start[len + 1] += start[len];
-    }
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[start[ptr[i + 1] - ptr[i]]++] = i;
-    }
-    return order;
   }
 
   private static double[] permuted(double[] a, int[] order) {

@@ -67,7 +67,7 @@ class ChunkedBlockTest {
   /**
    * The input row of each stored row, over all blocks: blocks take consecutive rows; a CSR block
    * stores its rows by number of non-zeros, rows of equal count in their order ({@link
-   * BlockBuilder#byLength}), a dense block in their order.
+   * CsrRows#byLength}), a dense block in their order.
    */
   private static int[] inputRows(List<Row> rows, List<InstanceBlock> blocks) {
     int[] of = new int[rows.size()];

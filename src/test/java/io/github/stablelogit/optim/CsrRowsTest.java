@@ -217,8 +217,8 @@ class CsrRowsTest {
     assertArrayEquals(expected.mean(), b.summary().mean(), 0.0);
     assertArrayEquals(expected.std(), b.summary().std(), 0.0);
     // Lengths already in order (and all equal, as one-hot rows) keep the rows where they are.
-    assertEquals(null, BlockBuilder.byLength(new int[] {0, 2, 4, 6, 9}, 4));
-    assertArrayEquals(new int[] {1, 3, 0, 2}, BlockBuilder.byLength(new int[] {0, 2, 3, 5, 6}, 4));
+    assertEquals(null, CsrRows.byLength(new int[] {0, 2, 4, 6, 9}, 4));
+    assertArrayEquals(new int[] {1, 3, 0, 2}, CsrRows.byLength(new int[] {0, 2, 3, 5, 6}, 4));
   }
 
   /** The block's rows read back from its accessors. */

@@ -98,14 +98,14 @@ class HessianPassSparkTest {
     int d = data.x()[0].length;
     for (InstanceBlock b : packed) {
       int n = b.numRows();
-      // A CSR block stores its rows by number of non-zeros (BlockBuilder.byLength): the rebuilt
+      // A CSR block stores its rows by number of non-zeros (CsrRows.byLength): the rebuilt
       // block takes them in the order of the packer's labels and weights.
       int[] lengths = new int[n + 1];
       for (int i = 0; i < n; i++) {
         lengths[i + 1] = lengths[i] + (int) Arrays.stream(data.x()[start + i])
             .filter(x -> x != 0.0).count();
       }
-      int[] order = b.isSparse() ? BlockBuilder.byLength(lengths, n) : null;
+      int[] order = b.isSparse() ? CsrRows.byLength(lengths, n) : null;
       int[] row = new int[n];
       for (int i = 0; i < n; i++) {
         row[i] = start + (order == null ? i : order[i]);
